@@ -1,0 +1,37 @@
+# `make run` and `make test` each work on a fresh machine: they create or refresh the virtual
+# environment, install the project, then start the dashboard or run every test.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+PYTHON ?= python3
+PORT ?= 8501
+
+.PHONY: install run test bench browser clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(PY) -m core demo --if-empty
+	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true
+
+# Browser tests need Debian's chromium; install it where we may (root with apt), else they skip with a reason.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+		echo "chromium not installed: browser tests will skip"; }
+
+test: install browser
+	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+bench: install
+	$(PY) bench/bench_whatif.py
+	$(PY) bench/bench_import.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,1 @@
+"""Command-line commands, one module per family; each offers ``register(subparsers)``."""

@@ -1,0 +1,34 @@
+"""The small exception hierarchy of the core. Pages and the command line turn these into messages."""
+
+
+class ProbationError(Exception):
+    """Base of every error the core raises on purpose."""
+
+
+class FrameworkError(ProbationError):
+    """A framework file is malformed: names the file and the key."""
+
+    def __init__(self, path, key: str, message: str):
+        self.path, self.key = str(path), key
+        super().__init__(f"{path}: {key}: {message}")
+
+
+class UnknownFramework(ProbationError):
+    pass
+
+
+class InputError(ProbationError):
+    """Bad input to a rule or command: names the row and column where it can."""
+
+    def __init__(self, message: str, row: int | None = None, column: str | None = None):
+        self.row, self.column = row, column
+        where = []
+        if row is not None:
+            where.append(f"row {row}")
+        if column is not None:
+            where.append(f"column {column!r}")
+        super().__init__(f"{', '.join(where)}: {message}" if where else message)
+
+
+class RuleConflict(ProbationError):
+    """A proposed rating breaks a decision RULE (a hard constraint)."""
