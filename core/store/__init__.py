@@ -1,0 +1,1 @@
+"""The SQLAlchemy store: an adapter at the edge of the core."""

@@ -1,0 +1,179 @@
+"""Typed SQLAlchemy 2.x models of the store.
+
+Every stored row can be traced to its inspection, and every inspection to its region, so that
+reads can be scoped to the regions a reader may see (``core.store.scope``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Region(Base):
+    __tablename__ = "regions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    pdus: Mapped[list[PDU]] = relationship(back_populates="region")
+
+
+class PDU(Base):
+    __tablename__ = "pdus"
+    __table_args__ = (UniqueConstraint("region_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    name: Mapped[str] = mapped_column(String(160))
+    region: Mapped[Region] = relationship(back_populates="pdus")
+
+
+class Inspection(Base):
+    """One inspection of one unit (a PDU, or a region) under one framework version, in one round."""
+
+    __tablename__ = "inspections"
+    __table_args__ = (UniqueConstraint("region_id", "level", "unit_name", "framework", "round"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    level: Mapped[str] = mapped_column(String(10))  # "pdu" or "region"
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    pdu_id: Mapped[int | None] = mapped_column(ForeignKey("pdus.id"))
+    unit_name: Mapped[str] = mapped_column(String(160))  # the PDU's name, or the region's for a regional inspection
+    framework: Mapped[str] = mapped_column(String(40))
+    round: Mapped[str] = mapped_column(String(40))  # e.g. "2025-26": PDU and regional inspections of a round pool together
+    fieldwork_start: Mapped[dt.date | None] = mapped_column(Date)
+    fieldwork_end: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="fieldwork")  # fieldwork, draft, published
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    region: Mapped[Region] = relationship()
+    pdu: Mapped[PDU | None] = relationship()
+
+
+class Upload(Base):
+    """One accepted file. A changed file for the same inspection and kind is a new version; the latest counts."""
+
+    __tablename__ = "uploads"
+    __table_args__ = (UniqueConstraint("inspection_id", "kind", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # cases, court, unpaid-work, victim, evidence, demo
+    version: Mapped[int] = mapped_column(Integer)
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    uploaded_by: Mapped[str] = mapped_column(String(120))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # e.g. {"cases": 52, "answers": 2704}
+    inspection: Mapped[Inspection] = relationship()
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (UniqueConstraint("upload_id", "case_ref"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id"), index=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), index=True)
+    case_type: Mapped[str] = mapped_column(String(40))
+    case_ref: Mapped[str] = mapped_column(String(80))  # the workbook's case_id
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Answer(Base):
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("case_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(20))  # canonical key question, prompt or supplementary code
+    value: Mapped[str] = mapped_column(String(3))  # Yes, No, N/A (blank cells are not stored)
+
+
+class EvidenceItem(Base):
+    __tablename__ = "evidence_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id"), index=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), index=True)
+    standard: Mapped[str] = mapped_column(String(20))
+    key_question: Mapped[str | None] = mapped_column(String(20))
+    prompt: Mapped[str | None] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(30))  # strength, area for improvement, observation
+    judgement: Mapped[str | None] = mapped_column(String(10))  # positive, negative
+    source: Mapped[str] = mapped_column(String(40))  # documents, meetings, staff survey, people on probation survey, case data
+    text: Mapped[str] = mapped_column(Text)
+
+
+class SurveyFigure(Base):
+    __tablename__ = "survey_figures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id"), index=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), index=True)
+    standard: Mapped[str] = mapped_column(String(20))
+    prompt: Mapped[str | None] = mapped_column(String(20))
+    survey: Mapped[str] = mapped_column(String(40))  # staff survey, people on probation survey
+    question: Mapped[str] = mapped_column(Text)
+    numerator: Mapped[int] = mapped_column(Integer)
+    denominator: Mapped[int] = mapped_column(Integer)
+
+
+class ProposedRating(Base):
+    __tablename__ = "proposed_ratings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id"), index=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), index=True)
+    standard: Mapped[str] = mapped_column(String(20))
+    rating: Mapped[str] = mapped_column(String(30))
+    rationale: Mapped[str] = mapped_column(Text, default="")
+
+
+class Judgement(Base):
+    """Yes/no judgements: 'R1.2.1' (regional staffing question) and 'diversity' (arrangements sufficient)."""
+
+    __tablename__ = "judgements"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id"), index=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), index=True)
+    name: Mapped[str] = mapped_column(String(20))
+    value: Mapped[bool] = mapped_column(Boolean)
+    rationale: Mapped[str] = mapped_column(Text, default="")
+
+
+class PublishedRating(Base):
+    """Reference ratings from published reports (the annexes in the seeds)."""
+
+    __tablename__ = "published_ratings"
+    __table_args__ = (UniqueConstraint("unit_name", "framework", "fieldwork", "standard"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seed: Mapped[str] = mapped_column(String(20))
+    region_name: Mapped[str] = mapped_column(String(120))
+    unit_name: Mapped[str] = mapped_column(String(160))
+    framework: Mapped[str] = mapped_column(String(40))
+    fieldwork: Mapped[str] = mapped_column(String(40))
+    standard: Mapped[str] = mapped_column(String(20))
+    rating: Mapped[str] = mapped_column(String(30))
+    published_score: Mapped[int] = mapped_column(Integer)
+    published_max: Mapped[int] = mapped_column(Integer)
+    published_overall: Mapped[str] = mapped_column(String(30))
+    inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"))
+
+
+class Scenario(Base):
+    """A saved what-if scenario: overrides of the framework's rules, by name."""
+
+    __tablename__ = "scenarios"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    owner: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+

@@ -1,0 +1,34 @@
+"""The reader's scope: which regions they may see. Every read of the store takes one."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Regions a reader may see; ``regions=None`` means every region (a national user)."""
+
+    regions: frozenset[str] | None = None
+    user: str = "anonymous"
+
+    @classmethod
+    def national(cls, user: str = "anonymous") -> "Scope":
+        return cls(None, user)
+
+    @classmethod
+    def of_regions(cls, *names: str, user: str = "anonymous") -> "Scope":
+        return cls(frozenset(names), user)
+
+    def allows(self, region: str) -> bool:
+        return self.regions is None or region in self.regions
+
+    @property
+    def cache_key(self) -> tuple:
+        """A hashable key for caches, so that no reader is served another's scope."""
+        return ("*",) if self.regions is None else tuple(sorted(self.regions))
+
+    def filter(self, region_name_column):
+        """A SQL condition restricting a query to this scope (True for national readers)."""
+        from sqlalchemy import true
+
+        return true() if self.regions is None else region_name_column.in_(sorted(self.regions))
