@@ -11,7 +11,7 @@ import sys
 
 from core.errors import ProbationError
 
-COMMAND_MODULES = ("core.commands.rating",)
+COMMAND_MODULES = ("core.commands.rating", "core.commands.ratings")
 EXIT_BAD_INPUT = 2
 
 

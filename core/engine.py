@@ -242,7 +242,8 @@ class RuleCheck:
         return "breach" if self.kind == "rule" else "flag"
 
 
-def _condition_met(cond: Mapping, domain_two: Mapping[str, Rating | None]) -> tuple[bool | None, str]:
+def _condition_met(cond: Mapping, domain_two: Mapping[str, Rating | None],
+                   ratings: Mapping[str, Rating | None]) -> tuple[bool | None, str]:
     if cond["of"] == "domain_two":
         rated = {c: r for c, r in domain_two.items() if r is not None}
         if len(rated) < len(domain_two) or not domain_two:
@@ -258,24 +259,28 @@ def _condition_met(cond: Mapping, domain_two: Mapping[str, Rating | None]) -> tu
         ok = cond.get("min", 0) <= n <= cond.get("max", len(rated))
         return ok, f"{n} domain two rating(s) {counted.label} ({listing})"
     target = canonical(cond["of"])
-    r = domain_two.get(target)
+    r = ratings.get(target)
     if r is None:
         return None, f"{display(target)} not yet rated"
     allowed = [parse_rating(x) for x in cond["in"]]
     return r in allowed, f"{display(target)} is {r.label}; expected {' or '.join(x.label for x in allowed)}"
 
 
-def check_proposed(framework: Framework, standard: str, proposed: Rating, domain_two: Mapping[str, Rating | None]) -> RuleCheck:
+def check_proposed(framework: Framework, standard: str, proposed: Rating, ratings: Mapping[str, Rating | None]) -> RuleCheck:
     """Check a proposed domain one rating against the decision rule or guidance for that rating.
 
-    ``domain_two`` holds the domain two ratings at the unit's level (and any standard a rule names).
+    ``ratings`` holds the unit's standard ratings by code (None: not yet rated); the domain two
+    ones at the standard's level are those a 'domain two' condition looks at.
     """
     code = canonical(standard)
     rules = [r for r in framework.rules_for(code) if r.proposed == proposed]
     if not rules:
         return RuleCheck(code, proposed, None, True, "no decision rule or guidance applies")
     rule = rules[0]
-    met, why = _condition_met(rule.condition, domain_two)
+    ratings = {canonical(k): v for k, v in ratings.items()}
+    level = framework.standard(code).level
+    domain_two = {s.code: ratings.get(s.code) for s in framework.standards_at(level, 2)}
+    met, why = _condition_met(rule.condition, domain_two, ratings)
     verdict = {True: "meets", False: "breaks", None: "cannot yet check"}[met]
     label = "DECISION RULE" if rule.kind == "rule" else "DECISION GUIDANCE"
     return RuleCheck(code, proposed, rule, met, f"{verdict} {label} {rule.id}: {why}")

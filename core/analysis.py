@@ -1,0 +1,381 @@
+"""Rating a whole store: domain two from case tallies, domain one from proposed ratings, the overall.
+
+The rules are the engine's (``core.engine``); this module applies them to every inspection at once,
+in numpy, so that re-rating the store under a new scenario stays instant. ``tests/test_analysis.py``
+checks that the vectorised rules give exactly what the engine gives.
+
+Regional domain two (rule 3) pools the PDU cases of the region in the same round and framework
+(``pooled_from`` in the framework file) with the regional fieldwork cases.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from core.codes import canonical, display
+from core.engine import AGGREGATIONS, check_limiting_judgement, check_proposed, regional_staffing
+from core.errors import InputError, ProbationError
+from core.framework import Framework, load_framework
+from core.ratings import Rating, parse_rating
+from core.store.queries import Dataset
+
+OVERALL = "OVERALL"
+NO_RATING = -1
+LABELS = {int(r): r.label for r in Rating}
+
+RATING_COLUMNS = ["inspection_id", "unit", "level", "region", "round", "framework", "synthetic", "standard", "standard_name",
+                  "domain", "rating", "rating_value", "source", "driving_key_question", "percent", "n_sufficient", "n_relevant",
+                  "threshold", "score", "max_score", "basis"]
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The rules a rating run applies to one framework: its defaults, or a scenario's overrides."""
+
+    thresholds: tuple[float, float, float]  # lowest percentage for Outstanding, Good, Requires improvement
+    aggregation: str
+    weights: tuple[int, int, int, int]  # scores of Inadequate, Requires improvement, Good, Outstanding
+    fractions: tuple[float, float, float]  # overall upper fractions for Inadequate, Requires improvement, Good
+    excluded: frozenset[str] = field(default_factory=frozenset)  # standard codes left out of scores
+
+    @classmethod
+    def from_framework(cls, fw: Framework) -> "RuleSet":
+        t = fw.bands.thresholds
+        f = fw.overall_bands.upper_fractions
+        return cls(thresholds=(t[Rating.OUTSTANDING], t[Rating.GOOD], t[Rating.REQUIRES_IMPROVEMENT]),
+                   aggregation=fw.bands.aggregation, weights=tuple(fw.score_weights[Rating(i)] for i in range(4)),
+                   fractions=(f[Rating.INADEQUATE], f[Rating.REQUIRES_IMPROVEMENT], f[Rating.GOOD]))
+
+    def threshold_map(self) -> dict[Rating, float]:
+        return dict(zip((Rating.OUTSTANDING, Rating.GOOD, Rating.REQUIRES_IMPROVEMENT), self.thresholds))
+
+
+def frameworks_of(dataset: Dataset) -> dict[str, Framework]:
+    ids = set(dataset.inspections["framework"]) | set(dataset.published["framework"])
+    return {fid: load_framework(fid) for fid in sorted(ids)}
+
+
+# -- domain two tallies ---------------------------------------------------------------------------
+
+def key_question_map(fw: Framework) -> pd.DataFrame:
+    """One row per domain two key question: level, standard, key_question, and the code its answers
+    are stored under in the PDU inspections of the region (``pooled_code``, regional only)."""
+    rows = []
+    for s in fw.standards:
+        if s.domain != 2:
+            continue
+        for kq in s.key_questions:
+            pooled = (kq.pooled_from or kq.code) if s.level == "region" else None
+            rows.append((fw.id, s.level, s.code, kq.code, pooled))
+    return pd.DataFrame(rows, columns=["framework", "level", "standard", "key_question", "pooled_code"])
+
+
+def key_question_tallies(dataset: Dataset, frameworks: Mapping[str, Framework]) -> pd.DataFrame:
+    """Sufficiency counts of every domain two key question of every inspection.
+
+    Columns: inspection_id, standard, key_question, n_sufficient, n_relevant. A PDU inspection's
+    counts are its own cases'; a regional inspection's are its own fieldwork cases' plus those of
+    the region's PDU inspections in the same round and framework.
+    """
+    cols = ["inspection_id", "standard", "key_question", "n_sufficient", "n_relevant"]
+    ins = dataset.inspections
+    if ins.empty:
+        return pd.DataFrame(columns=cols)
+    kqmap = pd.concat([key_question_map(frameworks[f]) for f in ins["framework"].unique()], ignore_index=True)
+    own = dataset.counts.groupby(["inspection_id", "code"], as_index=False)[["n_yes", "n_no"]].sum()
+    base = ins[["inspection_id", "level", "framework", "region", "round"]].merge(kqmap, on=["framework", "level"])
+    tallies = base.merge(own, left_on=["inspection_id", "key_question"], right_on=["inspection_id", "code"], how="left")
+    tallies[["n_yes", "n_no"]] = tallies[["n_yes", "n_no"]].fillna(0)
+
+    regional = tallies["level"] == "region"
+    if regional.any():
+        pdu_ins = ins.loc[ins["level"] == "pdu", ["inspection_id", "region", "round", "framework"]]
+        pdu_counts = own.merge(pdu_ins, on="inspection_id").groupby(["region", "round", "framework", "code"], as_index=False)[["n_yes", "n_no"]].sum()
+        pooled = tallies.loc[regional, ["region", "round", "framework", "pooled_code"]].merge(
+            pdu_counts, left_on=["region", "round", "framework", "pooled_code"], right_on=["region", "round", "framework", "code"], how="left")
+        tallies.loc[regional, "n_yes"] += pooled["n_yes"].fillna(0).to_numpy()
+        tallies.loc[regional, "n_no"] += pooled["n_no"].fillna(0).to_numpy()
+    tallies["n_sufficient"] = tallies["n_yes"].astype("int64")
+    tallies["n_relevant"] = (tallies["n_yes"] + tallies["n_no"]).astype("int64")
+    return tallies[cols]
+
+
+# -- domain two ratings, vectorised ---------------------------------------------------------------
+
+def band_values(percent: np.ndarray, thresholds: tuple[float, float, float]) -> np.ndarray:
+    """Rating values (0-3) of percentages; NaN (nothing relevant) gives NO_RATING."""
+    out = np.zeros(len(percent), dtype=np.int64)
+    eps = 1e-9  # percentages are computed as floats; a case count exactly on a threshold must reach it
+    for value, t in zip((3, 2, 1), thresholds):
+        out = np.where((out == 0) & (percent >= t - eps), value, out)
+    return np.where(np.isnan(percent), NO_RATING, out)
+
+
+def rate_domain_two(tallies: pd.DataFrame, aggregation: str, thresholds: tuple[float, float, float]) -> pd.DataFrame:
+    """One row per (inspection, domain two standard): rating_value, percent and, under 'lowest', the
+    driving key question with its counts."""
+    if aggregation not in AGGREGATIONS:
+        raise InputError(f"unknown aggregation {aggregation!r}; expected one of {', '.join(AGGREGATIONS)}")
+    t = tallies[tallies["n_relevant"] > 0].copy()
+    t["percent"] = 100.0 * t["n_sufficient"] / t["n_relevant"]
+    keys = ["inspection_id", "standard"]
+    if aggregation == "lowest":
+        # lowest percentage drives; on a tie, the key question with more cases behind it
+        t = t.sort_values(keys + ["percent", "n_relevant"], ascending=[True, True, True, False])
+        agg = t.drop_duplicates(keys)[keys + ["key_question", "percent", "n_sufficient", "n_relevant"]]
+        agg = agg.rename(columns={"key_question": "driving_key_question"})
+    elif aggregation == "pooled":
+        agg = t.groupby(keys, as_index=False)[["n_sufficient", "n_relevant"]].sum()
+        agg["percent"] = 100.0 * agg["n_sufficient"] / agg["n_relevant"]
+        agg["driving_key_question"] = None
+    else:
+        agg = t.groupby(keys, as_index=False)["percent"].agg(aggregation)
+        agg["driving_key_question"] = None
+        agg["n_sufficient"] = np.nan
+        agg["n_relevant"] = np.nan
+    all_keys = tallies[keys].drop_duplicates()
+    out = all_keys.merge(agg, on=keys, how="left")
+    out["rating_value"] = band_values(out["percent"].to_numpy(dtype=float), thresholds)
+    threshold_of = {3: thresholds[0], 2: thresholds[1], 1: thresholds[2]}
+    out["threshold"] = out["rating_value"].map(threshold_of)
+    return out
+
+
+# -- overall ----------------------------------------------------------------------------------------
+
+def overall_values(score: np.ndarray, n: np.ndarray, fractions: tuple[float, float, float]) -> np.ndarray:
+    """Rule 5, vectorised: Inadequate if S <= floor(f1 N), RI if S <= floor(f2 N), Good if S <= floor(f3 N), else Outstanding."""
+    out = np.full(len(score), 3, dtype=np.int64)
+    for value, f in zip((2, 1, 0), reversed(fractions)):
+        out = np.where(score <= np.floor(np.asarray(f) * n + 1e-9), value, out)
+    return out
+
+
+# -- the whole store --------------------------------------------------------------------------------
+
+def _standards_frame(frameworks: Mapping[str, Framework]) -> pd.DataFrame:
+    rows = [(fw.id, s.level, s.code, s.name, s.domain) for fw in frameworks.values() for s in fw.standards]
+    return pd.DataFrame(rows, columns=["framework", "level", "standard", "standard_name", "domain"])
+
+
+def _proposed_values(dataset: Dataset) -> pd.DataFrame:
+    p = dataset.proposed.copy()
+    if p.empty:
+        return pd.DataFrame(columns=["inspection_id", "standard", "rating_value", "rationale"])
+    p["standard"] = p["standard"].map(canonical)
+    p["rating_value"] = p["rating"].map(lambda r: int(parse_rating(r)))
+    return p[["inspection_id", "standard", "rating_value", "rationale"]]
+
+
+def rate_dataset(dataset: Dataset, rules: Mapping[str, RuleSet] | RuleSet | None = None,
+                 frameworks: Mapping[str, Framework] | None = None, *, with_basis: bool = True) -> pd.DataFrame:
+    """Every rating in the dataset: one row per (inspection, standard) and an OVERALL row per
+    inspection once all its counted standards are rated.
+
+    Domain two standards are computed from case tallies; domain one standards carry the panel's
+    proposed rating (``source`` = 'proposed'). ``rules`` overrides the frameworks' defaults (a
+    scenario); a single RuleSet applies to every framework. ``with_basis=False`` skips the
+    explanatory text, for speed when only ratings are compared.
+    """
+    frameworks = dict(frameworks or frameworks_of(dataset))
+    ins = dataset.inspections
+    if ins.empty:
+        return pd.DataFrame(columns=RATING_COLUMNS)
+    rules_by_fw = {fid: (rules if isinstance(rules, RuleSet) else (rules or {}).get(fid)) or RuleSet.from_framework(fw)
+                   for fid, fw in frameworks.items()}
+    tallies = key_question_tallies(dataset, frameworks)
+    d2_parts = []
+    for fid, group in ins.groupby("framework"):
+        rs = rules_by_fw[fid]
+        sub = tallies[tallies["inspection_id"].isin(group["inspection_id"])]
+        d2_parts.append(rate_domain_two(sub, rs.aggregation, rs.thresholds))
+    d2 = pd.concat(d2_parts, ignore_index=True) if d2_parts else pd.DataFrame()
+    d2["source"] = "computed"
+
+    frame = ins.merge(_standards_frame(frameworks), on=["framework", "level"])
+    proposed = _proposed_values(dataset)
+    frame = frame.merge(d2, on=["inspection_id", "standard"], how="left")
+    frame = frame.merge(proposed.rename(columns={"rating_value": "proposed_value"}), on=["inspection_id", "standard"], how="left")
+    is_d1 = frame["domain"] == 1
+    frame.loc[is_d1, "rating_value"] = frame.loc[is_d1, "proposed_value"]
+    frame.loc[is_d1, "source"] = np.where(frame.loc[is_d1, "proposed_value"].notna(), "proposed", None)
+    frame["rating_value"] = frame["rating_value"].fillna(NO_RATING).astype("int64")
+
+    # scores and the overall rating, per framework's rules
+    frame["counted"] = True
+    frame["score"] = np.nan
+    for fid, rs in rules_by_fw.items():
+        mask = frame["framework"] == fid
+        frame.loc[mask & frame["standard"].isin(rs.excluded), "counted"] = False
+        rated = mask & (frame["rating_value"] >= 0)
+        frame.loc[rated, "score"] = np.asarray(rs.weights)[frame.loc[rated, "rating_value"].to_numpy()]
+    counted = frame[frame["counted"]]
+    summary = counted.groupby("inspection_id").agg(n=("standard", "size"), n_rated=("rating_value", lambda v: int((v >= 0).sum())),
+                                                   score=("score", "sum")).reset_index()
+    summary = summary[(summary["n"] == summary["n_rated"]) & (summary["n"] > 0)]
+    overall = ins.merge(summary, on="inspection_id")
+    overall["standard"] = OVERALL
+    overall["standard_name"] = "Overall rating"
+    overall["domain"] = 0
+    overall["source"] = "overall"
+    overall["score"] = overall["score"].astype("int64")
+    overall["max_score"] = 0
+    overall["rating_value"] = NO_RATING
+    for fid, rs in rules_by_fw.items():
+        m = overall["framework"] == fid
+        if m.any():
+            overall.loc[m, "rating_value"] = overall_values(overall.loc[m, "score"].to_numpy(), overall.loc[m, "n"].to_numpy(), rs.fractions)
+            overall.loc[m, "max_score"] = overall.loc[m, "n"] * max(rs.weights)
+
+    out = pd.concat([frame, overall], ignore_index=True)
+    out["rating"] = pd.Series([LABELS.get(v) for v in out["rating_value"]], index=out.index, dtype=object)
+    if with_basis:
+        out["basis"] = [_basis(r, rules_by_fw[r["framework"]]) for r in out.to_dict("records")]
+    else:
+        out["basis"] = None
+    for col in RATING_COLUMNS:
+        if col not in out:
+            out[col] = None
+    order = {"region": 0, "pdu": 1}
+    out["_lvl"] = out["level"].map(order)
+    out["_std"] = out["standard"].map(lambda c: (1, "") if c == OVERALL else (0, c))
+    out = out.sort_values(["round", "region", "_lvl", "unit", "_std"]).drop(columns=["_lvl", "_std"])
+    return out[RATING_COLUMNS + ["counted"]].reset_index(drop=True)
+
+
+def _basis(r: dict, rs: RuleSet) -> str:
+    if r["standard"] == OVERALL:
+        n = int(r["max_score"] / max(rs.weights)) if max(rs.weights) else 0
+        cut = [math.floor(f * n + 1e-9) for f in rs.fractions]
+        return (f"score {int(r['score'])}/{int(r['max_score'])} from {n} standards; Inadequate 0-{cut[0]}, "
+                f"Requires improvement {cut[0] + 1}-{cut[1]}, Good {cut[1] + 1}-{cut[2]}, Outstanding {cut[2] + 1}-{int(r['max_score'])}")
+    if r["domain"] == 1:
+        return "proposed by the inspection team" if r["rating_value"] >= 0 else "no proposed rating yet"
+    if r["rating_value"] < 0:
+        return "no relevant cases"
+    label = LABELS[r["rating_value"]]
+    edge = f"at or above {r['threshold']:g}%" if r["rating_value"] > 0 else f"below {rs.thresholds[2]:g}%"
+    if rs.aggregation == "lowest":
+        return (f"lowest key question {display(r['driving_key_question'])}: {int(r['n_sufficient'])} of {int(r['n_relevant'])} "
+                f"cases sufficient ({r['percent']:.1f}%); {edge}: {label}")
+    return f"{rs.aggregation} of key questions {r['percent']:.1f}%; {edge}: {label}"
+
+
+# -- checks on proposed ratings ---------------------------------------------------------------------
+
+def decision_checks(dataset: Dataset, ratings: pd.DataFrame, frameworks: Mapping[str, Framework] | None = None) -> pd.DataFrame:
+    """Every proposed domain one rating checked against its decision rule or guidance; regional
+    staffing R 1.2 against the usual rating(s) from its PDUs; the limiting judgement on diversity.
+
+    Columns: inspection_id, unit, standard, proposed, check, severity (ok, flag, breach, pending), explanation, reference.
+    """
+    frameworks = dict(frameworks or frameworks_of(dataset))
+    rows = []
+    by_ins = {i: g for i, g in ratings.groupby("inspection_id")}
+    judgements = {(j["inspection_id"], j["name"]): bool(j["value"]) for j in dataset.judgements.to_dict("records")}
+    for ins in dataset.inspections.to_dict("records"):
+        fw = frameworks[ins["framework"]]
+        g = by_ins.get(ins["inspection_id"])
+        if g is None:
+            continue
+        values = {r["standard"]: (Rating(r["rating_value"]) if r["rating_value"] >= 0 else None)
+                  for r in g.to_dict("records") if r["standard"] != OVERALL}
+        for r in g[g["source"] == "proposed"].to_dict("records"):
+            proposed = Rating(r["rating_value"])
+            check = check_proposed(fw, r["standard"], proposed, values)
+            if fw.regional_staffing and r["standard"] == fw.regional_staffing.standard and ins["level"] == "region":
+                check = _staffing_check(dataset, fw, ins, ratings, proposed, judgements) or check
+            rows.append({"inspection_id": ins["inspection_id"], "unit": ins["unit"], "standard": r["standard"], "proposed": proposed.label,
+                         "check": check.rule.id if check.rule else ("R1.2-usual" if "usual" in check.explanation else ""),
+                         "severity": check.severity, "explanation": check.explanation,
+                         "reference": check.rule.reference if check.rule else (fw.regional_staffing.reference if "usual" in check.explanation else "")})
+        overall = g[g["standard"] == OVERALL]
+        if not overall.empty and overall.iloc[0]["rating_value"] >= 0:
+            lj = check_limiting_judgement(fw, ins["level"], Rating(int(overall.iloc[0]["rating_value"])),
+                                          judgements.get((ins["inspection_id"], "diversity")))
+            if lj:
+                rows.append({"inspection_id": ins["inspection_id"], "unit": ins["unit"], "standard": OVERALL,
+                             "proposed": lj.proposed_overall.label, "check": "diversity", "severity": "flag" if lj.flagged else "ok",
+                             "explanation": lj.explanation, "reference": ""})
+    return pd.DataFrame(rows, columns=["inspection_id", "unit", "standard", "proposed", "check", "severity", "explanation", "reference"])
+
+
+def staffing_for_region(dataset: Dataset, fw: Framework, region_inspection: dict, ratings: pd.DataFrame,
+                        judgements: Mapping | None = None):
+    """Rule 7 for a regional inspection: the P 1.2 ratings of its PDUs in the same round, combined
+    with its R 1.2.1 judgement. None where they are not all there yet."""
+    rule = fw.regional_staffing
+    if rule is None:
+        return None
+    judgements = judgements if judgements is not None else {(j["inspection_id"], j["name"]): bool(j["value"]) for j in dataset.judgements.to_dict("records")}
+    question = judgements.get((region_inspection["inspection_id"], rule.regional_question))
+    pdus = ratings[(ratings["region"] == region_inspection["region"]) & (ratings["round"] == region_inspection["round"])
+                   & (ratings["framework"] == fw.id) & (ratings["level"] == "pdu") & (ratings["standard"] == rule.pdu_standard)]
+    values = [Rating(v) for v in pdus["rating_value"] if v >= 0]
+    if question is None or len(values) != len(pdus) or not values:
+        return None
+    try:
+        return regional_staffing(fw, region_inspection["region"], values, question)
+    except ProbationError:
+        return None
+
+
+def _staffing_check(dataset, fw, ins, ratings, proposed, judgements):
+    result = staffing_for_region(dataset, fw, ins, ratings, judgements)
+    return result.check(proposed) if result else None
+
+
+def with_published(ratings: pd.DataFrame, dataset: Dataset, frameworks: Mapping[str, Framework] | None = None) -> pd.DataFrame:
+    """Add published ratings where stored: ``published_rating`` and ``agrees`` beside each computed
+    rating of the same unit, framework and standard; and rows for published units that have no
+    inspection in the store, whose overall rating the engine computes from the published standard
+    ratings (source 'published')."""
+    frameworks = dict(frameworks or frameworks_of(dataset))
+    pub = dataset.published.copy()
+    out = ratings.copy()
+    out["published_rating"] = None
+    out["agrees"] = None
+    if pub.empty:
+        return out
+    pub["standard"] = pub["standard"].map(canonical)
+    key = lambda u: " ".join(str(u).lower().replace(",", " ").split())
+    pub_map = {(key(p["unit"]), p["framework"], p["standard"]): p["rating"] for p in pub.to_dict("records")}
+    for (u, f), p in pub.groupby(["unit", "framework"]):
+        pub_map[(key(u), f, OVERALL)] = p.iloc[0]["published_overall"]
+    published = [pub_map.get((key(r["unit"]), r["framework"], r["standard"])) for r in out.to_dict("records")]
+    out["published_rating"] = published
+    out["agrees"] = [None if p is None or r is None else (p == r) for p, r in zip(published, out["rating"])]
+
+    known = {(key(u), f) for u, f in zip(out["unit"], out["framework"])}
+    extra = []
+    for (unit, fid), p in pub.groupby(["unit", "framework"], sort=False):
+        if (key(unit), fid) in known:
+            continue
+        fw = frameworks.get(fid) or load_framework(fid)
+        values = {}
+        for r in p.to_dict("records"):
+            rating = parse_rating(r["rating"], allow_not_inspected=True)
+            values[r["standard"]] = rating
+            extra.append({"unit": unit, "level": "pdu", "region": r["region"], "round": r["fieldwork"], "framework": fid,
+                          "synthetic": False, "standard": r["standard"], "standard_name": fw.standard(r["standard"]).name,
+                          "domain": fw.standard(r["standard"]).domain, "rating": rating.label if rating is not None else None,
+                          "rating_value": int(rating) if rating is not None else NO_RATING, "source": "published",
+                          "basis": f"published in seed {r['seed']}", "published_rating": r["rating"], "agrees": True})
+        from core.engine import score_unit
+
+        result = score_unit(values, fw.score_weights, fw.overall_bands)
+        first = p.iloc[0]
+        extra.append({"unit": unit, "level": "pdu", "region": first["region"], "round": first["fieldwork"], "framework": fid,
+                      "synthetic": False, "standard": OVERALL, "standard_name": "Overall rating", "domain": 0,
+                      "rating": result.rating.label, "rating_value": int(result.rating), "source": "overall",
+                      "score": result.score, "max_score": result.max_score, "basis": result.basis,
+                      "published_rating": f"{first['published_overall']} ({first['published_score']}/{first['published_max']})",
+                      "agrees": (result.rating.label == first["published_overall"] and result.score == int(first["published_score"])
+                                 and result.max_score == int(first["published_max"]))})
+    if extra:
+        out = pd.concat([out, pd.DataFrame(extra)], ignore_index=True)
+    return out

@@ -1,0 +1,63 @@
+"""``python -m core ratings``: every computed rating in the store, with its basis."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from core.analysis import OVERALL, rate_dataset, with_published
+from core.codes import display
+from core.csvio import write_rows
+from core.errors import InputError
+from core.store.db import get_engine
+from core.store.queries import load_dataset
+from core.store.scope import Scope
+
+COLUMNS = ["unit", "standard", "rating", "level", "region", "round", "framework", "standard_name", "source", "score", "max_score",
+           "driving_key_question", "percent", "n_sufficient", "n_relevant", "threshold", "basis", "published_rating", "agrees", "synthetic"]
+
+
+def register(sub) -> None:
+    p = sub.add_parser("ratings", help="print every computed rating in the store, with its basis")
+    p.add_argument("--db", help="SQLAlchemy URL of the store (default: DATABASE_URL, else data/probation.db)")
+    p.add_argument("--unit", help="only this unit (a PDU or region name, case-insensitive)")
+    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.set_defaults(handler=ratings_command)
+
+
+def ratings_rows(url: str | None, unit: str | None = None) -> list[dict]:
+    """Rows as printed: standards in their published form, numbers tidied, empty where not applicable."""
+    dataset = load_dataset(get_engine(url), Scope.national())
+    table = with_published(rate_dataset(dataset), dataset)
+    if unit:
+        table = table[table["unit"].str.lower() == unit.strip().lower()]
+        if table.empty:
+            raise InputError(f"no unit named {unit!r} in the store", column="--unit")
+    rows = []
+    for r in table.to_dict("records"):
+        row = {c: _tidy(r.get(c)) for c in COLUMNS}
+        row["standard"] = r["standard"] if r["standard"] == OVERALL else display(r["standard"])
+        if r.get("driving_key_question"):
+            row["driving_key_question"] = display(r["driving_key_question"])
+        if isinstance(r.get("percent"), float) and r["percent"] == r["percent"]:
+            row["percent"] = f"{r['percent']:.1f}"
+        rows.append(row)
+    return rows
+
+
+def _tidy(value):
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def ratings_command(args: argparse.Namespace) -> int:
+    rows = ratings_rows(args.db, args.unit)
+    if args.format == "json":
+        json.dump(rows, sys.stdout, indent=1, default=str)
+        sys.stdout.write("\n")
+    else:
+        write_rows(COLUMNS, rows)
+    return 0
