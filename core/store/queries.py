@@ -7,6 +7,7 @@ import pandas as pd
 from sqlalchemy import Engine, case, func, select
 from sqlalchemy.orm import Session
 
+from core.codes import display
 from core.store.models import Answer, Case, EvidenceItem, Inspection, Judgement, ProposedRating, PublishedRating, Region, SurveyFigure, Upload
 from core.store.scope import Scope
 
@@ -110,8 +111,21 @@ def evidence_frame(engine: Engine, scope: Scope, inspection_ids: list[int] | Non
                        .where(EvidenceItem.upload_id.in_(_current_upload_ids())), EvidenceItem.inspection_id, scope)
         if inspection_ids is not None:
             stmt = stmt.where(EvidenceItem.inspection_id.in_(list(inspection_ids)))
-        return _frame(s, stmt, ["inspection_id", "region", "unit", "round", "standard", "key_question", "prompt", "kind",
-                                "judgement", "source", "text"])
+        items = _frame(s, stmt, ["inspection_id", "region", "unit", "round", "standard", "key_question", "prompt", "kind",
+                                 "judgement", "source", "text"])
+    for col in ("standard", "key_question", "prompt"):
+        items[col] = items[col].map(_published_code)
+    return items
+
+
+def _published_code(code):
+    """Codes as published ('P 1.2.3.c'), whatever form they were stored in."""
+    if code is None or code == "":
+        return code
+    try:
+        return display(code)
+    except ValueError:
+        return code
 
 
 def survey_frame(engine: Engine, scope: Scope, inspection_ids: list[int] | None = None) -> pd.DataFrame:
@@ -132,3 +146,16 @@ def uploads_frame(engine: Engine, scope: Scope) -> pd.DataFrame:
                        Upload.inspection_id, scope).order_by(Upload.uploaded_at.desc(), Upload.id.desc())
         return _frame(s, stmt, ["upload_id", "region", "unit", "round", "kind", "version", "current", "file_name", "sha256",
                                 "uploaded_by", "uploaded_at", "counts"])
+
+
+def store_version(engine: Engine) -> tuple[int, int]:
+    """A cheap fingerprint that changes whenever an upload lands: (number of uploads, highest upload id).
+    Caches key on it so that a new upload is seen at once."""
+    with Session(engine) as s:
+        n, top = s.execute(select(func.count(Upload.id), func.max(Upload.id))).one()
+    return int(n or 0), int(top or 0)
+
+
+def store_is_empty(engine: Engine) -> bool:
+    with Session(engine) as s:
+        return s.execute(select(func.count(Inspection.id))).scalar_one() == 0
