@@ -54,6 +54,17 @@ class RuleSet:
         return dict(zip((Rating.OUTSTANDING, Rating.GOOD, Rating.REQUIRES_IMPROVEMENT), self.thresholds))
 
 
+def rules_for_scenario(scenario, frameworks: Mapping[str, Framework]) -> dict[str, RuleSet]:
+    """The rule set of each framework under a what-if scenario (``core.scenario.Scenario``)."""
+    out = {}
+    for fid, fw in frameworks.items():
+        full = scenario.resolved(fw)
+        out[fid] = RuleSet(thresholds=full.thresholds, aggregation=full.aggregation,
+                           weights=tuple(reversed(full.weights)),  # a scenario lists weights best first; the rule set worst first
+                           fractions=full.fractions, excluded=frozenset(full.excluded))
+    return out
+
+
 def frameworks_of(dataset: Dataset) -> dict[str, Framework]:
     ids = set(dataset.inspections["framework"]) | set(dataset.published["framework"])
     return {fid: load_framework(fid) for fid in sorted(ids)}
@@ -172,14 +183,16 @@ def _proposed_values(dataset: Dataset) -> pd.DataFrame:
 
 
 def rate_dataset(dataset: Dataset, rules: Mapping[str, RuleSet] | RuleSet | None = None,
-                 frameworks: Mapping[str, Framework] | None = None, *, with_basis: bool = True) -> pd.DataFrame:
+                 frameworks: Mapping[str, Framework] | None = None, *, with_basis: bool = True,
+                 tallies: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every rating in the dataset: one row per (inspection, standard) and an OVERALL row per
     inspection once all its counted standards are rated.
 
     Domain two standards are computed from case tallies; domain one standards carry the panel's
     proposed rating (``source`` = 'proposed'). ``rules`` overrides the frameworks' defaults (a
     scenario); a single RuleSet applies to every framework. ``with_basis=False`` skips the
-    explanatory text, for speed when only ratings are compared.
+    explanatory text, for speed when only ratings are compared; ``tallies`` (from
+    ``key_question_tallies``) saves counting again when the same dataset is re-rated.
     """
     frameworks = dict(frameworks or frameworks_of(dataset))
     ins = dataset.inspections
@@ -187,7 +200,8 @@ def rate_dataset(dataset: Dataset, rules: Mapping[str, RuleSet] | RuleSet | None
         return pd.DataFrame(columns=RATING_COLUMNS)
     rules_by_fw = {fid: (rules if isinstance(rules, RuleSet) else (rules or {}).get(fid)) or RuleSet.from_framework(fw)
                    for fid, fw in frameworks.items()}
-    tallies = key_question_tallies(dataset, frameworks)
+    if tallies is None:
+        tallies = key_question_tallies(dataset, frameworks)
     d2_parts = []
     for fid, group in ins.groupby("framework"):
         rs = rules_by_fw[fid]

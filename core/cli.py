@@ -11,7 +11,7 @@ import sys
 
 from core.errors import ProbationError
 
-COMMAND_MODULES = ("core.commands.rating", "core.commands.ratings")
+COMMAND_MODULES = ("core.commands.rating", "core.commands.ratings", "core.commands.demo", "core.commands.whatif", "core.commands.ingest")
 EXIT_BAD_INPUT = 2
 
 

@@ -32,3 +32,21 @@ class InputError(ProbationError):
 
 class RuleConflict(ProbationError):
     """A proposed rating breaks a decision RULE (a hard constraint)."""
+
+
+class InvalidWorkbook(ProbationError):
+    """An uploaded workbook or CSV was rejected: holds every finding, each naming its cell.
+
+    ``findings`` lists the first problems found (at most a few hundred, so that a file of junk
+    stays readable); ``total`` counts them all. Nothing was written to the store.
+    """
+
+    def __init__(self, file_name: str, findings: list, total: int | None = None):
+        self.file_name = file_name
+        self.findings = list(findings)
+        self.total = len(self.findings) if total is None else total
+        lines = [f"{file_name} was not loaded: {self.total} problem{'s' if self.total != 1 else ''}"]
+        lines += [f"  {f}" for f in self.findings]
+        if self.total > len(self.findings):
+            lines.append(f"  ... and {self.total - len(self.findings)} more")
+        super().__init__("\n".join(lines))

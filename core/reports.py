@@ -20,7 +20,7 @@ def score_text(row) -> str:
 def overview_table(ratings: pd.DataFrame) -> pd.DataFrame:
     """One row per inspected unit: region, level, unit, overall rating, score such as 9/21, how many
     standards are rated, and the published overall where one is stored."""
-    cols = ["region", "level", "unit", "round", "overall_rating", "score", "standards_rated", "standards", "published", "synthetic"]
+    cols = ["region", "level", "unit", "round", "overall_rating", "score", "standards_rated", "standards", "published", "agrees", "synthetic"]
     if ratings.empty:
         return pd.DataFrame(columns=cols)
     rows = []
@@ -31,7 +31,7 @@ def overview_table(ratings: pd.DataFrame) -> pd.DataFrame:
         rows.append({"region": region, "level": LEVEL_NAMES.get(level, level), "unit": unit, "round": round_,
                      "overall_rating": o.get("rating"), "score": score_text(o) if o else "",
                      "standards_rated": int(standards["rating"].notna().sum()), "standards": len(standards),
-                     "published": o.get("published_rating") if o else None,
+                     "published": o.get("published_rating") if o else None, "agrees": o.get("agrees") if o else None,
                      "synthetic": bool(g["synthetic"].fillna(False).astype(bool).any())})
     out = pd.DataFrame(rows, columns=cols)
     regional_first = (out["level"] != "Region").astype(int)
@@ -46,7 +46,7 @@ def annex(ratings: pd.DataFrame, inspection_id) -> pd.DataFrame:
     for r in g.to_dict("records"):
         is_overall = r["standard"] == OVERALL
         rows.append({"standard": "Overall" if is_overall else display(r["standard"]), "name": r["standard_name"],
-                     "domain": "" if is_overall else int(r["domain"]), "rating": r["rating"],
+                     "domain": "" if is_overall else f"Domain {int(r['domain'])}", "rating": r["rating"],
                      "score": score_text(r) if is_overall else "",
                      "source": {"computed": "computed from cases", "proposed": "proposed by the team", "overall": "from the scores"}.get(r["source"], r["source"] or ""),
                      "basis": r["basis"], "published": r.get("published_rating")})

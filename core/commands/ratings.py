@@ -37,7 +37,7 @@ def ratings_rows(url: str | None, unit: str | None = None) -> list[dict]:
     for r in table.to_dict("records"):
         row = {c: _tidy(r.get(c)) for c in COLUMNS}
         row["standard"] = r["standard"] if r["standard"] == OVERALL else display(r["standard"])
-        if r.get("driving_key_question"):
+        if isinstance(r.get("driving_key_question"), str):
             row["driving_key_question"] = display(r["driving_key_question"])
         if isinstance(r.get("percent"), float) and r["percent"] == r["percent"]:
             row["percent"] = f"{r['percent']:.1f}"

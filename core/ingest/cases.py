@@ -1,0 +1,190 @@
+"""Case results: one row per inspected case, one column per key question or prompt.
+
+The heading row holds ``case_id``, then the case attributes of the case type, then the answer
+columns named by code (``P2.1.1``, ``P2.1.1.a``; ``P 2.1.1`` is read the same). Only ``case_id``
+is required; a blank answer means not answered and is not stored. Every bad cell is reported.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from openpyxl.utils import get_column_letter
+
+from core.codes import canonical
+from core.framework import CaseType, Framework
+from core.ingest import findings as F
+from core.ingest.findings import Findings
+from core.ingest.grid import CellError, Formula, Grid, is_blank, show
+from core.ingest.spec import ANSWER_WORDS, ANSWERS, CASE_ID, FIELD_NAMES, MAX_CASE_ID
+
+_ANSWER_LIST = ", ".join(ANSWERS)
+
+
+@dataclass
+class ParsedCase:
+    """One case as read: its reference, its attributes and its answers (code -> Yes, No or N/A)."""
+
+    row: int
+    case_ref: str
+    attributes: dict[str, str] = field(default_factory=dict)
+    answers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Columns:
+    case_id: int | None
+    attributes: tuple[tuple[int, str, dict[str, str]], ...]  # (index, name, lower-case word -> the word as listed)
+    answers: tuple[tuple[int, str], ...]  # (index, canonical code)
+    unheaded: tuple[int, ...]  # columns with no heading: any value in them is reported
+
+
+def case_type_of_columns(framework: Framework, header: tuple) -> CaseType | None:
+    """The case type whose answer codes the heading row uses (for a file that does not say)."""
+    codes = set()
+    for name in header:
+        try:
+            codes.add(canonical(str(name)))
+        except ValueError:
+            continue
+    best, best_hits = None, 0
+    for ct in framework.case_types:
+        hits = len(codes & set(framework.case_questions(ct.code)))
+        if hits > best_hits:
+            best, best_hits = ct, hits
+    return best
+
+
+def read_cases(grid: Grid, framework: Framework, case_type: CaseType, findings: Findings,
+               inspection_columns: bool = False) -> list[ParsedCase]:
+    """The cases of a grid, checking every cell. ``inspection_columns``: a CSV file's inspection
+    fields are columns too, and are read elsewhere."""
+    cols = _columns(grid, framework, case_type, findings, inspection_columns)
+    cases: list[ParsedCase] = []
+    seen: dict[str, int] = {}
+    reported_unheaded: set[int] = set()
+    sheet = grid.sheet
+    for row, values in grid.rows:
+        case = _case(row, values, cols, sheet, findings, seen)
+        for i in cols.unheaded:
+            if i not in reported_unheaded and not is_blank(values[i]):
+                reported_unheaded.add(i)
+                findings.add(F.UNHEADED_VALUE, "a value in a column with no heading (give the column a heading, or clear it)",
+                             sheet, row, i + 1)
+        if case is not None:
+            cases.append(case)
+    if not cases and grid.complete and not findings:
+        findings.add(F.NO_DATA, "no cases below the heading row", sheet, 2 if sheet else None)
+    return cases
+
+
+def _case(row: int, values: tuple, cols: _Columns, sheet: str | None, findings: Findings, seen: dict[str, int]) -> ParsedCase | None:
+    ref = _case_ref(row, values, cols, sheet, findings, seen)
+    attributes = {}
+    for i, name, allowed in cols.attributes:
+        value = values[i]
+        if is_blank(value):
+            continue
+        word = allowed.get(str(value).strip().lower()) if not isinstance(value, (Formula, CellError, bool)) else None
+        if word is None:
+            findings.add(*_bad_cell(value, ", ".join(allowed.values())), sheet, row, i + 1, name)
+        else:
+            attributes[name] = word
+    answers = {}
+    for i, code in cols.answers:
+        value = values[i]
+        if value is None:
+            continue
+        word = ANSWER_WORDS.get(value.strip().lower()) if type(value) is str else None
+        if word is None:
+            if is_blank(value):
+                continue
+            findings.add(*_bad_cell(value, _ANSWER_LIST), sheet, row, i + 1, code)
+        else:
+            answers[code] = word
+    if ref is None:
+        return None
+    return ParsedCase(row, ref, attributes, answers)
+
+
+def _case_ref(row: int, values: tuple, cols: _Columns, sheet: str | None, findings: Findings, seen: dict[str, int]) -> str | None:
+    if cols.case_id is None:
+        return None
+    value = values[cols.case_id]
+    column = cols.case_id + 1
+    if is_blank(value):
+        findings.add(F.MISSING_CASE_ID, "case_id is blank; every case needs one", sheet, row, column, CASE_ID)
+        return None
+    if isinstance(value, (Formula, CellError)):
+        findings.add(*_bad_cell(value, "a case reference"), sheet, row, column, CASE_ID)
+        return None
+    ref = show(value, limit=10_000).strip()
+    if len(ref) > MAX_CASE_ID:
+        findings.add(F.TOO_LONG, f"case_id has {len(ref)} characters; at most {MAX_CASE_ID}", sheet, row, column, CASE_ID)
+        return None
+    key = ref.lower()
+    if key in seen:
+        findings.add(F.DUPLICATE_CASE_ID, f'case_id "{show(ref)}" is also on row {seen[key]}; each case once', sheet, row, column, CASE_ID)
+        return None
+    seen[key] = row
+    return ref
+
+
+def _bad_cell(value, allowed: str) -> tuple[str, str]:
+    if isinstance(value, Formula):
+        return F.FORMULA, f"a formula ({show(value)}); type the value itself, not a formula"
+    if isinstance(value, CellError):
+        return F.NOT_ALLOWED, f"the error value {value} is not one of {allowed}"
+    return F.NOT_ALLOWED, f'"{show(value)}" is not one of {allowed}'
+
+
+def _columns(grid: Grid, framework: Framework, case_type: CaseType, findings: Findings, inspection_columns: bool) -> _Columns:
+    sheet = grid.sheet
+    questions = set(framework.case_questions(case_type.code))
+    attributes = {name: framework.attribute(name) for name in case_type.attributes}
+    case_id, attrs, answers, unheaded, seen = None, [], [], [], {}
+    for i, name in enumerate(grid.header):
+        if is_blank(name):
+            unheaded.append(i)
+            continue
+        if isinstance(name, Formula):
+            findings.add(F.FORMULA, f"a formula ({show(name)}) where a column heading belongs", sheet, 1, i + 1)
+            continue
+        text = str(name).strip()
+        low = text.lower()
+        key = low if low == CASE_ID or low in attributes or (inspection_columns and low in FIELD_NAMES) else _code(text)
+        if key in seen:
+            findings.add(F.DUPLICATE_COLUMN, f'the heading "{show(text)}" is also in column {get_column_letter(seen[key] + 1)}',
+                         sheet, 1, i + 1, text)
+            continue
+        seen[key] = i
+        if key == CASE_ID:
+            case_id = i
+        elif key in attributes:
+            allowed = {v.lower(): v for v in attributes[key].values}
+            attrs.append((i, key, allowed))
+        elif inspection_columns and key in FIELD_NAMES:
+            continue
+        elif key in questions:
+            answers.append((i, key))
+        else:
+            findings.add(F.UNKNOWN_COLUMN, _unknown_column(text, key, framework, case_type, inspection_columns), sheet, 1, i + 1, text)
+    if case_id is None:
+        findings.add(F.MISSING_COLUMN, "no case_id column: the heading row must start with case_id", sheet, 1, 1 if sheet else None)
+    return _Columns(case_id, tuple(attrs), tuple(answers), tuple(unheaded))
+
+
+def _code(text: str) -> str:
+    try:
+        return canonical(text)
+    except ValueError:
+        return text.lower()
+
+
+def _unknown_column(text: str, key: str, framework: Framework, case_type: CaseType, inspection_columns: bool) -> str:
+    for other in framework.case_types:
+        if other.code != case_type.code and key in framework.case_questions(other.code):
+            return f'"{show(text)}" is a question of the {other.template} template, not of the {case_type.template} template'
+    expected = "case_id, the case attributes (" + ", ".join(case_type.attributes) + ") and the codes on the Questions sheet"
+    if inspection_columns:
+        expected += ", and the inspection columns (" + ", ".join(FIELD_NAMES) + ")"
+    return f'"{show(text)}" is not a column of the {case_type.template} template (expected {expected})'

@@ -1,0 +1,181 @@
+"""From the bytes of an uploaded file to a checked upload, or every finding against it.
+
+``parse_upload`` reads the whole file before answering: it returns a ``ParsedUpload`` only when
+nothing at all is wrong, and otherwise raises ``InvalidWorkbook`` holding every finding (the first
+few hundred, and the count). It never writes anything; ``core.store.uploads`` does that.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import openpyxl
+from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+
+from core.errors import InvalidWorkbook
+from core.framework import CaseType, Framework
+from core.ingest import findings as F
+from core.ingest.cases import ParsedCase, case_type_of_columns, read_cases
+from core.ingest.evidence import ParsedEvidence, read_evidence
+from core.ingest.files import CSV, XLSX, merged_ranges, sniff
+from core.ingest.findings import Findings
+from core.ingest.grid import Grid, read_csv, read_sheet
+from core.ingest.inspection import (InspectionFields, RawField, check_inspection, declared_template, fields_from_columns,
+                                    fields_from_sheet, report_field)
+from core.ingest.spec import CASE_TEMPLATES, CASES, EVIDENCE, EVIDENCE_SHEETS, INSPECTION, MAX_CASES, MAX_ROWS
+
+MAX_INSPECTION_ROWS = 100
+
+
+@dataclass
+class ParsedUpload:
+    """A file that passed every check: which inspection, which template, and what it holds."""
+
+    file_name: str
+    kind: str  # the template: cases, court, unpaid-work, victim or evidence
+    inspection: InspectionFields
+    case_type: str | None = None  # the framework's case type code, for case templates
+    cases: list[ParsedCase] = field(default_factory=list)
+    evidence: ParsedEvidence | None = None
+
+    def counts(self) -> dict[str, int]:
+        """What the upload holds, as the receipt and the audit trail report it."""
+        if self.evidence is not None:
+            return {"evidence_items": len(self.evidence.items), "proposed_ratings": len(self.evidence.proposed),
+                    "survey_figures": len(self.evidence.survey), "judgements": len(self.evidence.judgements)}
+        return {"cases": len(self.cases), "answers": sum(len(c.answers) for c in self.cases)}
+
+
+def parse_upload(data: bytes, file_name: str) -> ParsedUpload:
+    """Check the whole file. Returns the upload, or raises InvalidWorkbook with every finding."""
+    findings = Findings()
+    parsed = None
+    fmt = sniff(data, file_name, findings).format
+    if fmt == XLSX:
+        parsed = _workbook(data, file_name, findings)
+    elif fmt == CSV:
+        parsed = _csv(data, file_name, findings)
+    if findings or parsed is None:
+        raise InvalidWorkbook(file_name, findings.items, findings.total)
+    return parsed
+
+
+def check_upload(data: bytes, file_name: str) -> list:
+    """Every finding against a file (empty when it would load), without writing anything."""
+    try:
+        parse_upload(data, file_name)
+    except InvalidWorkbook as exc:
+        return exc.findings
+    return []
+
+
+# -- workbooks --------------------------------------------------------------------------------
+
+def _workbook(data: bytes, file_name: str, findings: Findings) -> ParsedUpload | None:
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
+    except Exception as exc:  # openpyxl raises many kinds on a broken file; each means "not readable"
+        findings.add(F.NOT_A_WORKBOOK, f"{file_name} cannot be read as an Excel workbook ({_reason(exc)})")
+        return None
+    try:
+        return _read_workbook(wb, data, file_name, findings)
+    except Exception as exc:  # a part broken in a way the checks above could not see
+        findings.add(F.NOT_A_WORKBOOK, f"{file_name} is damaged and cannot be read ({_reason(exc)})")
+        return None
+    finally:
+        wb.close()
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _read_workbook(wb, data: bytes, file_name: str, findings: Findings) -> ParsedUpload | None:
+    sheets = wb.sheetnames
+    if INSPECTION not in sheets:
+        findings.add(F.MISSING_SHEET, f"the workbook has no {INSPECTION} sheet (its sheets: {', '.join(sheets)}); "
+                                      "start from a template: python -m core template")
+        return None
+    raw = fields_from_sheet(read_sheet(wb[INSPECTION], INSPECTION, MAX_INSPECTION_ROWS, findings), findings)
+    inspection, framework, level = check_inspection(raw, findings, "sheet")
+    template = declared_template(raw) or ("evidence" if EVIDENCE_SHEETS.keys() <= set(sheets) and CASES not in sheets else None)
+    wanted = [CASES] if template != EVIDENCE else list(EVIDENCE_SHEETS)
+    missing = [s for s in wanted if s not in sheets]
+    if missing:
+        findings.add(F.MISSING_SHEET, f"the workbook has no {' or '.join(missing)} sheet (its sheets: {', '.join(sheets)})")
+        return None
+    _report_merges(data, [INSPECTION] + wanted, findings)
+    if framework is None:
+        return None  # nothing below can be checked without the framework
+    if template == EVIDENCE:
+        grids = {name: read_sheet(wb[name], name, MAX_ROWS, findings) for name in EVIDENCE_SHEETS}
+        if level is None or inspection is None or any(g.unread for g in grids.values()):
+            return None
+        evidence = read_evidence(grids, framework, inspection, findings)
+        return ParsedUpload(file_name, EVIDENCE, inspection, evidence=evidence)
+    grid = read_sheet(wb[CASES], CASES, MAX_CASES, findings)
+    if grid.unread:
+        return None
+    return _cases_upload(grid, file_name, raw, template, inspection, framework, level, findings, inspection_columns=False)
+
+
+def _report_merges(data: bytes, sheets: list[str], findings: Findings) -> None:
+    for sheet, ranges in merged_ranges(data, sheets).items():
+        for ref in ranges:
+            column, row = coordinate_from_string(ref.split(":")[0])
+            findings.add(F.MERGED_CELLS, f"merged cells {ref}: unmerge them (each case has its own row, each value its own cell)",
+                         sheet, row, column_index_from_string(column))
+
+
+def _cases_upload(grid: Grid, file_name: str, raw: dict[str, RawField], template: str | None, inspection: InspectionFields | None,
+                  framework: Framework, level: str | None, findings: Findings, inspection_columns: bool) -> ParsedUpload | None:
+    missing_sheet = None if inspection_columns else INSPECTION
+    case_type = _case_type(grid, raw, template, framework, findings, missing_sheet)
+    if case_type is None:
+        return None
+    if level is not None and level != case_type.level:
+        report_field(raw, findings, "level", F.WRONG_LEVEL,
+                     f"{case_type.name.lower()} are {'regional fieldwork' if case_type.level == 'region' else 'read in PDU inspections'}: "
+                     f"level must be {case_type.level}", missing_sheet)
+    cases = read_cases(grid, framework, case_type, findings, inspection_columns)
+    if inspection is None:
+        return None
+    return ParsedUpload(file_name, case_type.template, inspection, case_type.code, cases)
+
+
+def _case_type(grid: Grid, raw: dict[str, RawField], template: str | None, framework: Framework, findings: Findings,
+               missing_sheet: str | None) -> CaseType | None:
+    if template is None:
+        found = case_type_of_columns(framework, grid.header)
+        if found is None:
+            report_field(raw, findings, "template", F.UNKNOWN_TEMPLATE,
+                         f"cannot tell which template this is: give template ({', '.join(CASE_TEMPLATES)}) or the question codes as headings",
+                         missing_sheet)
+        return found
+    try:
+        return framework.case_type(template)
+    except KeyError:
+        report_field(raw, findings, "template", F.UNKNOWN_TEMPLATE, f"{framework.id} has no {template} template", missing_sheet)
+        return None
+
+
+# -- CSV --------------------------------------------------------------------------------------
+
+def _csv(data: bytes, file_name: str, findings: Findings) -> ParsedUpload | None:
+    grid = read_csv(data, file_name, MAX_CASES, findings)
+    if grid is None or not grid.header:
+        return None
+    raw = fields_from_columns(grid, findings)
+    if not grid.rows:
+        findings.add(F.NO_DATA, "no cases below the heading row", row=2)
+        return None
+    inspection, framework, level = check_inspection(raw, findings, "columns")
+    template = declared_template(raw)
+    if template == EVIDENCE:
+        report_field(raw, findings, "template", F.UNKNOWN_TEMPLATE,
+                     "domain one evidence is uploaded as the evidence workbook; a CSV file holds cases only", None)
+        return None
+    if framework is None:
+        return None
+    return _cases_upload(grid, file_name, raw, template, inspection, framework, level, findings, inspection_columns=True)

@@ -1,0 +1,341 @@
+"""What-if scenarios: overrides of a framework's rating rules (DESIGN.md section 4).
+
+A ``Scenario`` may override any of:
+
+- ``thresholds``: the lowest percentage for Outstanding, Good and Requires improvement (best first),
+- ``aggregation``: how a domain two standard's key questions combine (``core.engine.AGGREGATIONS``),
+- ``weights``: the score of Outstanding, Good, Requires improvement and Inadequate (best first),
+- ``fractions``: the overall upper fractions for Inadequate, Requires improvement and Good (worst
+  first, as rule 5 reads: Inadequate if S <= floor(f x N), ...),
+- ``excluded``: standards that do not count towards the score and overall rating.
+
+A field left as None keeps the framework's own rule, so one scenario applies to every framework in
+the store. ``Scenario.default(framework)`` spells a framework's rules out in full.
+
+A scenario travels as a dict (``to_dict``, stored as JSON) and as URL query parameters for a
+shareable link (``to_query``), with short keys:
+
+    t=85,70,55&agg=mean&w=3,2,1,0&f=0.5,1.5,2.5&x=P2.1,P2.3
+
+Every way in validates, and raises ``InputError`` saying what is wrong and what is expected.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable, Mapping
+from urllib.parse import parse_qs, quote
+
+from core.codes import canonical, display
+from core.engine import AGGREGATIONS, AGGREGATION_HELP, check_thresholds
+from core.errors import InputError
+from core.framework import Bands, Framework, OverallBands
+from core.ratings import Rating, parse_rating
+
+BEST_FIRST = (Rating.OUTSTANDING, Rating.GOOD, Rating.REQUIRES_IMPROVEMENT, Rating.INADEQUATE)
+THRESHOLD_RATINGS = BEST_FIRST[:3]  # Outstanding, Good, Requires improvement
+FRACTION_RATINGS = (Rating.INADEQUATE, Rating.REQUIRES_IMPROVEMENT, Rating.GOOD)  # worst first, as rule 5 reads
+QUERY_KEYS = {"thresholds": "t", "aggregation": "agg", "weights": "w", "fractions": "f", "excluded": "x"}
+FIELDS = tuple(QUERY_KEYS)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Overrides of the rating rules; None (or nothing excluded) keeps the framework's own.
+
+    Values are normalised on creation (numbers to float or int, codes to their compact form) and
+    validated, so two scenarios that mean the same compare equal and hash alike (safe as a cache key).
+    """
+
+    thresholds: tuple[float, float, float] | None = None  # Outstanding, Good, Requires improvement
+    aggregation: str | None = None
+    weights: tuple[int, int, int, int] | None = None  # Outstanding, Good, Requires improvement, Inadequate
+    fractions: tuple[float, float, float] | None = None  # Inadequate, Requires improvement, Good
+    excluded: frozenset[str] = field(default_factory=frozenset)
+
+    def __post_init__(self):
+        set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 (frozen: normalise in place once)
+        if self.thresholds is not None:
+            set_("thresholds", _numbers(self.thresholds, 3, "thresholds", "Outstanding, Good, Requires improvement percentages"))
+            check_thresholds(dict(zip(THRESHOLD_RATINGS, self.thresholds)))
+        if self.aggregation is not None:
+            if self.aggregation not in AGGREGATIONS:
+                raise InputError(f"aggregation {self.aggregation!r} is not known; expected one of {', '.join(AGGREGATIONS)}")
+        if self.weights is not None:
+            set_("weights", _whole_numbers(self.weights))
+        if self.fractions is not None:
+            set_("fractions", _numbers(self.fractions, 3, "fractions", "upper fractions for Inadequate, Requires improvement, Good"))
+            f = self.fractions
+            if not 0 <= f[0] <= f[1] <= f[2]:
+                raise InputError(f"fractions must rise from Inadequate to Good (e.g. 0.5,1.5,2.5) and not be negative; got {_join(f)}")
+        set_("excluded", frozenset(_code(c) for c in _items(self.excluded)))
+
+    # -- the framework's own, and what is overridden --------------------------------------------------
+
+    @classmethod
+    def default(cls, framework: Framework) -> "Scenario":
+        """The framework's own rules, every field spelled out."""
+        t, f = framework.bands.thresholds, framework.overall_bands.upper_fractions
+        return cls(thresholds=tuple(t[r] for r in THRESHOLD_RATINGS), aggregation=framework.bands.aggregation,
+                   weights=tuple(framework.score_weights[r] for r in BEST_FIRST), fractions=tuple(f[r] for r in FRACTION_RATINGS))
+
+    def resolved(self, framework: Framework) -> "Scenario":
+        """This scenario with every field it leaves alone filled in from the framework."""
+        base = Scenario.default(framework)
+        return replace(base, **{k: v for k, v in self.overrides().items() if k != "excluded"}, excluded=self.excluded)
+
+    def overrides(self) -> dict[str, Any]:
+        """The fields this scenario sets (nothing excluded counts as not set)."""
+        out = {k: getattr(self, k) for k in FIELDS if getattr(self, k) is not None}
+        if not self.excluded:
+            out.pop("excluded", None)
+        return out
+
+    @property
+    def changes_nothing(self) -> bool:
+        """True when every rule is the framework's own (nothing overridden, nothing excluded)."""
+        return not self.overrides()
+
+    def unknown_standards(self, frameworks: Iterable[Framework]) -> list[str]:
+        """Excluded codes that are a standard of none of the frameworks."""
+        frameworks = list(frameworks)
+        return sorted(c for c in self.excluded if not any(fw.has_standard(c) for fw in frameworks))
+
+    def check_standards(self, frameworks: Iterable[Framework]) -> None:
+        """Raise InputError if an excluded code is not a standard of any of the frameworks."""
+        frameworks = list(frameworks)
+        unknown = self.unknown_standards(frameworks)
+        if unknown:
+            names = ", ".join(display(c) for c in unknown)
+            raise InputError(f"cannot exclude {names}: not a standard of {', '.join(fw.id for fw in frameworks) or 'any framework'}")
+
+    # -- what the engine takes ------------------------------------------------------------------------
+
+    def threshold_map(self, framework: Framework) -> dict[Rating, float]:
+        """Lowest percentage of Outstanding, Good and Requires improvement, as ``core.engine.band`` takes them."""
+        if self.thresholds is None:
+            return dict(framework.bands.thresholds)
+        return dict(zip(THRESHOLD_RATINGS, self.thresholds))
+
+    def aggregation_for(self, framework: Framework) -> str:
+        return self.aggregation or framework.bands.aggregation
+
+    def bands(self, framework: Framework) -> Bands:
+        """The domain two banding under this scenario, as ``core.engine.rate_standard`` takes it."""
+        if self.thresholds is None and self.aggregation is None:
+            return framework.bands
+        return Bands(self.aggregation_for(framework), self.threshold_map(framework), f"what-if scenario: {self.describe()}")
+
+    def weight_map(self, framework: Framework) -> dict[Rating, int]:
+        """The score of each rating, as ``core.engine.score_unit`` takes it."""
+        if self.weights is None:
+            return dict(framework.score_weights)
+        return dict(zip(BEST_FIRST, self.weights))
+
+    def overall_bands(self, framework: Framework) -> OverallBands:
+        """The overall rating bands, as ``core.engine.score_unit`` and ``overall_cutoffs`` take them."""
+        if self.fractions is None:
+            return framework.overall_bands
+        return OverallBands(dict(zip(FRACTION_RATINGS, self.fractions)), f"what-if scenario: {self.describe()}")
+
+    def counts(self, standard: str) -> bool:
+        """Whether a standard counts towards the score and overall rating."""
+        return _code(standard) not in self.excluded
+
+    def counted(self, ratings: Mapping[str, Rating | None]) -> dict[str, Rating | None]:
+        """The standard ratings that count: the excluded ones left out (of both score and maximum)."""
+        return {code: r for code, r in ratings.items() if self.counts(code)}
+
+    # -- words ----------------------------------------------------------------------------------------
+
+    def describe(self) -> str:
+        """One line for a page or a log: what this scenario changes."""
+        parts = []
+        if self.thresholds is not None:
+            parts.append("thresholds " + "/".join(f"{_text(v)}%" for v in self.thresholds) + " (Outstanding/Good/Requires improvement)")
+        if self.aggregation is not None:
+            parts.append(f"aggregation: {AGGREGATION_HELP[self.aggregation]}")
+        if self.weights is not None:
+            parts.append("scores " + ", ".join(f"{r.label} {w}" for r, w in zip(BEST_FIRST, self.weights)))
+        if self.fractions is not None:
+            parts.append("overall upper fractions " + ", ".join(f"{r.label} {_text(f)}" for r, f in zip(FRACTION_RATINGS, self.fractions)))
+        if self.excluded:
+            parts.append("not counting " + ", ".join(display(c) for c in sorted(self.excluded)))
+        return "; ".join(parts) or "the framework's own rules"
+
+    # -- as data: a dict (stored as JSON) and a URL query -------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready values, ratings named: e.g. {"thresholds": {"Outstanding": 85, ...}, ...}.
+        Fields left to the framework are None; ``excluded`` is a sorted list."""
+        return {
+            "thresholds": _named(THRESHOLD_RATINGS, self.thresholds),
+            "aggregation": self.aggregation,
+            "weights": _named(BEST_FIRST, self.weights),
+            "fractions": _named(FRACTION_RATINGS, self.fractions),
+            "excluded": sorted(self.excluded),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Scenario":
+        """The scenario ``to_dict`` wrote. Missing fields keep the framework's own; unknown keys are refused.
+        Rating-keyed values may also be given as lists in the order of the dataclass fields."""
+        if not isinstance(data, Mapping):
+            raise InputError(f"a scenario must be a mapping of {', '.join(FIELDS)}; got {type(data).__name__}")
+        unknown = sorted(set(data) - set(FIELDS))
+        if unknown:
+            raise InputError(f"unknown scenario field(s) {', '.join(map(repr, unknown))}; expected {', '.join(FIELDS)}")
+        return cls(
+            thresholds=_by_rating(data.get("thresholds"), THRESHOLD_RATINGS, "thresholds"),
+            aggregation=data.get("aggregation"),
+            weights=_by_rating(data.get("weights"), BEST_FIRST, "weights"),
+            fractions=_by_rating(data.get("fractions"), FRACTION_RATINGS, "fractions"),
+            excluded=frozenset(_items(data.get("excluded") or ())),
+        )
+
+    def to_query(self) -> str:
+        """URL query parameters for a shareable link, only for the fields set:
+        ``t=85,70,55&agg=mean&w=3,2,1,0&f=0.5,1.5,2.5&x=P2.1``. Empty when nothing is overridden."""
+        return "&".join(f"{k}={quote(v, safe=',.')}" for k, v in self.query_params().items())
+
+    def query_params(self) -> dict[str, str]:
+        """The same as ``to_query``, as a mapping (e.g. for ``st.query_params.update``)."""
+        values = {
+            "thresholds": self.thresholds and _join(self.thresholds),
+            "aggregation": self.aggregation,
+            "weights": self.weights and _join(self.weights),
+            "fractions": self.fractions and _join(self.fractions),
+            "excluded": ",".join(sorted(self.excluded)),
+        }
+        return {QUERY_KEYS[k]: v for k, v in values.items() if v}
+
+    @classmethod
+    def from_query(cls, query: str | Mapping[str, Any]) -> "Scenario":
+        """The scenario of a link: a query string (with or without '?') or a mapping such as
+        ``st.query_params`` (values a string or a list of strings). Keys other than t, agg, w, f, x
+        belong to the page, not the scenario, and are ignored; empty values keep the framework's own."""
+        params = parse_qs(query.lstrip("?"), keep_blank_values=True) if isinstance(query, str) else dict(query)
+
+        def get(key: str) -> str | None:
+            value = params.get(key)
+            if isinstance(value, (list, tuple)):
+                value = value[-1] if value else None
+            return value.strip() if isinstance(value, str) and value.strip() else None
+
+        return cls(
+            thresholds=_split(get("t"), "t", _float),
+            aggregation=get("agg"),
+            weights=_split(get("w"), "w", _int),
+            fractions=_split(get("f"), "f", _float),
+            excluded=frozenset(_split(get("x"), "x", str) or ()),
+        )
+
+
+# -- parsing helpers ------------------------------------------------------------------------------
+
+def _items(value: Any) -> list:
+    if isinstance(value, str):
+        return [v for v in (p.strip() for p in value.split(",")) if v]
+    try:
+        return list(value)
+    except TypeError:
+        raise InputError(f"expected a list of standard codes, got {value!r}") from None
+
+
+def _code(value: Any) -> str:
+    try:
+        return canonical(str(value))
+    except ValueError as exc:
+        raise InputError(f"cannot exclude {value!r}: {exc}") from None
+
+
+def _number(value: Any, what: str = "") -> float:
+    prefix = f"{what}: " if what else ""
+    if isinstance(value, bool):
+        raise InputError(f"{prefix}expected a number, got {value!r}")
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{prefix}expected a number, got {value!r}") from None
+    if not math.isfinite(out):
+        raise InputError(f"{prefix}expected a finite number, got {value!r}")
+    return out
+
+
+def _numbers(values: Any, n: int, name: str, meaning: str) -> tuple[float, ...]:
+    values = list(values) if not isinstance(values, str) else values.split(",")
+    if len(values) != n:
+        raise InputError(f"{name}: expected {n} numbers ({meaning}); got {len(values)}")
+    return tuple(_number(v, name) for v in values)
+
+
+def _float(value: Any) -> float:
+    return _number(value)
+
+
+def _int(value: Any) -> int:
+    number = _number(value, "weights")
+    if number != int(number):
+        raise InputError(f"weights: scores are whole numbers; got {value!r}")
+    return int(number)
+
+
+def _whole_numbers(values: Any) -> tuple[int, int, int, int]:
+    values = list(values) if not isinstance(values, str) else values.split(",")
+    if len(values) != 4:
+        raise InputError(f"weights: expected 4 scores (Outstanding, Good, Requires improvement, Inadequate); got {len(values)}")
+    w = tuple(_int(v) for v in values)
+    if min(w) < 0 or not w[0] >= w[1] >= w[2] >= w[3]:
+        raise InputError(f"weights: scores must not be negative and must not rise as the rating falls "
+                         f"(Outstanding >= Good >= Requires improvement >= Inadequate); got {_join(w)}")
+    return w
+
+
+def _split(text: str | None, key: str, convert) -> tuple | None:
+    if text is None:
+        return None
+    parts = [p.strip() for p in text.split(",")]
+    if convert is str:
+        return tuple(p for p in parts if p)
+    try:
+        return tuple(convert(p) for p in parts)
+    except InputError as exc:
+        raise InputError(f"link parameter {key}={text!r}: {exc}") from None
+
+
+def _named(ratings: tuple[Rating, ...], values: tuple | None) -> dict[str, float] | None:
+    # whole numbers stay whole in JSON (85, not 85.0): easier to read in the store and in a diff
+    plain = lambda v: int(v) if isinstance(v, float) and v.is_integer() else v  # noqa: E731
+    return None if values is None else {r.label: plain(v) for r, v in zip(ratings, values)}
+
+
+def _by_rating(value: Any, ratings: tuple[Rating, ...], name: str) -> tuple | None:
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        given = {}
+        for k, v in value.items():
+            try:
+                given[parse_rating(k)] = v
+            except InputError as exc:
+                raise InputError(f"{name}: {exc}") from None
+        missing = [r.label for r in ratings if r not in given]
+        extra = [r.label for r in given if r not in ratings]
+        if missing or extra:
+            raise InputError(f"{name}: expected a value for each of {', '.join(r.label for r in ratings)}"
+                             + (f"; missing {', '.join(missing)}" if missing else "") + (f"; not expected {', '.join(extra)}" if extra else ""))
+        return tuple(given[r] for r in ratings)
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise InputError(f"{name}: expected a mapping of rating to value, or a list; got {value!r}")
+    return tuple(value)
+
+
+def _text(value: float) -> str:
+    """A number as short as it reads exactly: 85 not 85.0, 0.5 as 0.5."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _join(values: Iterable) -> str:
+    return ",".join(_text(v) for v in values)

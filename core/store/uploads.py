@@ -1,0 +1,203 @@
+"""Writing one checked upload to the store, in one transaction.
+
+The region, PDU and inspection rows are made on first upload. The inspection row is locked
+(``SELECT … FOR UPDATE`` on PostgreSQL; ``BEGIN IMMEDIATE`` on SQLite) so that two uploads for
+the same inspection are numbered 1 and 2, never 1 and 1. A file identical to the current version
+(same sha256) changes nothing; a changed file becomes the next version and the old one is kept,
+no longer current. Rows go in with bulk inserts: a PDU's workbook is some 8,000 answers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine, func, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from core.ingest.inspection import unit_key
+from core.store.models import PDU, Answer, Case, EvidenceItem, Inspection, Judgement, ProposedRating, Region, SurveyFigure, Upload
+
+if TYPE_CHECKING:  # the store needs only the shape of a checked upload, not the spreadsheet readers
+    from core.ingest.inspection import InspectionFields
+    from core.ingest.parse import ParsedUpload
+
+LOADED = "loaded"
+ALREADY_LOADED = "already loaded"
+NEW_VERSION = "new version"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What became of an upload: loaded, already loaded (nothing changed) or a new version."""
+
+    status: str
+    file_name: str
+    kind: str
+    inspection_id: int
+    inspection: str  # e.g. "Essex North PDU (East of England), hmip-2025, round 2025-26"
+    region: str
+    unit: str
+    level: str
+    framework: str
+    round: str
+    version: int
+    upload_id: int
+    sha256: str
+    uploaded_by: str
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return self.status != ALREADY_LOADED
+
+    def summary(self) -> str:
+        """One line for a person: what was loaded, where, and which version now counts."""
+        held = ", ".join(f"{n:,} {k.replace('_', ' ')}" for k, n in self.counts.items())
+        if self.status == ALREADY_LOADED:
+            return (f"{self.file_name}: already loaded as version {self.version} of the {self.kind} upload for "
+                    f"{self.inspection} ({held}); nothing changed")
+        replaced = f"; version {self.version - 1} is kept in the history but no longer counts" if self.status == NEW_VERSION else ""
+        return f"{self.file_name}: loaded as version {self.version} of the {self.kind} upload for {self.inspection} ({held}){replaced}"
+
+
+def store_upload(engine: Engine, upload: ParsedUpload, sha256: str, user: str) -> Receipt:
+    """Write a checked upload in one transaction and say what became of it.
+
+    Either everything lands (the upload, its cases and answers or its evidence, any new region,
+    PDU or inspection row, the previous version marked not current) or, on any error, nothing.
+    """
+    with Session(engine) as s, s.begin():
+        _serialise_writers(s)
+        inspection = _inspection_for_update(s, upload.inspection)
+        current = s.execute(select(Upload).where(Upload.inspection_id == inspection.id, Upload.kind == upload.kind,
+                                                 Upload.is_current.is_(True))).scalar_one_or_none()
+        if current is not None and current.sha256 == sha256:
+            return _receipt(ALREADY_LOADED, upload, inspection, current)
+        version = (s.execute(select(func.max(Upload.version)).where(Upload.inspection_id == inspection.id,
+                                                                      Upload.kind == upload.kind)).scalar() or 0) + 1
+        if current is not None:
+            s.execute(update(Upload).where(Upload.id == current.id).values(is_current=False))
+        _update_fieldwork(inspection, upload.inspection)
+        row = Upload(inspection_id=inspection.id, kind=upload.kind, version=version, is_current=True,
+                     file_name=upload.file_name[:255], sha256=sha256, uploaded_by=user[:120], counts=upload.counts())
+        s.add(row)
+        s.flush()
+        if upload.evidence is not None:
+            _insert_evidence(s, row.id, inspection.id, upload)
+        else:
+            _insert_cases(s, row.id, inspection.id, upload)
+        return _receipt(LOADED if version == 1 else NEW_VERSION, upload, inspection, row)
+
+
+def _receipt(status: str, upload: ParsedUpload, inspection: Inspection, row: Upload) -> Receipt:
+    fields = upload.inspection
+    return Receipt(status=status, file_name=upload.file_name, kind=upload.kind, inspection_id=inspection.id,
+                   inspection=_label(fields, inspection.unit_name), region=fields.region, unit=inspection.unit_name,
+                   level=fields.level, framework=fields.framework, round=fields.round, version=row.version, upload_id=row.id,
+                   sha256=row.sha256, uploaded_by=row.uploaded_by, counts=dict(row.counts or {}))
+
+
+def _label(fields: InspectionFields, unit: str) -> str:
+    where = f"{unit} PDU ({fields.region})" if fields.level == "pdu" else f"{fields.region} region"
+    return f"{where}, {fields.framework}, round {fields.round}"
+
+
+# -- finding or making the inspection ---------------------------------------------------------
+
+def _serialise_writers(s: Session) -> None:
+    # SQLite: take the write lock now. A deferred transaction that reads and then writes fails
+    # with "database is locked" when another upload wrote in between; an immediate one waits.
+    if s.get_bind().dialect.name == "sqlite":
+        s.execute(text("BEGIN IMMEDIATE"))
+
+
+def _inspection_for_update(s: Session, fields: InspectionFields) -> Inspection:
+    """The inspection's row, made if new, locked until this upload commits."""
+    region_id = _region_id(s, fields.region)
+    pdu_id = _pdu_id(s, region_id, fields.unit) if fields.level == "pdu" else None
+    unit = fields.unit
+    if pdu_id is not None:
+        unit = s.execute(select(PDU.name).where(PDU.id == pdu_id)).scalar_one()
+    same = (Inspection.region_id == region_id, Inspection.level == fields.level, Inspection.framework == fields.framework,
+            Inspection.round == fields.round)
+    known = {unit_key(name): i for i, name in s.execute(select(Inspection.id, Inspection.unit_name).where(*same)).all()}
+    inspection_id = known.get(unit_key(unit))
+    if inspection_id is None:
+        _insert_if_absent(s, Inspection, dict(region_id=region_id, level=fields.level, pdu_id=pdu_id, unit_name=unit,
+                                              framework=fields.framework, round=fields.round, fieldwork_start=fields.fieldwork_start,
+                                              fieldwork_end=fields.fieldwork_end, status="fieldwork", synthetic=False),
+                          ["region_id", "level", "unit_name", "framework", "round"])
+        stmt = select(Inspection).where(*same, Inspection.unit_name == unit)
+    else:
+        stmt = select(Inspection).where(Inspection.id == inspection_id)
+    # FOR UPDATE: a second upload for this inspection waits here until this one commits, then
+    # sees its version; SQLite ignores it (BEGIN IMMEDIATE already serialised the writers)
+    return s.execute(stmt.with_for_update()).scalar_one()
+
+
+def _region_id(s: Session, name: str) -> int:
+    _insert_if_absent(s, Region, {"name": name}, ["name"])
+    return s.execute(select(Region.id).where(Region.name == name)).scalar_one()
+
+
+def _pdu_id(s: Session, region_id: int, name: str) -> int:
+    # PDU names are matched as people type them: "Essex North" and "essex  north" are one PDU
+    known = {unit_key(n): i for i, n in s.execute(select(PDU.id, PDU.name).where(PDU.region_id == region_id)).all()}
+    if unit_key(name) in known:
+        return known[unit_key(name)]
+    _insert_if_absent(s, PDU, {"region_id": region_id, "name": name}, ["region_id", "name"])
+    return s.execute(select(PDU.id).where(PDU.region_id == region_id, PDU.name == name)).scalar_one()
+
+
+def _insert_if_absent(s: Session, model, values: dict, unique: list[str]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING: two first uploads in a new region make one region row."""
+    dialect = s.get_bind().dialect.name
+    if dialect == "postgresql":
+        s.execute(postgresql.insert(model).values(**values).on_conflict_do_nothing(index_elements=unique))
+    elif dialect == "sqlite":
+        s.execute(sqlite.insert(model).values(**values).on_conflict_do_nothing(index_elements=unique))
+    else:
+        exists = select(model.id).where(*(getattr(model, k) == values[k] for k in unique))
+        if s.execute(exists).first() is None:
+            s.execute(insert(model).values(**values))
+
+
+def _update_fieldwork(inspection: Inspection, fields: InspectionFields) -> None:
+    # the latest accepted upload says when fieldwork ran; a later correction should show
+    if fields.fieldwork_start and inspection.fieldwork_start != fields.fieldwork_start:
+        inspection.fieldwork_start = fields.fieldwork_start
+    if fields.fieldwork_end and inspection.fieldwork_end != fields.fieldwork_end:
+        inspection.fieldwork_end = fields.fieldwork_end
+
+
+# -- the rows ---------------------------------------------------------------------------------
+
+def _insert_cases(s: Session, upload_id: int, inspection_id: int, upload: ParsedUpload) -> None:
+    ids = _insert_case_rows(s, upload_id, inspection_id, upload)
+    _insert_answers(s, [{"case_id": ids[c.case_ref], "code": code, "value": value}
+                        for c in upload.cases for code, value in c.answers.items()])
+
+
+def _insert_case_rows(s: Session, upload_id: int, inspection_id: int, upload: ParsedUpload) -> dict[str, int]:
+    """Insert the cases; returns case_ref -> the new case's id."""
+    if not upload.cases:
+        return {}
+    rows = [{"upload_id": upload_id, "inspection_id": inspection_id, "case_type": upload.case_type, "case_ref": c.case_ref,
+             "attributes": c.attributes} for c in upload.cases]
+    s.connection().execute(insert(Case.__table__), rows)
+    return dict(s.execute(select(Case.case_ref, Case.id).where(Case.upload_id == upload_id)).all())
+
+
+def _insert_answers(s: Session, rows: list[dict]) -> None:
+    # Core executemany on the table, not the ORM's bulk path: no per-row bookkeeping for 8,000 rows
+    if rows:
+        s.connection().execute(insert(Answer.__table__), rows)
+
+
+def _insert_evidence(s: Session, upload_id: int, inspection_id: int, upload: ParsedUpload) -> None:
+    keys = {"upload_id": upload_id, "inspection_id": inspection_id}
+    for model, rows in ((EvidenceItem, upload.evidence.items), (ProposedRating, upload.evidence.proposed),
+                        (SurveyFigure, upload.evidence.survey), (Judgement, upload.evidence.judgements)):
+        if rows:
+            s.connection().execute(insert(model.__table__), [{**keys, **r} for r in rows])

@@ -1,0 +1,156 @@
+"""What changes under a scenario: the ratings that differ between two rating runs (DESIGN.md section 4).
+
+Both runs are frames of ratings in the shape ``core.analysis.rate_dataset`` returns: one row per
+(inspection_id, standard), ``standard == "OVERALL"`` for the overall rating, ``rating`` a label or
+None, and the unit's context (unit, level, region, round, framework) beside it. Nothing here rates
+anything: it compares.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import pandas as pd
+
+from core.errors import InputError
+from core.ratings import Rating, parse_rating
+
+OVERALL = "OVERALL"
+KEYS = ("inspection_id", "standard")
+CONTEXT = ("unit", "level", "region", "round", "framework")
+DIRECTIONS = ("up", "down", "rated", "unrated")
+DIRECTION_HELP = {
+    "up": "a better rating under the scenario",
+    "down": "a worse rating under the scenario",
+    "rated": "no rating before, a rating under the scenario (e.g. an overall rating once every counted standard is rated)",
+    "unrated": "a rating before, none under the scenario",
+}
+DIFF_COLUMNS = ["inspection_id", *CONTEXT, "standard", "before", "after", "direction", "steps"]
+
+
+def diff(before: pd.DataFrame, after: pd.DataFrame, keys: Sequence[str] = KEYS) -> pd.DataFrame:
+    """The ratings that differ between two runs, one row each: DIFF_COLUMNS.
+
+    ``before`` and ``after`` are labels (None where not rated); ``direction`` is one of DIRECTIONS;
+    ``steps`` is how many bands the rating moved (+ up, - down; <NA> when it gained or lost its
+    rating). A row in only one run counts as unrated in the other. Context columns absent from both
+    runs come back empty. Raises InputError if a run lacks a key or the rating column, holds a key
+    twice, or a rating that is not one of the four.
+    """
+    keys = list(keys)
+    b, a = _ratings(before, keys, "before"), _ratings(after, keys, "after")
+    context = [c for c in CONTEXT if c not in keys and (c in before.columns or c in after.columns)]
+    merged = b.merge(a, on=keys, how="outer")
+    values_before, values_after = merged["_before"], merged["_after"]
+    changed = values_before.fillna(-1) != values_after.fillna(-1)
+    merged = merged[changed].copy()
+    if merged.empty:
+        return pd.DataFrame(columns=_columns(keys))
+    ctx = _context(before, after, keys, context)
+    merged = merged.merge(ctx, on=keys, how="left")
+    # object columns, so that "not rated" stays None rather than becoming NaN in a string column
+    merged["before"] = pd.Series([_label(v) for v in merged["_before"]], index=merged.index, dtype=object)
+    merged["after"] = pd.Series([_label(v) for v in merged["_after"]], index=merged.index, dtype=object)
+    merged["direction"] = [_direction(x, y) for x, y in zip(merged["_before"], merged["_after"])]
+    merged["steps"] = (merged["_after"] - merged["_before"]).astype("Int64")
+    for c in DIFF_COLUMNS:
+        if c not in merged:
+            merged[c] = None
+    return _ordered(merged)[_columns(keys)].reset_index(drop=True)
+
+
+def direction_counts(changes: pd.DataFrame, by: str | Sequence[str] | None = "standard") -> pd.DataFrame:
+    """How many ratings moved each way: one row per value of ``by`` (default each standard, OVERALL
+    last), with a column per direction (up, down, rated, unrated) and the total. ``by=None`` gives a
+    single row for the whole diff."""
+    by = [by] if isinstance(by, str) else list(by or [])
+    missing = [c for c in by + ["direction"] if c not in changes.columns]
+    if missing:
+        raise InputError(f"the changes have no column(s) {', '.join(missing)}")
+    counts = pd.crosstab([changes[c] for c in by], changes["direction"]) if by else \
+        changes["direction"].value_counts().to_frame().T.reset_index(drop=True)
+    counts = counts.reindex(columns=list(DIRECTIONS), fill_value=0)
+    counts.columns.name = None
+    if by:
+        counts = counts.reset_index()
+        if "standard" in by:
+            counts = counts.sort_values(by, key=lambda s: s.map(_standard_order) if s.name == "standard" else s)
+    elif counts.empty:
+        counts = pd.DataFrame([[0] * len(DIRECTIONS)], columns=list(DIRECTIONS))
+    counts["total"] = counts[list(DIRECTIONS)].sum(axis=1)
+    return counts[by + list(DIRECTIONS) + ["total"]].astype({d: "int64" for d in list(DIRECTIONS) + ["total"]}).reset_index(drop=True)
+
+
+def summary(changes: pd.DataFrame) -> str:
+    """One line for a page or the command line: '5 ratings change: 3 up, 2 down'."""
+    n = len(changes)
+    if not n:
+        return "no rating changes"
+    counts = changes["direction"].value_counts()
+    parts = [f"{int(counts[d])} {d}" for d in DIRECTIONS if d in counts]
+    return f"{n} rating{'s' if n != 1 else ''} change{'' if n != 1 else 's'}: {', '.join(parts)}"
+
+
+# -- helpers ------------------------------------------------------------------------------------------
+
+def _columns(keys: list[str]) -> list[str]:
+    return DIFF_COLUMNS + [k for k in keys if k not in DIFF_COLUMNS]
+
+
+def _ratings(frame: pd.DataFrame, keys: list[str], which: str) -> pd.DataFrame:
+    missing = [c for c in keys + ["rating"] if c not in frame.columns]
+    if missing:
+        raise InputError(f"the {which} ratings have no column(s) {', '.join(missing)}")
+    dup = frame.duplicated(keys, keep=False)
+    if dup.any():
+        first = frame.loc[dup, keys].iloc[0].to_dict()
+        raise InputError(f"the {which} ratings hold {first} more than once; each rating must appear once")
+    out = frame[keys].copy()
+    out[f"_{which}"] = [_value(r, which) for r in frame["rating"]]
+    out[f"_{which}"] = out[f"_{which}"].astype("Int64")
+    return out
+
+
+def _value(label, which: str) -> int | None:
+    if label is None or (isinstance(label, float) and label != label) or label is pd.NA:
+        return None
+    if isinstance(label, Rating):
+        return int(label)
+    try:
+        return int(parse_rating(label))
+    except InputError as exc:
+        raise InputError(f"the {which} ratings: {exc}") from None
+
+
+def _label(value) -> str | None:
+    return None if pd.isna(value) else Rating(int(value)).label
+
+
+def _direction(before, after) -> str:
+    if pd.isna(before):
+        return "rated"
+    if pd.isna(after):
+        return "unrated"
+    return "up" if after > before else "down"
+
+
+def _context(before: pd.DataFrame, after: pd.DataFrame, keys: list[str], context: list[str]) -> pd.DataFrame:
+    """The unit's context for every key: the before run's, else the after run's."""
+    parts = [f[keys + [c for c in context if c in f.columns]] for f in (before, after)]
+    both = pd.concat(parts, ignore_index=True)
+    return both.drop_duplicates(keys, keep="first")
+
+
+def _standard_order(code) -> tuple:
+    return (1, "") if code == OVERALL else (0, str(code))
+
+
+def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
+    # as the ratings read: by round and region, the region's own inspection before its PDUs, OVERALL last
+    key = pd.DataFrame({
+        "round": frame["round"].astype(str),
+        "region": frame["region"].astype(str),
+        "level": frame["level"].map({"region": 0, "pdu": 1}).fillna(2),
+        "unit": frame["unit"].astype(str),
+        "standard": frame["standard"].map(_standard_order),
+    }, index=frame.index)
+    return frame.loc[key.sort_values(list(key.columns)).index]

@@ -1,0 +1,192 @@
+"""What every page shares: the store's engine, the reader's scope, cached reads keyed by scope.
+
+Streamlit glue only. The engine is a resource (one per process); datasets are cached *data* keyed
+by the store URL, the reader's scope and the store's version, so that no reader is ever served
+another's scope and a new upload is seen at once. Sessions are never cached: each read opens its own.
+"""
+from __future__ import annotations
+
+import io
+from typing import Iterable
+
+import pandas as pd
+import streamlit as st
+
+from core.analysis import decision_checks, rate_dataset, with_published
+from core.csvio import safe_cell
+from core.framework import load_framework
+from core.store.db import database_url, get_engine
+from core.store.queries import Dataset, load_dataset, store_version
+from core.store.scope import Scope
+
+SYNTHETIC_NOTE = "Synthetic demonstration data: fictional PDUs and cases, not inspection findings."
+RATING_COLOURS = {"Outstanding": "#1b7837", "Good": "#7fbf7b", "Requires improvement": "#f1a340", "Inadequate": "#d73027"}
+
+
+@st.cache_resource(show_spinner=False)
+def _engine(url: str):
+    return get_engine(url)
+
+
+def engine():
+    """The process's engine for the configured store (DATABASE_URL, else data/probation.db)."""
+    return _engine(database_url())
+
+
+def current_user() -> str:
+    try:
+        if st.user.get("is_logged_in"):
+            return st.user.get("email") or st.user.get("name") or "signed-in user"
+    except Exception:  # no authentication configured: a local, single-user run
+        pass
+    return "local user"
+
+
+def current_scope() -> Scope:
+    """The regions the signed-in user may see. ``[scopes]`` in secrets maps a user to regions;
+    a user not listed sees every region only where ``default_scope = "national"`` (the default
+    for a local run with no secrets)."""
+    user = current_user()
+    try:
+        scopes = dict(st.secrets.get("scopes", {}))
+        default = st.secrets.get("default_scope", "national")
+    except Exception:  # no secrets file
+        scopes, default = {}, "national"
+    if user in scopes:
+        return Scope.of_regions(*scopes[user], user=user)
+    return Scope.national(user) if default == "national" else Scope.of_regions(user=user)
+
+
+@st.cache_data(show_spinner="Reading the store…", max_entries=32)
+def _dataset(url: str, scope_key: tuple, version: tuple) -> Dataset:
+    scope = Scope.national() if scope_key == ("*",) else Scope.of_regions(*scope_key)
+    return load_dataset(_engine(url), scope)
+
+
+def dataset(scope: Scope) -> Dataset:
+    url = database_url()
+    return _dataset(url, scope.cache_key, store_version(_engine(url)))
+
+
+@st.cache_data(show_spinner="Rating…", max_entries=32)
+def _ratings(url: str, scope_key: tuple, version: tuple) -> pd.DataFrame:
+    ds = _dataset(url, scope_key, version)
+    return with_published(rate_dataset(ds), ds)
+
+
+def ratings(scope: Scope) -> pd.DataFrame:
+    """Every rating in scope (core.analysis.rate_dataset with published ratings beside)."""
+    url = database_url()
+    return _ratings(url, scope.cache_key, store_version(_engine(url)))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _checks(url: str, scope_key: tuple, version: tuple) -> pd.DataFrame:
+    ds = _dataset(url, scope_key, version)
+    return decision_checks(ds, rate_dataset(ds))
+
+
+def checks(scope: Scope) -> pd.DataFrame:
+    url = database_url()
+    return _checks(url, scope.cache_key, store_version(_engine(url)))
+
+
+def framework(framework_id: str = "hmip-2025"):
+    return load_framework(framework_id)
+
+
+def query_choice(key: str, options: list, default=None):
+    """The option named in the URL's query parameter ``key`` if it is one of ``options``, else the default."""
+    wanted = st.query_params.get(key)
+    for o in options:
+        if str(o) == wanted:
+            return o
+    return default if default is not None else (options[0] if options else None)
+
+
+def query_choices(key: str, options: list) -> list:
+    wanted = st.query_params.get_all(key)
+    return [o for o in options if str(o) in wanted]
+
+
+def set_query(**params) -> None:
+    """Mirror the filter state into the URL so that the view can be shared."""
+    for k, v in params.items():
+        if v is None or v == [] or v == "":
+            st.query_params.pop(k, None)
+        elif isinstance(v, (list, tuple)):
+            st.query_params[k] = [str(x) for x in v]
+        else:
+            st.query_params[k] = str(v)
+
+
+def synthetic_banner(frame: pd.DataFrame) -> None:
+    if "synthetic" in frame and frame["synthetic"].fillna(False).astype(bool).any():
+        st.info(SYNTHETIC_NOTE, icon=":material/science:")
+
+
+def excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """An .xlsx of the given tables, every text cell safe against formula injection."""
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
+        for name, frame in sheets.items():
+            frame.map(lambda v: safe_cell(v) if isinstance(v, str) else v).to_excel(xw, sheet_name=name[:31], index=False)
+    return buf.getvalue()
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    return frame.map(lambda v: safe_cell(v) if isinstance(v, str) else v).to_csv(index=False).encode("utf-8")
+
+
+def download_buttons(name: str, sheets: dict[str, pd.DataFrame], key: str) -> None:
+    """CSV (first table) and Excel (all tables) downloads side by side."""
+    first = next(iter(sheets.values()))
+    c1, c2 = st.columns(2)
+    c1.download_button("Download CSV", csv_bytes(first), f"{name}.csv", "text/csv", key=f"{key}-csv")
+    c2.download_button("Download Excel", excel_bytes(sheets), f"{name}.xlsx",
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}-xlsx")
+
+
+def style_ratings(frame: pd.DataFrame, columns: Iterable[str] = ("rating",)):
+    """Colour rating cells as the annexes do."""
+    def colour(v):
+        c = RATING_COLOURS.get(v)
+        return f"background-color: {c}; color: {'white' if v in ('Outstanding', 'Inadequate') else 'black'}" if c else ""
+
+    cols = [c for c in columns if c in frame.columns]
+    return frame.style.map(colour, subset=cols) if cols else frame
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _tallies(url: str, scope_key: tuple, version: tuple) -> pd.DataFrame:
+    from core.analysis import frameworks_of, key_question_tallies
+
+    ds = _dataset(url, scope_key, version)
+    return key_question_tallies(ds, frameworks_of(ds))
+
+
+def tallies(scope: Scope) -> pd.DataFrame:
+    """Domain two key question counts of every inspection in scope (regional ones pooled)."""
+    url = database_url()
+    return _tallies(url, scope.cache_key, store_version(_engine(url)))
+
+
+def pick_inspection(table: pd.DataFrame, level: str, key: str):
+    """Round, region and unit pickers mirrored in the URL; returns the chosen inspection's rows (or None)."""
+    units = table[table["level"] == level]
+    if units.empty:
+        return None
+    rounds = sorted(units["round"].dropna().unique(), reverse=True)
+    c1, c2, c3 = st.columns([1, 2, 2])
+    round_ = c1.selectbox("Round", rounds, index=rounds.index(query_choice("round", rounds)), key=f"{key}-round")
+    in_round = units[units["round"] == round_]
+    regions = sorted(in_round["region"].dropna().unique())
+    region = c2.selectbox("Region", regions, index=regions.index(query_choice("region", regions)), key=f"{key}-region")
+    names = sorted(in_round.loc[in_round["region"] == region, "unit"].unique())
+    if level == "region":
+        unit = region
+        set_query(round=round_, region=region)
+    else:
+        unit = c3.selectbox("PDU", names, index=names.index(query_choice("unit", names)), key=f"{key}-unit")
+        set_query(round=round_, region=region, unit=unit)
+    return in_round[(in_round["region"] == region) & (in_round["unit"] == unit)]

@@ -1,0 +1,184 @@
+"""Compare: PDUs and regions on a theme or a key question, with intervals; the PDU × key question
+heatmap; the funnel plot against the national rate; breakdowns by case attribute; one PDU beside
+its region and the nation, and its ratings across rounds. Widgets -> core.compare -> core.charts."""
+import pandas as pd
+import streamlit as st
+
+from core import charts, compare
+from core.codes import display
+from core.ratings import Rating
+from core.store.queries import case_answers, store_version
+from core.store.scope import Scope
+from pages.common import (current_scope, dataset, download_buttons, engine, framework, query_choice, query_choices, ratings,
+                          set_query, synthetic_banner, tallies)
+
+KINDS = {"theme": "Theme", "key_question": "Key question"}
+GROUPS = {"unit": "PDU", "region": "Region", "nation": "National"}
+
+
+@st.cache_data(show_spinner="Reading the cases…", max_entries=16)
+def _case_answers(scope_key: tuple, version: tuple, inspection_ids: tuple, codes: tuple) -> pd.DataFrame:
+    scope = Scope.national() if scope_key == ("*",) else Scope.of_regions(*scope_key)
+    return case_answers(engine(), scope, list(inspection_ids), list(codes))
+
+
+def _pick(label, options, param, key, column, format_func=str):
+    return column.selectbox(label, options, index=options.index(query_choice(param, options)), key=key, format_func=format_func)
+
+
+st.title("Compare")
+scope = current_scope()
+data = dataset(scope)
+inspections = data.inspections
+if inspections.empty:
+    st.warning("The store holds no inspections yet. Upload fieldwork on the Upload page, or run `python -m core demo`.")
+    st.stop()
+
+# -- the filters, mirrored in the URL ----------------------------------------------------------------
+c1, c2, c3 = st.columns([1, 1, 3])
+rounds = sorted(inspections["round"].dropna().unique(), reverse=True)
+round_ = _pick("Round", rounds, "round", "compare-round", c1)
+in_round = inspections[inspections["round"] == round_]
+framework_ids = sorted(in_round["framework"].unique())
+fw_id = _pick("Framework", framework_ids, "framework", "compare-framework", c2) if len(framework_ids) > 1 else framework_ids[0]
+fw = framework(fw_id)
+in_round = in_round[in_round["framework"] == fw_id]
+regions = sorted(in_round["region"].dropna().unique())
+chosen_regions = c3.multiselect("Regions", regions, default=query_choices("region", regions), key="compare-regions",
+                                placeholder="All regions")
+
+c4, c5, c6 = st.columns([1, 3, 1])
+kind = c4.radio("Compare", list(KINDS), index=list(KINDS).index(query_choice("kind", list(KINDS))), format_func=KINDS.get,
+                key="compare-kind", horizontal=True)
+if kind == "theme":
+    options = [t.id for t in fw.themes]
+    names = {t.id: t.name for t in fw.themes}
+else:  # domain two key questions by the code their answers are stored under (regional ones pooled from PDU ones are the same)
+    options = [kq.code for s in sorted(fw.standards, key=lambda s: s.level != "pdu") if s.domain == 2
+               for kq in s.key_questions if not kq.pooled_from]
+    names = {code: f"{display(code)} {fw.question_text(code)}" for code in options}
+if not options:
+    st.warning(f"Framework {fw.id} has no {KINDS[kind].lower()}s to compare.")
+    st.stop()
+measure = _pick(KINDS[kind], options, "measure", f"compare-measure-{kind}", c5, format_func=names.get)
+by = _pick("Group by", list(GROUPS), "by", "compare-by", c6, format_func=GROUPS.get)
+set_query(round=round_, framework=fw_id if len(framework_ids) > 1 else None, region=chosen_regions, kind=kind,
+          measure=measure, by=by)
+
+shown = in_round[in_round["region"].isin(chosen_regions or regions)]
+synthetic_banner(shown)
+codes = compare.stored_codes(fw, fw.theme(measure).items if kind == "theme" else [measure])
+title = names[measure] if kind == "theme" else display(measure)
+national_name = "National" if scope.regions is None else "All regions you can see"
+national = compare.sufficiency(data.counts, in_round, codes, "nation")
+national_percent = national["percent"].iloc[0] if not national.empty else None
+if kind == "theme":
+    table = compare.theme_sufficiency(data.counts, shown, fw, measure, by)
+    items = ", ".join(display(i) for i in fw.theme(measure).items)
+    st.caption(f"**{title}** pools the answers to {items} ({fw.theme(measure).reference}).")
+else:
+    table = compare.sufficiency(data.counts, shown, codes, by)
+    st.caption(f"**{display(measure)}** {fw.question_text(measure)}")
+
+# -- sufficiency by PDU, region or nationally ------------------------------------------------------------
+st.subheader(f"{title}: cases sufficient by {({'unit': 'PDU', 'region': 'region', 'nation': 'round'})[by]}", anchor=False)
+if table.empty or table["n_relevant"].sum() == 0:
+    st.info("No relevant answers to this in the inspections shown.")
+else:
+    label = {"unit": "unit", "region": "region", "nation": "round"}[by]
+    st.plotly_chart(charts.sufficiency_bars(table, title=f"{title}: cases sufficient (%)", label=label,
+                                            reference=None if by == "nation" else national_percent, reference_name=national_name),
+                    width="stretch", key="compare-bars")
+    st.caption("Bars show the share of relevant cases judged sufficient (Not applicable left out); the whiskers are the "
+               f"Wilson 95% interval. Lighter bars: {charts.SMALL_NOTE}.")
+keys = {"unit": ["region", "unit", "level"], "region": ["region"], "nation": ["round"]}[by]
+shown_table = compare.labelled(table, keys + ["n_inspections", "n_sufficient", "n_relevant", "n_na", "percent", "percent_low",
+                                              "percent_high", "small_sample", "synthetic"])
+st.dataframe(shown_table, hide_index=True, width="stretch")
+download_buttons(f"compare-{measure}-{by}-{round_}", {"sufficiency": shown_table}, key="compare-download")
+
+# -- funnel plot -----------------------------------------------------------------------------------------
+st.subheader("PDUs against the national rate", anchor=False)
+units = compare.sufficiency(data.counts, shown, codes, "unit")
+points = compare.funnel(units[units["level"] == "pdu"], national_percent=national_percent)
+if points.empty:
+    st.info("No PDU has relevant answers to this.")
+else:
+    st.plotly_chart(charts.funnel_plot(points, title=f"{title}: PDUs against the {national_name.lower()} rate", label="unit"),
+                    width="stretch", key="compare-funnel")
+    st.caption(compare.FUNNEL_METHOD)
+    outside = points[points["position"] != compare.FUNNEL_POSITIONS[2]]
+    funnel_table = compare.labelled(outside, ["region", "unit", "n_sufficient", "n_relevant", "percent", "national_percent",
+                                              "lower_95", "upper_95", "lower_998", "upper_998", "position"])
+    with st.expander(f"PDUs outside the 95% limits: {len(outside)} of {len(points)}"):
+        st.dataframe(funnel_table, hide_index=True, width="stretch")
+        download_buttons(f"compare-funnel-{measure}-{round_}", {"outside limits": funnel_table}, key="compare-funnel-download")
+
+# -- PDU x key question heatmap ---------------------------------------------------------------------------
+st.subheader("Key questions by PDU", anchor=False)
+all_tallies = tallies(scope)
+matrix = compare.key_question_matrix(all_tallies[all_tallies["inspection_id"].isin(shown["inspection_id"])], shown)
+if matrix.empty:
+    st.info("No PDU key question answers in the inspections shown.")
+else:
+    t = fw.bands.thresholds
+    thresholds = (t[Rating.OUTSTANDING], t[Rating.GOOD], t[Rating.REQUIRES_IMPROVEMENT])
+    st.plotly_chart(charts.key_question_heatmap(matrix, thresholds=thresholds), width="stretch", key="compare-heatmap")
+    st.caption(f"Each cell is coloured by the rating its percentage would give as the lowest key question of its standard "
+               f"(Outstanding {thresholds[0]:g}% or more, Good {thresholds[1]:g}%, Requires improvement {thresholds[2]:g}%, "
+               "Inadequate below). Blank: no relevant cases.")
+    matrix_table = compare.labelled(matrix, ["region", "unit", "standard", "key_question_label", "n_sufficient", "n_relevant",
+                                             "percent", "percent_low", "percent_high", "small_sample"])
+    with st.expander("The table behind the heatmap"):
+        st.dataframe(matrix_table, hide_index=True, width="stretch")
+        download_buttons(f"compare-key-questions-{round_}", {"key questions": matrix_table}, key="compare-heatmap-download")
+
+# -- breakdowns by case attribute -------------------------------------------------------------------------
+st.subheader(f"{title} by case attribute", anchor=False)
+attributes = [a.name for a in fw.case_attributes]
+labels = {a.name: a.label for a in fw.case_attributes}
+attribute = st.radio("Break down by", attributes, index=attributes.index(query_choice("attribute", attributes)),
+                     format_func=labels.get, key="compare-attribute", horizontal=True)
+set_query(attribute=attribute)
+answers = _case_answers(scope.cache_key, store_version(engine()), tuple(int(i) for i in shown["inspection_id"]), tuple(codes))
+split = compare.breakdown(answers, codes, attribute, fw.attribute(attribute).values)
+if split.empty:
+    st.info("No case answers to this in the inspections shown.")
+else:
+    st.plotly_chart(charts.breakdown_bars(split, title=f"{title} by {labels[attribute].lower()}", attribute_label=labels[attribute]),
+                    width="stretch", key="compare-breakdown")
+    st.caption("Differences between groups can reflect the cases each group holds (risk, sentence, PDU) as much as the "
+               f"practice; read them with the intervals. Lighter bars: {charts.SMALL_NOTE}. "
+               f"'{compare.NOT_RECORDED}': cases without this attribute (not every case type records every attribute).")
+    split_table = compare.labelled(split.assign(attribute=labels[attribute]))
+    st.dataframe(split_table, hide_index=True, width="stretch")
+    download_buttons(f"compare-{measure}-by-{attribute}-{round_}", {"breakdown": split_table}, key="compare-breakdown-download")
+
+# -- one PDU beside its region and the nation, and across rounds ---------------------------------------------
+st.subheader("A PDU beside its region and the nation", anchor=False)
+pdus = shown[shown["level"] == "pdu"].sort_values(["region", "unit"])
+if pdus.empty:
+    st.info("No PDU inspections in the round and regions shown.")
+else:
+    unit_names = list(pdus["unit"])
+    unit = st.selectbox("PDU", unit_names, index=unit_names.index(query_choice("unit", unit_names)), key="compare-unit")
+    set_query(unit=unit)
+    inspection_id = pdus.loc[pdus["unit"] == unit, "inspection_id"].iloc[0]
+    side = compare.unit_vs_region_vs_nation(all_tallies, in_round, inspection_id)
+    if side.empty:
+        st.info("No key question answers for this PDU yet.")
+    else:
+        st.plotly_chart(charts.comparison_bars(side, title=f"{unit}: key questions beside its region and the nation"),
+                        width="stretch", key="compare-side-by-side")
+    history = compare.trend(ratings(scope), unit, level="pdu")
+    if history["round"].nunique() > 1:
+        st.plotly_chart(charts.trend_chart(history, title=f"{unit}: ratings across inspections"), width="stretch", key="compare-trend")
+    else:
+        st.caption("Ratings across rounds appear once the PDU has been inspected in more than one round.")
+    side_table = compare.labelled(side, ["key_question_label", "comparison", "name", "n_inspections", "n_sufficient", "n_relevant",
+                                         "percent", "percent_low", "percent_high", "small_sample"])
+    download_buttons(f"compare-{unit}-{round_}", {"beside region and nation": side_table,
+                                                  "ratings across rounds": compare.labelled(history, [
+                                                      "round", "standard_label", "standard_name", "rating", "percent", "score",
+                                                      "max_score", "source"])},
+                     key="compare-side-download")

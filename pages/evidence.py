@@ -1,0 +1,35 @@
+"""Evidence: domain one evidence, browsable and searchable by standard, key question, kind and source."""
+import streamlit as st
+
+from core.evidence import filter_evidence
+from core.store.queries import evidence_frame
+from pages.common import current_scope, download_buttons, engine, query_choice, query_choices, set_query
+
+st.title("Evidence")
+items = evidence_frame(engine(), current_scope())
+if items.empty:
+    st.warning("No domain one evidence in the store yet.")
+    st.stop()
+
+c1, c2, c3 = st.columns(3)
+rounds = sorted(items["round"].unique(), reverse=True)
+round_ = c1.selectbox("Round", rounds, index=rounds.index(query_choice("round", rounds)), key="evidence-round")
+regions = sorted(items["region"].unique())
+region = c2.multiselect("Regions", regions, default=query_choices("region", regions), key="evidence-regions", placeholder="All regions")
+units = sorted(items.loc[items["region"].isin(region or regions), "unit"].unique())
+unit = c3.multiselect("Units", units, default=query_choices("unit", units), key="evidence-units", placeholder="All units")
+c4, c5, c6, c7 = st.columns(4)
+standards = sorted(items["standard"].unique())
+standard = c4.multiselect("Standard", standards, default=query_choices("standard", standards), key="evidence-standard")
+kinds = sorted(items["kind"].unique())
+kind = c5.multiselect("Kind", kinds, default=query_choices("kind", kinds), key="evidence-kind")
+sources = sorted(items["source"].unique())
+source = c6.multiselect("Source", sources, default=query_choices("source", sources), key="evidence-source")
+text = c7.text_input("Search text", value=st.query_params.get("q", ""), key="evidence-q")
+set_query(round=round_, region=region, unit=unit, standard=standard, kind=kind, source=source, q=text)
+
+shown = filter_evidence(items, round_=round_, regions=region, units=unit, standards=standard, kinds=kind, sources=source, text=text)
+st.caption(f"{len(shown)} of {len(items)} evidence items")
+st.dataframe(shown.drop(columns=["inspection_id"]), hide_index=True, width="stretch",
+             column_config={"text": st.column_config.TextColumn("Evidence", width="large")})
+download_buttons("evidence", {"evidence": shown}, key="evidence-download")

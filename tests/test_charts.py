@@ -1,0 +1,172 @@
+"""Chart builders: each figure built from the frames of core.compare and core.analysis carries the
+expected traces and numbers."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from core import charts, compare
+from tests.test_compare import ANSWERS, COUNTS, FW, INSPECTIONS, TALLIES
+
+
+def _traces(fig: go.Figure, kind: str | None = None) -> list:
+    return [t for t in fig.data if kind is None or t.type == kind]
+
+
+# -- bars with intervals ------------------------------------------------------------------------------
+
+def test_sufficiency_bars_draw_each_pdu_with_its_interval_and_the_national_line():
+    frame = compare.theme_sufficiency(COUNTS, INSPECTIONS, FW, "domestic-abuse-enquiries", by="unit")
+    frame.loc[frame["unit"] == "Gamma", "small_sample"] = False  # make one bar a full sample
+    fig = charts.sufficiency_bars(frame, title="Domestic abuse enquiries", reference=76.9)
+    full, small = fig.data
+    assert full.orientation == "h" and list(full.y) == ["Gamma"] and list(full.x) == [100.0]
+    assert list(small.y) == ["Alpha", "Beta"] and list(small.x) == [75.0, 25.0]
+    assert "fewer than 20" in small.name
+    alpha = frame[frame["unit"] == "Alpha"].iloc[0]
+    assert small.error_x.array[0] == pytest.approx(alpha["percent_high"] - 75.0)
+    assert small.error_x.arrayminus[0] == pytest.approx(75.0 - alpha["percent_low"])
+    assert small.customdata[0][0] == "9 of 12"
+    assert [s.x0 for s in fig.layout.shapes] == [76.9]
+    assert "National 76.9%" in fig.layout.annotations[0].text
+    assert tuple(fig.layout.xaxis.range) == (0, 100)
+    assert list(fig.layout.yaxis.categoryarray) == ["Alpha", "Beta", "Gamma"]
+
+
+def test_bars_grow_with_the_number_of_pdus():
+    many = compare.with_intervals(pd.DataFrame({"unit": [f"PDU {i}" for i in range(120)], "n_sufficient": [30] * 120,
+                                                "n_relevant": [40] * 120}))
+    few = many.head(5)
+    assert charts.sufficiency_bars(many).layout.height >= 120 * charts.ROW_HEIGHT
+    assert charts.sufficiency_bars(few).layout.height < charts.sufficiency_bars(many).layout.height
+
+
+def test_breakdown_bars_show_each_group_in_order_with_the_all_cases_line():
+    split = compare.breakdown(ANSWERS, ["MO"], "practitioner_grade", FW.attribute("practitioner_grade").values)
+    fig = charts.breakdown_bars(split, attribute_label="Practitioner grade")
+    (bars,) = fig.data  # every group is a small sample here: one (lighter) trace
+    assert list(bars.x) == ["PO", "PSO", "Not recorded"]
+    assert list(bars.y) == pytest.approx([75.0, 50.0, 0.0])
+    assert list(bars.text) == ["3 of 4", "1 of 2", "0 of 1"]
+    assert bars.marker.color == charts.SMALL_SAMPLE_COLOUR
+    assert fig.layout.shapes[0].y0 == pytest.approx(100 * 4 / 7)
+    assert fig.layout.xaxis.title.text == "Practitioner grade"
+
+
+def test_comparison_bars_group_the_pdu_its_region_and_the_nation():
+    side = compare.unit_vs_region_vs_nation(TALLIES, INSPECTIONS, 1)
+    fig = charts.comparison_bars(side)
+    assert [t.name for t in fig.data] == ["Alpha", "North East", "National"]
+    assert fig.layout.barmode == "group"
+    assert list(fig.data[0].x) == ["P 2.1.1", "P 2.1.2"]
+    assert list(fig.data[0].y) == pytest.approx([80.0, 200 / 3])
+    assert list(fig.data[1].y) == pytest.approx([100 * 10 / 14, 200 / 3])  # Beta has no relevant P 2.1.2 cases
+    assert list(fig.data[2].y) == pytest.approx([100 * 40 / 54, 100 * 26 / 49])
+
+
+# -- heatmap --------------------------------------------------------------------------------------------
+
+def test_heatmap_has_a_row_per_pdu_a_column_per_key_question_and_the_counts():
+    m = compare.key_question_matrix(TALLIES, INSPECTIONS)
+    fig = charts.key_question_heatmap(m, thresholds=(80, 65, 50))
+    (heat,) = fig.data
+    assert list(heat.y) == ["Alpha", "Beta", "Gamma"]
+    assert list(heat.x) == ["P 2.1.1", "P 2.1.2"]
+    z = np.array(heat.z, dtype=float)
+    assert z[0] == pytest.approx([80.0, 200 / 3])
+    assert z[1, 0] == pytest.approx(50.0) and np.isnan(z[1, 1])  # Beta: no relevant P 2.1.2 cases
+    assert "6 of 9 cases sufficient" in heat.customdata[0][1]
+    assert "no relevant cases" in heat.customdata[1][1]
+    assert (heat.zmin, heat.zmax) == (0, 100)
+
+
+def test_heatmap_colours_follow_the_rating_bands():
+    scale = charts._banded_colourscale((80, 65, 50))
+    assert [tuple(s) for s in scale] == [
+        (0.0, charts.RATING_COLOURS["Inadequate"]), (0.5, charts.RATING_COLOURS["Inadequate"]),
+        (0.5, charts.RATING_COLOURS["Requires improvement"]), (0.65, charts.RATING_COLOURS["Requires improvement"]),
+        (0.65, charts.RATING_COLOURS["Good"]), (0.8, charts.RATING_COLOURS["Good"]),
+        (0.8, charts.RATING_COLOURS["Outstanding"]), (1.0, charts.RATING_COLOURS["Outstanding"])]
+
+
+def test_heatmap_of_a_hundred_pdus_stays_readable():
+    rows = [(i, "pdu", f"Region {i % 12}", f"PDU {i:03d}") for i in range(1, 109)]
+    ins = pd.DataFrame([(i, lv, r, u, "hmip-2025", "2025-26", None, "fieldwork", True) for i, lv, r, u in rows],
+                       columns=list(INSPECTIONS.columns))
+    t = pd.DataFrame([(i, "P2.1", k, 30, 40) for i in range(1, 109) for k in ("P2.1.1", "P2.1.2")],
+                     columns=["inspection_id", "standard", "key_question", "n_sufficient", "n_relevant"])
+    fig = charts.key_question_heatmap(compare.key_question_matrix(t, ins))
+    assert len(fig.data[0].y) == 108
+    assert fig.layout.height >= 108 * 20
+    assert fig.data[0].texttemplate is None  # numbers in 108 rows of cells would be unreadable: hover instead
+
+
+def test_a_pdu_name_used_in_two_regions_is_told_apart():
+    ins = pd.DataFrame([(1, "pdu", "North", "Central", "hmip-2025", "r", None, "x", False),
+                        (2, "pdu", "South", "Central", "hmip-2025", "r", None, "x", False)], columns=list(INSPECTIONS.columns))
+    t = pd.DataFrame([(1, "P2.1", "P2.1.1", 1, 2), (2, "P2.1", "P2.1.1", 2, 2)],
+                     columns=["inspection_id", "standard", "key_question", "n_sufficient", "n_relevant"])
+    fig = charts.key_question_heatmap(compare.key_question_matrix(t, ins))
+    assert list(fig.data[0].y) == ["Central (North)", "Central (South)"]
+
+
+# -- funnel ---------------------------------------------------------------------------------------------
+
+def test_funnel_plot_draws_the_limits_the_national_rate_and_the_pdus():
+    frame = pd.DataFrame({"unit": list("ABCDE"), "n_sufficient": [50, 60, 70, 80, 90], "n_relevant": [100] * 5})
+    points = compare.funnel(frame)
+    fig = charts.funnel_plot(points)
+    lines = [t for t in fig.data if t.mode == "lines"]
+    markers = [t for t in fig.data if t.mode == "markers"]
+    assert [t.name for t in lines] == ["99.8% limits", "99.8% limits", "95% limits", "95% limits", "National 70.0%"]
+    assert list(lines[-1].y) == [70.0, 70.0]
+    upper_95 = lines[3]
+    at_100 = int(np.argmin(np.abs(np.array(upper_95.x) - 100)))
+    expected = compare.funnel_limits(70.0, [upper_95.x[at_100]]).iloc[0]["upper_95"]
+    assert upper_95.y[at_100] == pytest.approx(expected)
+    assert upper_95.x[-1] == pytest.approx(105)  # the funnel runs a little past the largest PDU
+    by_name = {t.name: (list(t.text), list(t.y)) for t in markers}
+    assert by_name == {"Above 99.8% limit": (["E"], [90.0]), "Above 95% limit": (["D"], [80.0]), "Within limits": (["C"], [70.0]),
+                       "Below 95% limit": (["B"], [60.0]), "Below 99.8% limit": (["A"], [50.0])}
+    assert tuple(fig.layout.yaxis.range) == (0, 100)
+
+
+def test_funnel_plot_of_nothing_says_so():
+    fig = charts.funnel_plot(compare.funnel(pd.DataFrame({"unit": ["A"], "n_sufficient": [0], "n_relevant": [0]})))
+    assert fig.data == () and "No relevant cases" in fig.layout.annotations[0].text
+
+
+# -- ratings --------------------------------------------------------------------------------------------
+
+RATINGS = pd.DataFrame([
+    ("Alpha", "2025-26", "P2.1", "Assessment", "Good", 2), ("Beta", "2025-26", "P2.1", "Assessment", "Good", 2),
+    ("Gamma", "2025-26", "P2.1", "Assessment", "Inadequate", 0), ("Alpha", "2025-26", "P2.2", "Planning", "Outstanding", 3),
+    ("Beta", "2025-26", "P2.2", "Planning", None, -1), ("Alpha", "2024-25", "P2.1", "Assessment", "Requires improvement", 1),
+    ("Alpha", "2025-26", "OVERALL", "Overall rating", "Good", 2), ("Alpha", "2024-25", "OVERALL", "Overall rating", "Requires improvement", 1),
+], columns=["unit", "round", "standard", "standard_name", "rating", "rating_value"]).assign(level="pdu", synthetic=True)
+
+
+def test_rating_distribution_stacks_the_count_of_each_rating_by_standard_in_fixed_colours():
+    now = RATINGS[(RATINGS["round"] == "2025-26") & (RATINGS["standard"] != "OVERALL")]
+    fig = charts.rating_distribution(now)
+    assert [t.name for t in fig.data] == ["Inadequate", "Requires improvement", "Good", "Outstanding"]
+    assert [t.marker.color for t in fig.data] == ["#d73027", "#f1a340", "#7fbf7b", "#1b7837"]
+    counts = {t.name: list(t.y) for t in fig.data}
+    assert list(fig.data[0].x) == ["P 2.1", "P 2.2"]
+    assert counts == {"Inadequate": [1, 0], "Requires improvement": [0, 0], "Good": [2, 0], "Outstanding": [0, 1]}
+    assert fig.layout.barmode == "stack"
+
+
+def test_trend_chart_draws_each_standard_round_by_round():
+    fig = charts.trend_chart(compare.trend(RATINGS, "Alpha"))
+    names = [t.name for t in fig.data]
+    assert names == ["P 2.1", "P 2.2", "Overall"]
+    p21, p22, overall = fig.data
+    assert list(p22.x) == ["2025-26"] and list(p22.text) == ["Outstanding"]
+    assert list(p21.x) == ["2024-25", "2025-26"] and list(p21.text) == ["Requires improvement", "Good"]
+    assert list(p21.y) == pytest.approx([1, 2], abs=0.1)  # set a little apart from the others, within its band
+    assert list(overall.y) == [1.0, 2.0]
+    assert list(fig.layout.yaxis.ticktext) == ["Inadequate", "Requires improvement", "Good", "Outstanding"]
+    assert list(fig.layout.xaxis.categoryarray) == ["2024-25", "2025-26"]

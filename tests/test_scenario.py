@@ -1,0 +1,263 @@
+"""What-if scenarios: defaults, validation, round trips (dict, JSON, link), what they hand the engine,
+properties of the rules under a scenario, and saving them in the store (SQLite and PostgreSQL)."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+from hypothesis import given, strategies as st
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from core.engine import AGGREGATIONS, Sufficiency, overall_cutoffs, rate_standard, score_unit
+from core.errors import InputError
+from core.framework import load_framework
+from core.ratings import Rating
+from core.scenario import Scenario
+from core.store.models import Scenario as ScenarioRow
+from core.store.scenarios import (ScenarioExists, UnknownScenario, delete_scenario, list_scenarios, load_scenario, save_scenario,
+                                  scenario_name)
+
+FW = load_framework("hmip-2025")
+FW21 = load_framework("hmip-pdu-2021")
+O, G, RI, I = Rating.OUTSTANDING, Rating.GOOD, Rating.REQUIRES_IMPROVEMENT, Rating.INADEQUATE
+EXAMPLE_LINK = "t=85,70,55&agg=mean&w=3,2,1,0&f=0.5,1.5,2.5&x=P2.1"
+
+
+# -- defaults and overrides ----------------------------------------------------------------------
+
+def test_the_default_scenario_spells_out_the_framework_rules():
+    d = Scenario.default(FW)
+    assert d.thresholds == (80, 65, 50) and d.aggregation == "lowest"
+    assert d.weights == (3, 2, 1, 0) and d.fractions == (0.5, 1.5, 2.5) and d.excluded == frozenset()
+    assert d.threshold_map(FW) == FW.bands.thresholds
+    assert d.weight_map(FW) == FW.score_weights
+    assert d.overall_bands(FW).upper_fractions == FW.overall_bands.upper_fractions
+
+
+def test_an_empty_scenario_changes_nothing_and_hands_back_the_framework_rules():
+    s = Scenario()
+    assert s.changes_nothing and s.to_query() == "" and s.describe() == "the framework's own rules"
+    assert s.bands(FW) is FW.bands and s.overall_bands(FW) is FW.overall_bands
+    assert s.resolved(FW) == Scenario.default(FW)
+
+
+def test_a_scenario_overrides_only_what_it_sets():
+    s = Scenario(aggregation="mean")
+    assert s.overrides() == {"aggregation": "mean"}
+    assert s.bands(FW).aggregation == "mean" and s.bands(FW).thresholds == FW.bands.thresholds
+    assert s.resolved(FW21) == replace(Scenario.default(FW21), aggregation="mean")
+
+
+def test_the_engine_takes_what_a_scenario_hands_it():
+    s = Scenario(thresholds=(85, 70, 55), weights=(4, 2, 1, 0), fractions=(0.5, 1.0, 2.0))
+    kq = [Sufficiency("P2.1.1", 34, 40)]  # 85%: Outstanding only just, under the stricter thresholds
+    assert rate_standard("P2.1", kq, s.bands(FW)).rating == O
+    assert rate_standard("P2.1", [Sufficiency("P2.1.1", 33, 40)], s.bands(FW)).rating == G
+    result = score_unit({"P2.1": O, "P2.2": G}, s.weight_map(FW), s.overall_bands(FW))
+    assert result.score == 6 and result.max_score == 8
+    assert overall_cutoffs(2, s.overall_bands(FW))[G] == (3, 4)  # RI up to floor(1.0 x 2), Good to floor(2.0 x 2)
+
+
+def test_excluded_standards_leave_the_score_and_its_maximum():
+    s = Scenario(excluded=["P 2.1", "p2.2"])
+    assert s.excluded == {"P2.1", "P2.2"} and not s.counts("P2.1") and s.counts("P2.3")
+    ratings = {"P1.1": G, "P2.1": I, "P2.2": I}
+    result = score_unit(s.counted(ratings), s.weight_map(FW), s.overall_bands(FW))
+    assert (result.score, result.max_score, result.rating) == (2, 3, G)
+
+
+def test_excluded_codes_are_checked_against_the_frameworks():
+    s = Scenario(excluded=["P2.1", "2.5"])
+    assert s.unknown_standards([FW]) == ["2.5"]
+    assert s.unknown_standards([FW, FW21]) == []
+    with pytest.raises(InputError, match="2.5"):
+        s.check_standards([FW])
+
+
+# -- validation ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fields, message", [
+    ({"thresholds": (50, 65, 80)}, "Outstanding >= Good"),
+    ({"thresholds": (120, 65, 50)}, "percentages"),
+    ({"thresholds": (80, 65)}, "expected 3 numbers"),
+    ({"thresholds": ("eighty", 65, 50)}, "expected a number"),
+    ({"thresholds": (float("nan"), 65, 50)}, "finite"),
+    ({"aggregation": "maximum"}, "lowest, mean, pooled, median"),
+    ({"weights": (3, 2, 1)}, "expected 4 scores"),
+    ({"weights": (3, 2, 1, -1)}, "must not be negative"),
+    ({"weights": (1, 2, 3, 0)}, "must not rise"),
+    ({"weights": (3, 2, 1.5, 0)}, "whole numbers"),
+    ({"fractions": (1.5, 0.5, 2.5)}, "must rise"),
+    ({"fractions": (-0.5, 1.5, 2.5)}, "not be negative"),
+    ({"excluded": ["not a code"]}, "cannot exclude"),
+])
+def test_a_bad_scenario_is_refused_saying_what_is_expected(fields, message):
+    with pytest.raises(InputError, match=message):
+        Scenario(**fields)
+
+
+def test_equal_scenarios_compare_and_hash_alike_whatever_their_spelling():
+    a = Scenario(thresholds=[85, 70, 55], weights=["3", 2, 1, 0], excluded="P 2.1, P2.3")
+    b = Scenario(thresholds=(85.0, 70.0, 55.0), weights=(3, 2, 1, 0), excluded=frozenset({"P2.3", "P2.1"}))
+    assert a == b and hash(a) == hash(b)
+
+
+# -- round trips -----------------------------------------------------------------------------------
+
+@st.composite
+def scenarios(draw):
+    def maybe(strategy):
+        return draw(st.one_of(st.none(), strategy))
+
+    thresholds = maybe(st.lists(st.integers(0, 100) | st.floats(0, 100, allow_nan=False).map(lambda x: round(x, 2)),
+                                min_size=3, max_size=3).map(lambda v: tuple(sorted(v, reverse=True))))
+    weights = maybe(st.lists(st.integers(0, 9), min_size=4, max_size=4).map(lambda v: tuple(sorted(v, reverse=True))))
+    fractions = maybe(st.lists(st.floats(0, 5, allow_nan=False).map(lambda x: round(x, 3)), min_size=3, max_size=3).map(lambda v: tuple(sorted(v))))
+    codes = [s.code for s in FW.standards] + [s.code for s in FW21.standards]
+    excluded = draw(st.frozensets(st.sampled_from(codes), max_size=4))
+    return Scenario(thresholds, maybe(st.sampled_from(AGGREGATIONS)), weights, fractions, excluded)
+
+
+@given(scenarios())
+def test_a_scenario_survives_a_round_trip_through_a_dict_and_json(s):
+    assert Scenario.from_dict(json.loads(json.dumps(s.to_dict()))) == s
+
+
+@given(scenarios())
+def test_a_scenario_survives_a_round_trip_through_a_link(s):
+    assert Scenario.from_query(s.to_query()) == s
+    assert Scenario.from_query("?" + s.to_query()) == s
+    assert Scenario.from_query(s.query_params()) == s
+
+
+def test_the_example_link_reads_as_documented_and_is_written_back_the_same():
+    s = Scenario.from_query(EXAMPLE_LINK)
+    assert s == Scenario(thresholds=(85, 70, 55), aggregation="mean", weights=(3, 2, 1, 0), fractions=(0.5, 1.5, 2.5), excluded={"P2.1"})
+    assert s.to_query() == EXAMPLE_LINK
+
+
+def test_a_link_ignores_the_page_parameters_and_blank_values():
+    s = Scenario.from_query({"page": "what-if", "t": ["80,65,50", "85,70,55"], "agg": "", "x": "P2.1,P2.2"})
+    assert s == Scenario(thresholds=(85, 70, 55), excluded={"P2.1", "P2.2"})
+    assert Scenario.from_query("") == Scenario()
+
+
+@pytest.mark.parametrize("query, message", [
+    ("t=85,seventy,55", "link parameter t"),
+    ("w=3,2,1", "expected 4 scores"),
+    ("agg=max", "aggregation 'max' is not known"),
+    ("x=P2.1,%3D1%2B1", "cannot exclude"),
+])
+def test_a_bad_link_is_refused_naming_the_parameter(query, message):
+    with pytest.raises(InputError, match=message):
+        Scenario.from_query(query)
+
+
+def test_a_dict_with_unknown_fields_or_ratings_is_refused():
+    with pytest.raises(InputError, match="unknown scenario field"):
+        Scenario.from_dict({"threshold": [80, 65, 50]})
+    with pytest.raises(InputError, match="missing Requires improvement"):
+        Scenario.from_dict({"thresholds": {"Outstanding": 80, "Good": 65}})
+    with pytest.raises(InputError, match="not expected Outstanding"):
+        Scenario.from_dict({"fractions": {"Inadequate": 0.5, "Requires improvement": 1.5, "Good": 2.5, "Outstanding": 3}})
+
+
+def test_the_dict_names_the_ratings_and_keeps_whole_numbers_whole():
+    d = Scenario(thresholds=(85, 70, 55.5), weights=(3, 2, 1, 0)).to_dict()
+    assert d["thresholds"] == {"Outstanding": 85, "Good": 70, "Requires improvement": 55.5}
+    assert d["weights"] == {"Outstanding": 3, "Good": 2, "Requires improvement": 1, "Inadequate": 0}
+    assert d["aggregation"] is None and d["fractions"] is None and d["excluded"] == []
+
+
+# -- the rules under a scenario --------------------------------------------------------------------
+
+@st.composite
+def key_questions(draw):
+    out = []
+    for i in range(draw(st.integers(1, 4))):
+        n = draw(st.integers(0, 160))
+        out.append(Sufficiency(f"P2.1.{i + 1}", draw(st.integers(0, n)), n))
+    return out
+
+
+def _value(r):
+    return -1 if r is None else int(r)
+
+
+@given(key_questions(), scenarios(), st.data())
+def test_stricter_thresholds_in_a_scenario_never_raise_a_rating(kqs, s, data):
+    base = s.resolved(FW)
+    t_o, t_g, t_ri = base.thresholds
+    ri = data.draw(st.floats(t_ri, 100))
+    g = data.draw(st.floats(max(t_g, ri), 100))
+    o = data.draw(st.floats(max(t_o, g), 100))
+    stricter = Scenario(thresholds=(o, g, ri), aggregation=base.aggregation)
+    before = rate_standard("P2.1", kqs, base.bands(FW)).rating
+    after = rate_standard("P2.1", kqs, stricter.bands(FW)).rating
+    assert _value(after) <= _value(before)
+
+
+@given(key_questions(), scenarios())
+def test_mean_median_and_pooled_never_rate_lower_than_the_lowest_key_question(kqs, s):
+    lowest = rate_standard("P2.1", kqs, s.bands(FW), "lowest").rating
+    for aggregation in ("mean", "median", "pooled"):
+        assert _value(rate_standard("P2.1", kqs, s.bands(FW), aggregation).rating) >= _value(lowest)
+
+
+@given(st.lists(st.sampled_from(list(Rating)), min_size=1, max_size=9), scenarios())
+def test_excluding_a_standard_never_changes_the_others_scores(ratings, s):
+    codes = {f"P{i}.1": r for i, r in enumerate(ratings)}
+    counted = s.counted(codes)
+    result = score_unit(counted, s.weight_map(FW), s.overall_bands(FW))
+    assert result.n_rated == len(counted) <= len(codes)
+    assert result.score == sum(s.weight_map(FW)[r] for r in counted.values())
+
+
+# -- saving scenarios in the store -----------------------------------------------------------------
+
+def test_scenarios_are_saved_listed_loaded_and_deleted(store):
+    strict = Scenario(thresholds=(85, 70, 55))
+    saved = save_scenario(store, "  Stricter   bands ", strict, owner="lead inspector")
+    assert saved.name == "Stricter bands" and saved.owner == "lead inspector" and saved.scenario == strict
+    assert saved.created_at is not None
+    save_scenario(store, "a mean", Scenario(aggregation="mean", excluded={"P2.1"}))
+    assert [x.name for x in list_scenarios(store)] == ["a mean", "Stricter bands"]
+    assert load_scenario(store, "Stricter bands").scenario == strict
+    delete_scenario(store, "Stricter bands")
+    assert [x.name for x in list_scenarios(store)] == ["a mean"]
+
+
+def test_saving_over_a_name_needs_the_overwrite_flag(store):
+    first = save_scenario(store, "shared", Scenario(aggregation="mean"))
+    with pytest.raises(ScenarioExists, match="already exists"):
+        save_scenario(store, "shared", Scenario(aggregation="median"))
+    assert load_scenario(store, "shared").scenario == Scenario(aggregation="mean")  # nothing written
+    again = save_scenario(store, "shared", Scenario(aggregation="median"), owner="someone else", overwrite=True)
+    assert again.scenario == Scenario(aggregation="median") and again.owner == "someone else"
+    assert again.created_at == first.created_at
+    assert len(list_scenarios(store)) == 1
+
+
+def test_loading_or_deleting_an_unknown_scenario_says_what_there_is(store):
+    save_scenario(store, "kept", Scenario())
+    with pytest.raises(UnknownScenario, match="saved: 'kept'"):
+        load_scenario(store, "lost")
+    with pytest.raises(UnknownScenario):
+        delete_scenario(store, "lost")
+    assert isinstance(UnknownScenario("x"), InputError)
+
+
+def test_a_stored_scenario_that_no_longer_validates_is_reported_by_name(store):
+    save_scenario(store, "old", Scenario())
+    with Session(store) as s, s.begin():
+        s.execute(update(ScenarioRow).where(ScenarioRow.name == "old").values(spec={"aggregation": "maximum"}))
+    with pytest.raises(InputError, match="'old' is no longer valid"):
+        load_scenario(store, "old")
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 121])
+def test_a_scenario_needs_a_name_that_fits(name):
+    with pytest.raises(InputError):
+        scenario_name(name)
