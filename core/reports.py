@@ -62,7 +62,8 @@ def key_question_table(tallies: pd.DataFrame, ratings: pd.DataFrame, fw: Framewo
     t["drives_rating"] = t["key_question"].isin(driving)
     t["standard"] = t["standard"].map(display)
     t["key_question"] = t["key_question"].map(display)
-    return t[["standard", "key_question", "question", "n_sufficient", "n_relevant", "percent", "drives_rating"]]
+    extra = [c for c in ("ci_low", "ci_high", "small_sample") if c in t.columns]  # present when intervals were attached
+    return t[["standard", "key_question", "question", "n_sufficient", "n_relevant", "percent"] + extra + ["drives_rating"]]
 
 
 def side_by_side(ratings: pd.DataFrame, region: str, round_: str, level: str = "pdu") -> pd.DataFrame:

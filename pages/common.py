@@ -13,14 +13,14 @@ import pandas as pd
 import streamlit as st
 
 from core.analysis import decision_checks, rate_dataset, with_published
+from core.charts import RATING_COLOURS
 from core.csvio import safe_cell
 from core.framework import load_framework
 from core.store.db import database_url, get_engine
-from core.store.queries import Dataset, load_dataset, store_version
+from core.store.queries import Dataset, case_answers as read_case_answers, load_dataset, store_version
 from core.store.scope import Scope
 
 SYNTHETIC_NOTE = "Synthetic demonstration data: fictional PDUs and cases, not inspection findings."
-RATING_COLOURS = {"Outstanding": "#1b7837", "Good": "#7fbf7b", "Requires improvement": "#f1a340", "Inadequate": "#d73027"}
 
 
 @st.cache_resource(show_spinner=False)
@@ -59,8 +59,7 @@ def current_scope() -> Scope:
 
 @st.cache_data(show_spinner="Reading the store…", max_entries=32)
 def _dataset(url: str, scope_key: tuple, version: tuple) -> Dataset:
-    scope = Scope.national() if scope_key == ("*",) else Scope.of_regions(*scope_key)
-    return load_dataset(_engine(url), scope)
+    return load_dataset(_engine(url), Scope.from_cache_key(scope_key))
 
 
 def dataset(scope: Scope) -> Dataset:
@@ -190,3 +189,46 @@ def pick_inspection(table: pd.DataFrame, level: str, key: str):
         unit = c3.selectbox("PDU", names, index=names.index(query_choice("unit", names)), key=f"{key}-unit")
         set_query(round=round_, region=region, unit=unit)
     return in_round[(in_round["region"] == region) & (in_round["unit"] == unit)]
+
+
+@st.cache_data(show_spinner="Reading the cases…", max_entries=16)
+def _case_answers(url: str, scope_key: tuple, version: tuple, inspection_ids: tuple, codes: tuple) -> pd.DataFrame:
+    return read_case_answers(_engine(url), Scope.from_cache_key(scope_key), list(inspection_ids), list(codes))
+
+
+def case_answers(scope: Scope, inspection_ids, codes) -> pd.DataFrame:
+    """Case-level answers with attributes (for breakdowns), cached by scope and store version."""
+    url = database_url()
+    return _case_answers(url, scope.cache_key, store_version(_engine(url)), tuple(int(i) for i in inspection_ids), tuple(codes))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _scenario_ratings(url: str, scope_key: tuple, version: tuple, scenario) -> pd.DataFrame:
+    from core.analysis import frameworks_of, rules_for_scenario
+
+    ds = _dataset(url, scope_key, version)
+    frameworks = frameworks_of(ds)
+    return rate_dataset(ds, rules_for_scenario(scenario, frameworks), frameworks, with_basis=False,
+                        tallies=_tallies(url, scope_key, version))
+
+
+def scenario_ratings(scope: Scope, scenario) -> pd.DataFrame:
+    """Every rating in scope under a what-if scenario (no basis text: only the ratings are compared)."""
+    url = database_url()
+    return _scenario_ratings(url, scope.cache_key, store_version(_engine(url)), scenario)
+
+
+@st.cache_data(show_spinner="Working out how robust each rating is…", max_entries=32)
+def _scenario_robustness(url: str, scope_key: tuple, version: tuple, scenario) -> pd.DataFrame:
+    from core.analysis import frameworks_of, rules_for_scenario
+    from core.robustness import attach_robustness
+
+    after = _scenario_ratings(url, scope_key, version, scenario)
+    rules = rules_for_scenario(scenario, frameworks_of(_dataset(url, scope_key, version)))
+    return attach_robustness(after[(after["domain"] == 2) & after["rating"].notna()], _tallies(url, scope_key, version), rules)
+
+
+def scenario_robustness(scope: Scope, scenario) -> pd.DataFrame:
+    """Robustness of every domain two rating in scope under a scenario (see core.robustness)."""
+    url = database_url()
+    return _scenario_robustness(url, scope.cache_key, store_version(_engine(url)), scenario)

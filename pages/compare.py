@@ -7,19 +7,11 @@ import streamlit as st
 from core import charts, compare
 from core.codes import display
 from core.ratings import Rating
-from core.store.queries import case_answers, store_version
-from core.store.scope import Scope
-from pages.common import (current_scope, dataset, download_buttons, engine, framework, query_choice, query_choices, ratings,
+from pages.common import (case_answers, current_scope, dataset, download_buttons, framework, query_choice, query_choices, ratings,
                           set_query, synthetic_banner, tallies)
 
 KINDS = {"theme": "Theme", "key_question": "Key question"}
 GROUPS = {"unit": "PDU", "region": "Region", "nation": "National"}
-
-
-@st.cache_data(show_spinner="Reading the cases…", max_entries=16)
-def _case_answers(scope_key: tuple, version: tuple, inspection_ids: tuple, codes: tuple) -> pd.DataFrame:
-    scope = Scope.national() if scope_key == ("*",) else Scope.of_regions(*scope_key)
-    return case_answers(engine(), scope, list(inspection_ids), list(codes))
 
 
 def _pick(label, options, param, key, column, format_func=str):
@@ -140,7 +132,7 @@ labels = {a.name: a.label for a in fw.case_attributes}
 attribute = st.radio("Break down by", attributes, index=attributes.index(query_choice("attribute", attributes)),
                      format_func=labels.get, key="compare-attribute", horizontal=True)
 set_query(attribute=attribute)
-answers = _case_answers(scope.cache_key, store_version(engine()), tuple(int(i) for i in shown["inspection_id"]), tuple(codes))
+answers = case_answers(scope, shown["inspection_id"], codes)
 split = compare.breakdown(answers, codes, attribute, fw.attribute(attribute).values)
 if split.empty:
     st.info("No case answers to this in the inspections shown.")

@@ -2,9 +2,12 @@
 proposed ratings, the evidence, and the PDU against its region and the nation."""
 import streamlit as st
 
-from core.analysis import OVERALL
+from core.analysis import OVERALL, RuleSet
+from core.charts import comparison_bars, trend_chart
 from core.codes import display
+from core.compare import trend, unit_vs_region_vs_nation
 from core.reports import annex, key_question_table
+from core.robustness import METHOD_HELP, attach_robustness, key_question_intervals
 from core.store.queries import evidence_frame
 from pages.common import (checks, current_scope, dataset, download_buttons, engine, framework, pick_inspection, ratings,
                           style_ratings, synthetic_banner, tallies)
@@ -51,10 +54,36 @@ for c in unit_checks.to_dict("records"):
     {"breach": st.error, "flag": st.warning, "pending": st.info}.get(c["severity"], st.success)(text)
 
 st.subheader("Domain two key questions", anchor=False)
-kq = key_question_table(tallies(scope), table, fw, inspection_id)
+counts = tallies(scope)
+kq = key_question_table(key_question_intervals(counts), table, fw, inspection_id)
 st.dataframe(kq, hide_index=True, width="stretch", column_config={
     "percent": st.column_config.NumberColumn("Sufficient %", format="%.1f"),
-    "n_sufficient": "Sufficient", "n_relevant": "Relevant cases", "drives_rating": "Drives the rating"})
+    "ci_low": st.column_config.NumberColumn("95% interval from", format="percent"),
+    "ci_high": st.column_config.NumberColumn("to", format="percent"),
+    "n_sufficient": "Sufficient", "n_relevant": "Relevant cases", "drives_rating": "Drives the rating",
+    "small_sample": "Small sample"})
+
+st.subheader("How robust is each domain two rating?", anchor=False)
+robust = attach_robustness(unit_rows[unit_rows["domain"] == 2], counts, {fw.id: RuleSet.from_framework(fw)})
+st.dataframe(robust[["standard", "rating", "percent", "ci_low", "ci_high", "cases_up", "changes_up", "cases_down", "changes_down",
+                     "p_different", "small_sample"]].assign(standard=lambda d: d["standard"].map(display)),
+             hide_index=True, width="stretch", column_config={
+                 "percent": st.column_config.NumberColumn("Sufficient %", format="%.1f"),
+                 "ci_low": st.column_config.NumberColumn("95% from", format="percent"),
+                 "ci_high": st.column_config.NumberColumn("to", format="percent"),
+                 "cases_up": "Answers to move up", "changes_up": "which", "cases_down": "Answers to move down", "changes_down": "which",
+                 "p_different": st.column_config.NumberColumn("Chance of a different rating", format="percent"),
+                 "small_sample": "Small sample"})
+with st.expander("How these figures are computed"):
+    for text in METHOD_HELP.values():
+        st.markdown(f"- {text}")
+
+st.subheader(f"{unit} against its region and the nation", anchor=False)
+st.plotly_chart(comparison_bars(unit_vs_region_vs_nation(counts, dataset(scope).inspections, inspection_id)),
+                width="stretch", key="scorecard-comparison")
+history = trend(table, unit, level="pdu")
+if history["round"].nunique() > 1:
+    st.plotly_chart(trend_chart(history), width="stretch", key="scorecard-trend")
 
 st.subheader("Evidence behind each standard", anchor=False)
 evidence = evidence_frame(engine(), scope, [int(inspection_id)])

@@ -1,2 +1,64 @@
+"""Upload: inspectors load fieldwork workbooks; they get the validation report (every problem by
+cell) or a receipt; they download templates and see the upload history."""
+import pandas as pd
 import streamlit as st
-st.title("Upload")
+
+from core.errors import InvalidWorkbook, ProbationError
+from core.framework import available_frameworks
+from core.ingest.importer import import_file
+from core.ingest.spec import TEMPLATE_KINDS
+from core.ingest.template import template_bytes, template_file_name
+from core.store.queries import uploads_frame
+from pages.common import current_scope, current_user, engine
+
+TEMPLATE_HELP = {"cases": "sentence management cases (PDU)", "court": "court reports (PDU)", "unpaid-work": "unpaid work cases (regional fieldwork)",
+                 "victim": "statutory victim cases (regional fieldwork)", "evidence": "domain one evidence, proposed ratings, survey figures, judgements"}
+
+st.title("Upload fieldwork")
+scope = current_scope()
+
+st.subheader("1. Download a template", anchor=False)
+t1, t2, t3 = st.columns([1, 2, 1])
+framework_id = t1.selectbox("Framework", available_frameworks(), key="upload-framework")
+kind = t2.selectbox("Template", TEMPLATE_KINDS, format_func=lambda k: f"{k}: {TEMPLATE_HELP.get(k, '')}", key="upload-kind")
+try:
+    t3.download_button("Download template", template_bytes(framework_id, kind), template_file_name(framework_id, kind),
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="upload-template")
+except ProbationError as exc:  # a template kind the framework has no case type for
+    t3.caption(str(exc))
+
+st.subheader("2. Upload a filled workbook", anchor=False)
+st.caption("The whole file is checked before anything is written. A file with any problem is not loaded at all, "
+           "and every problem is listed with its cell. Uploading the same file again changes nothing; a corrected "
+           "file for the same inspection becomes a new version, and the latest counts.")
+uploaded = st.file_uploader("Workbook (.xlsx) or CSV", type=["xlsx", "csv"], key="upload-file")
+if uploaded is not None and st.button("Check and load", type="primary", key="upload-submit"):
+    with st.status(f"Checking {uploaded.name}…", expanded=True) as status:
+        try:
+            receipt = import_file(engine(), uploaded.getvalue(), uploaded.name, user=current_user())
+        except InvalidWorkbook as exc:
+            status.update(label=f"{uploaded.name} was not loaded: {exc.total} problem(s)", state="error")
+            st.error(f"{uploaded.name} was not loaded. Nothing was written. Put these right and upload it again.")
+            st.dataframe(pd.DataFrame([{"where": f.where, "problem": f.message, "type": f.type} for f in exc.findings]),
+                         hide_index=True, width="stretch")
+            if exc.total > len(exc.findings):
+                st.caption(f"… and {exc.total - len(exc.findings)} more of the same kinds.")
+        except ProbationError as exc:
+            status.update(label=f"{uploaded.name} was not loaded", state="error")
+            st.error(str(exc))
+        else:
+            if scope.regions is not None and receipt.region not in scope.regions:
+                st.warning(f"Loaded, but {receipt.region} is outside the regions you can see.")
+            status.update(label=receipt.summary(), state="complete")
+            st.success(receipt.summary())
+            st.json({"status": receipt.status, "inspection": receipt.inspection, "version": receipt.version,
+                     "counts": receipt.counts, "sha256": receipt.sha256, "uploaded_by": receipt.uploaded_by})
+
+st.subheader("Upload history", anchor=False)
+history = uploads_frame(engine(), scope)
+if history.empty:
+    st.caption("Nothing uploaded yet.")
+else:
+    st.dataframe(history.drop(columns=["upload_id"]), hide_index=True, width="stretch",
+                 column_config={"sha256": st.column_config.TextColumn("SHA-256", width="small"),
+                                "current": st.column_config.CheckboxColumn("Counts")})

@@ -3,15 +3,16 @@ rating that changes across the store, and how robust each domain two rating is."
 import pandas as pd
 import streamlit as st
 
-from core.analysis import OVERALL, rate_dataset, rules_for_scenario
+from core.analysis import OVERALL
 from core.charts import rating_distribution
 from core.engine import AGGREGATION_HELP, AGGREGATIONS
 from core.errors import ProbationError
-from core.robustness import METHOD_HELP, attach_robustness
+from core.robustness import METHOD_HELP
 from core.scenario import Scenario
 from core.store.scenarios import delete_scenario, list_scenarios, load_scenario, save_scenario
 from core.whatif import diff, direction_counts, summary
-from pages.common import current_scope, current_user, dataset, download_buttons, engine, framework, ratings, synthetic_banner, tallies
+from pages.common import (current_scope, current_user, dataset, download_buttons, engine, framework, ratings, scenario_ratings,
+                          scenario_robustness, synthetic_banner)
 
 st.title("What-if")
 st.caption("Rate the whole store under different rules. Nothing here changes the stored ratings.")
@@ -81,13 +82,11 @@ ds = dataset(scope)
 if ds.inspections.empty:
     st.warning("The store holds no inspections yet.")
     st.stop()
-counts = tallies(scope)
-frameworks = {fid: framework(fid) for fid in ds.inspections["framework"].unique()}
 before = ratings(scope)
 before = before[before["inspection_id"].notna()]
-rules = rules_for_scenario(scenario, frameworks)
-after = rate_dataset(ds, rules, frameworks, with_basis=False, tallies=counts)
+after = scenario_ratings(scope, scenario)
 changes = diff(before, after)
+robust = scenario_robustness(scope, scenario)
 synthetic_banner(before)
 
 st.subheader(summary(changes), anchor=False)
@@ -113,7 +112,7 @@ unit = u1.selectbox("PDU", units, key="whatif-unit")
 round_ = u2.selectbox("Round", rounds, key="whatif-round")
 ins = before[(before["unit"] == unit) & (before["round"] == round_)]["inspection_id"].unique()
 if len(ins):
-    detailed = attach_robustness(after[after["inspection_id"] == ins[0]], counts, rules)
+    detailed = robust[robust["inspection_id"] == ins[0]]
     now = before[before["inspection_id"] == ins[0]][["standard", "rating"]].rename(columns={"rating": "now"})
     detail = now.merge(detailed[["standard", "rating", "percent", "ci_low", "ci_high", "cases_up", "cases_down", "p_different",
                                  "small_sample"]].rename(columns={"rating": "under scenario"}), on="standard", how="left")
@@ -126,7 +125,6 @@ if len(ins):
         "small_sample": "Small sample"})
 
 st.subheader("Robustness of every domain two rating", anchor=False)
-robust = attach_robustness(after[(after["domain"] == 2) & after["rating"].notna()], counts, rules)
 cols = ["unit", "round", "standard", "rating", "percent", "ci_low", "ci_high", "cases_up", "cases_down", "p_different", "small_sample"]
 st.dataframe(robust[cols].sort_values("p_different", ascending=False), hide_index=True, width="stretch",
              column_config={"p_different": st.column_config.ProgressColumn("Chance of a different rating", min_value=0.0, max_value=1.0)})

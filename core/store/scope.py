@@ -27,6 +27,10 @@ class Scope:
         """A hashable key for caches, so that no reader is served another's scope."""
         return ("*",) if self.regions is None else tuple(sorted(self.regions))
 
+    @classmethod
+    def from_cache_key(cls, key: tuple) -> "Scope":
+        return cls.national() if key == ("*",) else cls.of_regions(*key)
+
     def filter(self, region_name_column):
         """A SQL condition restricting a query to this scope (True for national readers)."""
         from sqlalchemy import true
