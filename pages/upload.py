@@ -35,7 +35,7 @@ uploaded = st.file_uploader("Workbook (.xlsx) or CSV", type=["xlsx", "csv"], key
 if uploaded is not None and st.button("Check and load", type="primary", key="upload-submit"):
     with st.status(f"Checking {uploaded.name}…", expanded=True) as status:
         try:
-            receipt = import_file(engine(), uploaded.getvalue(), uploaded.name, user=current_user())
+            receipt = import_file(engine(), uploaded.getvalue(), uploaded.name, user=current_user(), scope=scope)
         except InvalidWorkbook as exc:
             status.update(label=f"{uploaded.name} was not loaded: {exc.total} problem(s)", state="error")
             st.error(f"{uploaded.name} was not loaded. Nothing was written. Put these right and upload it again.")
@@ -47,8 +47,6 @@ if uploaded is not None and st.button("Check and load", type="primary", key="upl
             status.update(label=f"{uploaded.name} was not loaded", state="error")
             st.error(str(exc))
         else:
-            if scope.regions is not None and receipt.region not in scope.regions:
-                st.warning(f"Loaded, but {receipt.region} is outside the regions you can see.")
             status.update(label=receipt.summary(), state="complete")
             st.success(receipt.summary())
             st.json({"status": receipt.status, "inspection": receipt.inspection, "version": receipt.version,

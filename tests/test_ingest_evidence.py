@@ -55,3 +55,8 @@ def test_the_regional_staffing_judgement_belongs_to_regional_inspections():
 
 def test_an_empty_evidence_workbook_says_it_holds_nothing():
     assert [t for t, _, _ in _check(inspection=PDU)] == [F.NO_DATA]
+
+
+def test_evidence_is_checked_even_when_the_inspection_is_wrong_too():
+    found = _check(inspection={**PDU, "region": "Atlantis"}, ratings=[("P1.1", "Fair", "")])
+    assert [(t, c) for t, c, _ in found] == [(F.UNKNOWN_REGION, "Inspection!B5"), (F.NOT_ALLOWED, "Ratings!B2")]

@@ -43,3 +43,31 @@ def test_a_store_made_before_migrations_is_stamped_and_keeps_its_rows(store):
     assert current_revision(store) == head_revision()
     with store.connect() as conn:
         assert conn.execute(text("select name from regions")).scalars().all() == ["Wales"]
+
+
+def test_a_failed_upgrade_leaves_no_half_built_schema(store, monkeypatch):
+    import alembic.op
+    from alembic import command
+
+    from core.store.migrations import alembic_config
+
+    with store.begin() as conn:
+        command.downgrade(alembic_config(conn), "base")
+    assert set(inspect(store).get_table_names()) == {"alembic_version"}
+
+    def fail(*_args, **_kwargs):
+        raise RuntimeError("interrupted")
+
+    # the first index comes after three tables are made: all three must go again
+    monkeypatch.setattr(alembic.op, "create_index", fail)
+    try:
+        upgrade(store)
+    except RuntimeError:
+        pass
+    else:
+        raise AssertionError("the upgrade should have failed")
+    assert set(inspect(store).get_table_names()) == {"alembic_version"}
+    assert current_revision(store) is None
+    monkeypatch.undo()
+    upgrade(store)
+    assert current_revision(store) == head_revision()

@@ -14,7 +14,6 @@ from core.framework import Framework
 from core.ingest import findings as F
 from core.ingest.findings import Findings
 from core.ingest.grid import CellError, Formula, Grid, is_blank, show
-from core.ingest.inspection import InspectionFields
 from core.ingest.spec import (DIVERSITY, EVIDENCE_COLUMNS, EVIDENCE_SHEET, JUDGEMENT_COLUMNS, JUDGEMENTS, MAX_TEXT, RATING_COLUMNS,
                               RATINGS, SURVEY, SURVEY_COLUMNS, Column)
 from core.ratings import RATING_LABELS, parse_rating
@@ -188,14 +187,15 @@ def _code(text: str) -> str:
         return text
 
 
-def read_evidence(grids: dict[str, Grid], framework: Framework, inspection: InspectionFields, findings: Findings) -> ParsedEvidence:
-    """Every row of the four evidence sheets, checked; the rows to store where all is well."""
-    codes = _Codes(framework, inspection.level)
+def read_evidence(grids: dict[str, Grid], framework: Framework, level: str, findings: Findings) -> ParsedEvidence:
+    """Every row of the four evidence sheets, checked against the framework at the inspection's
+    level (pdu or region); the rows to store where all is well."""
+    codes = _Codes(framework, level)
     out = ParsedEvidence()
     out.items = _items(_Table(grids[EVIDENCE_SHEET], EVIDENCE_COLUMNS, findings), codes)
     out.proposed = _proposed(_Table(grids[RATINGS], RATING_COLUMNS, findings), codes)
     out.survey = _survey(_Table(grids[SURVEY], SURVEY_COLUMNS, findings), codes)
-    out.judgements = _judgements(_Table(grids[JUDGEMENTS], JUDGEMENT_COLUMNS, findings), framework, inspection)
+    out.judgements = _judgements(_Table(grids[JUDGEMENTS], JUDGEMENT_COLUMNS, findings), framework, level)
     if not len(out) and not findings:
         findings.add(F.NO_DATA, "the workbook holds no evidence items, proposed ratings, survey figures or judgements")
     return out
@@ -273,8 +273,8 @@ def judgement_names(framework: Framework, level: str) -> dict[str, str]:
     return names
 
 
-def _judgements(table: _Table, framework: Framework, inspection: InspectionFields) -> list[dict]:
-    allowed = judgement_names(framework, inspection.level)
+def _judgements(table: _Table, framework: Framework, level: str) -> list[dict]:
+    allowed = judgement_names(framework, level)
     every = judgement_names(framework, "region")
     out, seen = [], {}
     for r in table.rows():

@@ -18,7 +18,7 @@ from core.ingest import findings as F
 from core.ingest.findings import Findings
 
 MAX_FILE_BYTES = 25 * 1024 * 1024  # a PDU's cases workbook is some 50 KB; a national CSV a few MB
-MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024  # 5,000 cases of 60 answers expand to about 15 MB
+MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024  # 5,000 cases of 60 answers expand to about 20 MB
 MAX_ZIP_ENTRIES = 2000
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # compound file: encrypted .xlsx, or an old .xls
 ZIP_SIGNATURE = b"PK\x03\x04"

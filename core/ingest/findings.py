@@ -50,6 +50,7 @@ NO_DATA = "no-data"
 UNKNOWN_CODE = "unknown-code"
 BAD_NUMBER = "bad-number"
 DUPLICATE_ENTRY = "duplicate-entry"
+OUT_OF_SCOPE = "out-of-scope"  # a region the uploader may not load for
 
 
 @dataclass(frozen=True)

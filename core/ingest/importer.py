@@ -17,6 +17,7 @@ from core.ingest import findings as F
 from core.ingest.files import MAX_FILE_BYTES
 from core.ingest.findings import Finding
 from core.ingest.parse import ParsedUpload, parse_upload
+from core.store.scope import Scope
 from core.store.uploads import Receipt, store_upload
 
 Source = str | Path | bytes | bytearray | memoryview
@@ -51,13 +52,18 @@ def check_file(source: Source, file_name: str | None = None) -> list[Finding]:
     return []
 
 
-def import_file(engine: Engine, source: Source, file_name: str | None = None, user: str = "anonymous") -> Receipt:
+def import_file(engine: Engine, source: Source, file_name: str | None = None, user: str = "anonymous",
+                scope: Scope | None = None) -> Receipt:
     """Check the whole file, then store it in one transaction; say what became of it.
 
     ``source`` is a path, or the bytes of an upload (then give ``file_name``: it tells a CSV file
     from a workbook and names the file in findings and in the audit trail). Raises InvalidWorkbook
-    with every finding, having written nothing, when anything in the file is wrong.
+    with every finding, having written nothing, when anything in the file is wrong, or when its
+    region is outside the uploader's ``scope`` (None: no limit, as for the command line).
     """
     data, name = read_source(source, file_name)
     upload: ParsedUpload = parse_upload(data, name)
+    if scope is not None and not scope.allows(upload.inspection.region):
+        raise InvalidWorkbook(name, [Finding(F.OUT_OF_SCOPE, f"{upload.inspection.region} is not one of the regions you may upload for "
+                                                             f"({', '.join(sorted(scope.regions or [])) or 'none'})", sheet="Inspection")])
     return store_upload(engine, upload, sha256_of(data), user or "anonymous")

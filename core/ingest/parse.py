@@ -60,15 +60,6 @@ def parse_upload(data: bytes, file_name: str) -> ParsedUpload:
     return parsed
 
 
-def check_upload(data: bytes, file_name: str) -> list:
-    """Every finding against a file (empty when it would load), without writing anything."""
-    try:
-        parse_upload(data, file_name)
-    except InvalidWorkbook as exc:
-        return exc.findings
-    return []
-
-
 # -- workbooks --------------------------------------------------------------------------------
 
 def _workbook(data: bytes, file_name: str, findings: Findings) -> ParsedUpload | None:
@@ -110,10 +101,10 @@ def _read_workbook(wb, data: bytes, file_name: str, findings: Findings) -> Parse
         return None  # nothing below can be checked without the framework
     if template == EVIDENCE:
         grids = {name: read_sheet(wb[name], name, MAX_ROWS, findings) for name in EVIDENCE_SHEETS}
-        if level is None or inspection is None or any(g.unread for g in grids.values()):
+        if level is None or any(g.unread for g in grids.values()):
             return None
-        evidence = read_evidence(grids, framework, inspection, findings)
-        return ParsedUpload(file_name, EVIDENCE, inspection, evidence=evidence)
+        evidence = read_evidence(grids, framework, level, findings)
+        return ParsedUpload(file_name, EVIDENCE, inspection, evidence=evidence) if inspection else None
     grid = read_sheet(wb[CASES], CASES, MAX_CASES, findings)
     if grid.unread:
         return None

@@ -52,9 +52,13 @@ def upgrade(engine: Engine) -> None:
     the connection's search_path, and concurrent upgrades of one schema wait for each other.
     """
     with engine.begin() as conn:
+        # two processes starting at once on an empty store must not both create the tables
         if conn.dialect.name == "postgresql":
-            # two processes starting at once on an empty schema must not both create the tables
             conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('probation-store-migrations:' || current_schema()))"))
+        elif conn.dialect.name == "sqlite":
+            # and on SQLite the driver would otherwise run each CREATE outside any transaction,
+            # so that a failed upgrade could leave half a schema behind
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
         cfg = alembic_config(conn)
         tables = set(inspect(conn).get_table_names())
         if "alembic_version" not in tables and "regions" in tables:
