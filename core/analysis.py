@@ -20,10 +20,9 @@ from core.codes import canonical, display
 from core.engine import AGGREGATIONS, check_limiting_judgement, check_proposed, regional_staffing
 from core.errors import InputError, ProbationError
 from core.framework import Framework, load_framework
-from core.ratings import Rating, parse_rating
+from core.ratings import OVERALL, Rating, parse_rating
 from core.store.queries import Dataset
 
-OVERALL = "OVERALL"
 NO_RATING = -1
 LABELS = {int(r): r.label for r in Rating}
 

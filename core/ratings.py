@@ -34,6 +34,7 @@ _LABELS = {
     Rating.INADEQUATE: "Inadequate",
 }
 NOT_INSPECTED = "Not inspected"
+OVERALL = "OVERALL"  # the standard column's value for a unit's overall rating
 RATING_LABELS = [_LABELS[r] for r in sorted(Rating, reverse=True)]  # best first
 _BY_WORD = {re.sub(r"\s+", " ", v.lower()): k for k, v in _LABELS.items()}
 

@@ -12,9 +12,8 @@ from typing import Sequence
 import pandas as pd
 
 from core.errors import InputError
-from core.ratings import Rating, parse_rating
+from core.ratings import OVERALL, Rating, parse_rating
 
-OVERALL = "OVERALL"
 KEYS = ("inspection_id", "standard")
 CONTEXT = ("unit", "level", "region", "round", "framework")
 DIRECTIONS = ("up", "down", "rated", "unrated")
