@@ -214,7 +214,7 @@ def rate_dataset(dataset: Dataset, rules: Mapping[str, RuleSet] | RuleSet | None
     frame = frame.merge(d2, on=["inspection_id", "standard"], how="left")
     frame = frame.merge(proposed.rename(columns={"rating_value": "proposed_value"}), on=["inspection_id", "standard"], how="left")
     is_d1 = frame["domain"] == 1
-    frame.loc[is_d1, "rating_value"] = frame.loc[is_d1, "proposed_value"]
+    frame.loc[is_d1, "rating_value"] = frame.loc[is_d1, "proposed_value"].astype(float)
     frame.loc[is_d1, "source"] = np.where(frame.loc[is_d1, "proposed_value"].notna(), "proposed", None)
     frame["rating_value"] = frame["rating_value"].fillna(NO_RATING).astype("int64")
 
@@ -267,7 +267,10 @@ def _basis(r: dict, rs: RuleSet) -> str:
         return (f"score {int(r['score'])}/{int(r['max_score'])} from {n} standards; Inadequate 0-{cut[0]}, "
                 f"Requires improvement {cut[0] + 1}-{cut[1]}, Good {cut[1] + 1}-{cut[2]}, Outstanding {cut[2] + 1}-{int(r['max_score'])}")
     if r["domain"] == 1:
-        return "proposed by the inspection team" if r["rating_value"] >= 0 else "no proposed rating yet"
+        if r["rating_value"] < 0:
+            return "no proposed rating yet"
+        rationale = r.get("rationale")
+        return "proposed by the inspection team" + (f": {rationale}" if isinstance(rationale, str) and rationale.strip() else "")
     if r["rating_value"] < 0:
         return "no relevant cases"
     label = LABELS[r["rating_value"]]

@@ -20,6 +20,23 @@ from core.store.db import database_url, get_engine
 from core.store.queries import Dataset, case_answers as read_case_answers, load_dataset, store_version
 from core.store.scope import Scope
 
+def _use_the_apps_navigation() -> None:
+    """Keep app.py's page list even when a page link is the first request a server sees.
+
+    The layout keeps the pages in ``pages/``, which Streamlit takes for an old-style multipage app
+    until app.py has called ``st.navigation`` once in the process; a first request for, say,
+    /scorecard would then run that page alone, with the folder's file names as the menu. Clearing
+    the flag and rerunning hands the request to app.py, whose ``st.Page`` for the same url_path
+    resolves it."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+_use_the_apps_navigation()
+
 SYNTHETIC_NOTE = "Synthetic demonstration data: fictional PDUs and cases, not inspection findings."
 
 

@@ -23,7 +23,7 @@ synthetic_banner(rows)
 st.header(f"{region} region", anchor=False)
 
 overall = rows[rows["standard"] == OVERALL]
-c1, c2 = st.columns(2)
+c1, c2 = st.columns([3, 2])
 c1.metric("Overall rating", overall["rating"].iloc[0] if not overall.empty else "Not yet rated")
 c2.metric("Score", f"{int(overall['score'].iloc[0])}/{int(overall['max_score'].iloc[0])}" if not overall.empty else "—")
 
@@ -40,7 +40,7 @@ if staffing is None:
 else:
     cut = pd.DataFrame([{"rating": r.label, "from": lo, "to": hi, "applies": r == staffing.aggregate_rating}
                         for r, (lo, hi) in staffing.cutoffs.items()])
-    s1, s2, s3 = st.columns(3)
+    s1, s2, s3 = st.columns([1, 2, 3])
     s1.metric("PDU aggregate", f"{staffing.aggregate_score} of {3 * staffing.pdus}")
     s2.metric("Aggregate rating", staffing.aggregate_rating.label)
     s3.metric("Usual R 1.2 rating", " or ".join(r.label for r in staffing.usual))

@@ -28,7 +28,7 @@ st.header(f"{unit} PDU", anchor=False)
 st.caption(f"{unit_rows['region'].iloc[0]} region · round {unit_rows['round'].iloc[0]} · framework {fw.id}")
 
 overall = unit_rows[unit_rows["standard"] == OVERALL]
-m1, m2, m3 = st.columns(3)
+m1, m2, m3 = st.columns([3, 1, 2])
 if overall.empty:
     m1.metric("Overall rating", "Not yet rated")
     m2.metric("Score", "—")

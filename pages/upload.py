@@ -37,17 +37,17 @@ if uploaded is not None and st.button("Check and load", type="primary", key="upl
         try:
             receipt = import_file(engine(), uploaded.getvalue(), uploaded.name, user=current_user(), scope=scope)
         except InvalidWorkbook as exc:
-            status.update(label=f"{uploaded.name} was not loaded: {exc.total} problem(s)", state="error")
+            status.update(label=f"{uploaded.name} was not loaded: {exc.total} problem(s)", state="error", expanded=True)
             st.error(f"{uploaded.name} was not loaded. Nothing was written. Put these right and upload it again.")
             st.dataframe(pd.DataFrame([{"where": f.where, "problem": f.message, "type": f.type} for f in exc.findings]),
                          hide_index=True, width="stretch")
             if exc.total > len(exc.findings):
                 st.caption(f"… and {exc.total - len(exc.findings)} more of the same kinds.")
         except ProbationError as exc:
-            status.update(label=f"{uploaded.name} was not loaded", state="error")
+            status.update(label=f"{uploaded.name} was not loaded", state="error", expanded=True)
             st.error(str(exc))
         else:
-            status.update(label=receipt.summary(), state="complete")
+            status.update(label=receipt.summary(), state="complete", expanded=True)
             st.success(receipt.summary())
             st.json({"status": receipt.status, "inspection": receipt.inspection, "version": receipt.version,
                      "counts": receipt.counts, "sha256": receipt.sha256, "uploaded_by": receipt.uploaded_by})

@@ -1,0 +1,379 @@
+"""Every page of the dashboard, run from the entry point with Streamlit's AppTest against a small
+demo store: no page raises, and the figures a page shows are the ones the core computes.
+
+The store is two rounds of the synthetic demo for two regions (half the usual cases) with the
+published annexes, in a SQLite file of this module's own; ``DATABASE_URL`` points the app at it.
+The pages cache the engine and the data per store URL, so a fresh URL is a fresh app.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import compare
+from core.analysis import frameworks_of, rate_dataset, rules_for_scenario, staffing_for_region
+from core.codes import canonical
+from core.compare import COLUMN_LABELS as LABEL
+from core.evidence import filter_evidence
+from core.framework import load_framework
+from core.reports import annex, overview_table
+from core.scenario import Scenario
+from core.store.db import get_engine
+from core.store.queries import evidence_frame, uploads_frame
+from core.store.scope import Scope
+from core.whatif import diff, summary
+from tests.app_helpers import BAD_CELL, ROOT, XLSX, build_demo_store, valid_workbook, workbook_with_a_bad_cell
+
+APP = ROOT / "app.py"
+PAGES = re.findall(r'st\.Page\(HERE / "(pages/[^"]+\.py)"', APP.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    return build_demo_store(tmp_path_factory.mktemp("app-demo"))
+
+
+def open_app(url: str, monkeypatch, page: str | None = None, query: dict | None = None, **kwargs) -> AppTest:
+    """The app on the store at ``url``: the default page, then ``page`` opened with ``query`` as its
+    address's query string (as when someone follows a shared link)."""
+    monkeypatch.setenv("DATABASE_URL", url)
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    for name, value in kwargs.items():  # user, secrets
+        setattr(at, name, value)
+    at.run()
+    assert_ran(at)
+    if page:
+        at.query_params = dict(query or {})
+        at.switch_page(page).run()
+        assert_ran(at)
+    return at
+
+
+@pytest.fixture
+def app(demo, monkeypatch):
+    return lambda page=None, query=None, **kwargs: open_app(demo.url, monkeypatch, page, query, **kwargs)
+
+
+def assert_ran(at: AppTest) -> None:
+    __tracebackhide__ = True
+    problems = [f"{e.message}\n{''.join(e.stack_trace)}" for e in at.exception]
+    assert not problems, "the page raised:\n" + "\n".join(problems)
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def rerun(at: AppTest) -> AppTest:
+    at.run()
+    assert_ran(at)
+    return at
+
+
+# -- every page -----------------------------------------------------------------------------------------
+
+def test_the_entry_point_lists_every_page_file():
+    on_disk = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py") if p.name not in ("common.py", "__init__.py"))
+    assert sorted(PAGES) == on_disk
+    assert len(PAGES) == 7
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_on_the_demo_store_without_an_exception(app, page):
+    at = app(page)
+    assert at.title, f"{page} shows no title"
+    assert not at.warning, f"{page} warns on a store with data: {[w.value for w in at.warning]}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_on_an_empty_store_and_says_what_is_missing(page, tmp_path, monkeypatch):
+    at = open_app(f"sqlite:///{tmp_path / 'empty.db'}", monkeypatch, page)
+    if page.endswith("upload.py"):
+        assert [c.value for c in at.caption if c.value == "Nothing uploaded yet."]
+    elif page.endswith("whatif.py"):
+        assert [w.value for w in at.warning] == ["The store holds no inspections yet."]
+    else:
+        assert at.warning, f"{page} shows no warning on an empty store"
+
+
+# -- Overview ------------------------------------------------------------------------------------------
+
+def overview_expected(demo, round_, regions=None):
+    rated = demo.ratings[(demo.ratings["round"] == round_) & demo.ratings["inspection_id"].notna()]
+    if regions is not None:
+        rated = rated[rated["region"].isin(regions)]
+    return overview_table(rated)
+
+
+def test_overview_counts_the_units_the_core_rates_in_each_round(app, demo):
+    at = app()
+    rounds = sorted(demo.dataset.inspections["round"].unique(), reverse=True)
+    assert at.selectbox(key="overview-round").value == rounds[0]
+    for round_ in rounds:
+        at.selectbox(key="overview-round").set_value(round_)
+        rerun(at)
+        units = overview_expected(demo, round_)
+        assert metrics(at) == {"Units": str(len(units)), "Overall rated": str(int(units["overall_rating"].notna().sum())),
+                               "Inadequate overall": str(int((units["overall_rating"] == "Inadequate").sum()))}
+        shown = at.dataframe[0].value
+        assert list(zip(shown["unit"], shown["overall_rating"], shown["score"])) == \
+            list(zip(units["unit"], units["overall_rating"], units["score"]))
+        assert at.query_params["round"] == round_
+    assert len(units) == 15  # 2 regions, 13 PDUs: the demo is what this test thinks it is
+
+
+def test_overview_narrowed_to_one_region_counts_only_its_units(app, demo):
+    region = sorted(demo.dataset.inspections["region"].unique())[-1]
+    at = app()
+    at.multiselect(key="overview-regions").set_value([region])
+    rerun(at)
+    round_ = at.selectbox(key="overview-round").value
+    units = overview_expected(demo, round_, [region])
+    assert metrics(at)["Units"] == str(len(units))
+    assert set(at.dataframe[0].value["region"]) == {region}
+
+
+def test_a_reader_scoped_to_one_region_sees_only_that_region(app, demo):
+    region = sorted(demo.dataset.inspections["region"].unique())[0]
+    at = app(user={"is_logged_in": True, "email": "lead@example.org", "name": "Lead"},
+             secrets={"scopes": {"lead@example.org": [region]}, "default_scope": "none"})
+    round_ = at.selectbox(key="overview-round").value
+    units = overview_expected(demo, round_, [region])
+    assert metrics(at)["Units"] == str(len(units))
+    assert set(at.dataframe[0].value["region"]) == {region}
+    assert any(region in c.value and "lead@example.org" in c.value for c in at.sidebar.caption)
+
+
+# -- PDU scorecard ---------------------------------------------------------------------------------------
+
+def assert_scorecard_shows(at, demo, inspection):
+    __tracebackhide__ = True
+    o = demo.overall(inspection["inspection_id"])
+    shown = metrics(at)
+    assert (shown["Overall rating"], shown["Score"]) == (o["rating"], f"{int(o['score'])}/{int(o['max_score'])}")
+    assert at.header[0].value == f"{inspection['unit']} PDU"
+    expected_annex = annex(demo.ratings, inspection["inspection_id"])
+    annex_shown = at.dataframe[0].value
+    assert list(zip(annex_shown["standard"], annex_shown["rating"].fillna(""))) == \
+        list(zip(expected_annex["standard"], expected_annex["rating"].fillna("")))
+
+
+def test_scorecard_shows_the_core_overall_rating_and_score_of_the_pdu_it_selects(app, demo):
+    at = app("pages/scorecard.py")
+    chosen = {k: at.selectbox(key=f"scorecard-{k}").value for k in ("round", "region", "unit")}
+    pdus = demo.inspections("pdu")
+    inspection = pdus[(pdus["round"] == chosen["round"]) & (pdus["region"] == chosen["region"])
+                      & (pdus["unit"] == chosen["unit"])].iloc[0]
+    assert_scorecard_shows(at, demo, inspection)
+
+
+def test_scorecard_follows_its_round_region_and_pdu_pickers(app, demo):
+    pdus = demo.inspections("pdu")
+    inspection = pdus.iloc[len(pdus) // 2 - 1]  # the earlier round, not the first region's first PDU
+    at = app("pages/scorecard.py")
+    for key in ("round", "region", "unit"):
+        at.selectbox(key=f"scorecard-{key}").set_value(inspection[key])
+        rerun(at)
+    assert_scorecard_shows(at, demo, inspection)
+    assert at.query_params == {"round": inspection["round"], "region": inspection["region"], "unit": inspection["unit"]}
+
+
+def test_a_scorecard_link_opens_on_the_pdu_it_names(app, demo):
+    pdus = demo.inspections("pdu")
+    inspection = pdus.iloc[-1]  # the last PDU of the last region in the current round
+    at = app("pages/scorecard.py", {"round": inspection["round"], "region": inspection["region"], "unit": inspection["unit"]})
+    assert [at.selectbox(key=f"scorecard-{k}").value for k in ("round", "region", "unit")] == \
+        [inspection["round"], inspection["region"], inspection["unit"]]
+    assert_scorecard_shows(at, demo, inspection)
+
+
+def test_a_scorecard_link_naming_no_known_pdu_falls_back_to_the_first(app, demo):
+    at = app("pages/scorecard.py", {"unit": "Atlantis", "round": "1999-00"})
+    assert at.selectbox(key="scorecard-round").value == max(demo.dataset.inspections["round"])
+    assert metrics(at)["Overall rating"]
+
+
+# -- Region ----------------------------------------------------------------------------------------------
+
+def assert_region_shows(at, demo, inspection):
+    __tracebackhide__ = True
+    o = demo.overall(inspection["inspection_id"])
+    shown = metrics(at)
+    assert (shown["Overall rating"], shown["Score"]) == (o["rating"], f"{int(o['score'])}/{int(o['max_score'])}")
+    fw = load_framework(inspection["framework"])
+    row = demo.ratings[demo.ratings["inspection_id"] == inspection["inspection_id"]].iloc[0].to_dict()
+    staffing = staffing_for_region(demo.dataset, fw, row, demo.ratings)
+    assert staffing is not None, "the demo gives every region its R 1.2 staffing figures"
+    assert (shown["PDU aggregate"], shown["Aggregate rating"], shown["Usual R 1.2 rating"]) == (
+        f"{staffing.aggregate_score} of {3 * staffing.pdus}", staffing.aggregate_rating.label,
+        " or ".join(r.label for r in staffing.usual))
+    pdus_shown = at.dataframe[-1].value
+    expected = demo.inspections("pdu")
+    assert sorted(pdus_shown["unit"]) == sorted(expected.loc[(expected["region"] == inspection["region"])
+                                                             & (expected["round"] == inspection["round"]), "unit"])
+
+
+def test_region_shows_the_core_regional_rating_and_staffing_for_each_region(app, demo):
+    regions = demo.inspections("region")
+    at = app("pages/region.py")
+    for inspection in regions.sort_values("round", ascending=False, kind="stable").to_dict("records"):
+        at.selectbox(key="region-round").set_value(inspection["round"])
+        rerun(at)
+        at.selectbox(key="region-region").set_value(inspection["region"])
+        rerun(at)
+        assert at.header[0].value == f"{inspection['region']} region"
+        assert_region_shows(at, demo, inspection)
+
+
+# -- Compare ----------------------------------------------------------------------------------------------
+
+def test_compare_shows_sufficiency_charts_and_tables_with_data(app, demo):
+    at = app("pages/compare.py")
+    assert [t.value for t in at.dataframe if t.value.empty] == []
+    assert len(at.dataframe) >= 4
+    assert len(at.get("plotly_chart")) >= 4
+    round_ = at.selectbox(key="compare-round").value
+    theme = at.selectbox(key="compare-measure-theme").value
+    at.selectbox(key="compare-by").set_value("region")
+    rerun(at)
+    ins = demo.dataset.inspections
+    in_round = ins[ins["round"] == round_]
+    codes = compare.stored_codes("hmip-2025", load_framework("hmip-2025").theme(theme).items)
+    expected = compare.sufficiency(demo.dataset.counts, in_round, codes, "region").sort_values("region")
+    shown = at.dataframe[0].value.sort_values(LABEL["region"])
+    assert list(shown[LABEL["region"]]) == list(expected["region"]) == sorted(in_round["region"].unique())
+    assert list(shown[LABEL["n_sufficient"]]) == list(expected["n_sufficient"])
+    assert list(shown[LABEL["n_relevant"]]) == list(expected["n_relevant"])
+    assert list(shown[LABEL["percent"]]) == list(expected["percent"].astype(float).round(1))
+    assert (expected["n_relevant"] > 0).all()
+
+
+def test_compare_by_key_question_runs_for_every_domain_two_key_question(app):
+    at = app("pages/compare.py")
+    at.radio(key="compare-kind").set_value("key_question")
+    rerun(at)
+    # the options read 'P 2.1.1 Does assessment ...'; the widget's value is the code, 'P2.1.1'
+    codes = [canonical(" ".join(label.split()[:2])) for label in at.selectbox(key="compare-measure-key_question").options]
+    assert len(codes) > 4
+    for code in codes:
+        at.selectbox(key="compare-measure-key_question").set_value(code)
+        rerun(at)
+        assert at.query_params["measure"] == code
+        assert not at.dataframe[0].value.empty, f"no table for {code}"
+
+
+# -- What-if ----------------------------------------------------------------------------------------------
+
+def test_whatif_with_the_framework_rules_changes_nothing(app):
+    at = app("pages/whatif.py")
+    assert at.subheader[0].value == "no rating changes"
+    assert len(at.dataframe[0].value) == 0
+    assert at.query_params == {}
+
+
+def stricter_bands_changes(demo):
+    frameworks = frameworks_of(demo.dataset)
+    after = rate_dataset(demo.dataset, rules_for_scenario(Scenario(thresholds=(85, 70, 55)), frameworks), frameworks)
+    return diff(demo.ratings, after)
+
+
+def assert_whatif_shows(at, changes):
+    __tracebackhide__ = True
+    assert len(changes) > 0, "stricter bands should move some demo ratings"
+    assert at.subheader[0].value == summary(changes)
+    shown = [t.value for t in at.dataframe if "before" in t.value.columns and "after" in t.value.columns]
+    assert len(shown) == 1 and len(shown[0]) == len(changes)
+    assert sorted(zip(shown[0]["unit"], shown[0]["round"], shown[0]["standard"], shown[0]["before"], shown[0]["after"])) == \
+        sorted(zip(changes["unit"], changes["round"], changes["standard"], changes["before"], changes["after"]))
+
+
+def test_whatif_thresholds_change_exactly_the_ratings_the_core_says(app, demo):
+    at = app("pages/whatif.py")
+    for key, value in (("outstanding", 85), ("good", 70), ("ri", 55)):
+        at.slider(key=f"whatif-t-{key}").set_value(value)
+    rerun(at)
+    assert_whatif_shows(at, stricter_bands_changes(demo))
+    assert Scenario.from_query(dict(at.query_params)).thresholds == (85, 70, 55)  # the view's link carries the scenario
+
+
+def test_a_whatif_link_opens_on_its_scenario(app, demo):
+    at = app("pages/whatif.py", Scenario(thresholds=(85, 70, 55)).query_params())
+    assert [at.slider(key=f"whatif-t-{k}").value for k in ("outstanding", "good", "ri")] == [85, 70, 55]
+    assert_whatif_shows(at, stricter_bands_changes(demo))
+
+
+# -- Evidence ---------------------------------------------------------------------------------------------
+
+def test_evidence_lists_the_current_round_items_in_scope(app, demo):
+    at = app("pages/evidence.py")
+    items = evidence_frame(get_engine(demo.url), Scope.national())
+    round_ = at.selectbox(key="evidence-round").value
+    assert round_ == max(items["round"])
+    expected = filter_evidence(items, round_=round_)
+    assert len(at.dataframe[0].value) == len(expected) > 0
+    assert any(c.value == f"{len(expected)} of {len(items)} evidence items" for c in at.caption)
+    at.text_input(key="evidence-q").set_value("zzzz-not-in-any-evidence")
+    rerun(at)
+    assert len(at.dataframe[0].value) == 0
+
+
+# -- Upload -----------------------------------------------------------------------------------------------
+
+def test_upload_offers_the_template_and_lists_the_upload_history(app, demo):
+    at = app("pages/upload.py")
+    assert [b.label for b in at.download_button if b.key == "upload-template"] == ["Download template"]
+    history = at.dataframe[0].value
+    assert len(history) == len(uploads_frame(get_engine(demo.url), Scope.national())) == 30
+
+
+def test_an_upload_through_the_page_loads_the_workbook_or_lists_every_problem_by_cell(tmp_path, monkeypatch):
+    at = open_app(f"sqlite:///{tmp_path / 'uploads.db'}", monkeypatch, "pages/upload.py")
+    assert any(c.value == "Nothing uploaded yet." for c in at.caption)
+
+    at.file_uploader(key="upload-file").set_value(("essex-north.xlsx", valid_workbook(), XLSX))
+    rerun(at)
+    at.button(key="upload-submit").click()
+    rerun(at)
+    assert [s.value for s in at.success] and "essex-north.xlsx: loaded as version 1" in at.success[0].value
+    assert len(at.dataframe[-1].value) == 1  # the history now holds the upload
+
+    at.file_uploader(key="upload-file").set_value(("essex-north-bad.xlsx", workbook_with_a_bad_cell(), XLSX))
+    rerun(at)
+    at.button(key="upload-submit").click()
+    rerun(at)
+    assert [e.value for e in at.error] == ["essex-north-bad.xlsx was not loaded. Nothing was written. Put these right and upload it again."]
+    problems = at.dataframe[0].value
+    assert list(problems["where"]) == [BAD_CELL]
+    assert "Yse" in problems["problem"].iloc[0]
+    assert len(at.dataframe[-1].value) == 1  # nothing was written
+
+
+def test_an_upload_for_a_region_outside_the_readers_scope_is_refused_and_nothing_written(tmp_path, monkeypatch):
+    at = open_app(f"sqlite:///{tmp_path / 'scoped.db'}", monkeypatch, "pages/upload.py",
+                  user={"is_logged_in": True, "email": "sw@example.org"},
+                  secrets={"scopes": {"sw@example.org": ["South West"]}})
+    at.file_uploader(key="upload-file").set_value(("essex-north.xlsx", valid_workbook(), XLSX))
+    rerun(at)
+    at.button(key="upload-submit").click()
+    rerun(at)
+    assert not at.success
+    problems = at.dataframe[0].value
+    assert len(problems) == 1 and problems["problem"].iloc[0].startswith("East of England is not one of the regions you may upload for")
+    assert "South West" in problems["problem"].iloc[0]
+    assert any(c.value == "Nothing uploaded yet." for c in at.caption)
+
+
+def test_the_first_case_upload_into_an_empty_store_is_rated_on_every_page(tmp_path, monkeypatch):
+    at = open_app(f"sqlite:///{tmp_path / 'first.db'}", monkeypatch, "pages/upload.py")
+    at.file_uploader(key="upload-file").set_value(("essex-north.xlsx", valid_workbook(), XLSX))
+    rerun(at)
+    at.button(key="upload-submit").click()
+    rerun(at)
+    assert at.success
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert_ran(at)
+    at.switch_page("pages/overview.py").run()
+    assert metrics(at)["Units"] == "1"

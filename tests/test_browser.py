@@ -1,0 +1,235 @@
+"""The running dashboard in headless Chromium: a PDU scorecard reached by its link shows the overall
+rating the core computes, and a workbook uploaded through the page loads, or is refused with its
+problem named by cell.
+
+The app runs as ``streamlit run app.py`` in a subprocess on a free port, against a demo store in a
+SQLite file of its own (``DATABASE_URL``). Chromium is Debian's (the ``chromium_path`` fixture);
+Playwright drives it but never downloads a browser of its own.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.app_helpers import BAD_CELL, ROOT, XLSX, build_demo_store, valid_workbook, workbook_with_a_bad_cell
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]  # one server, one worker
+
+STARTUP_SECONDS = 60
+WAIT_MS = 30_000  # the longest any one thing on a page may take to appear
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_serving(url: str, process: subprocess.Popen, stderr_path) -> None:
+    """Return once the server answers its health check; fail with its stderr if it dies or never answers."""
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"streamlit exited with code {process.returncode}:\n{stderr_path.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.25)
+    pytest.fail(f"streamlit did not answer on {url} within {STARTUP_SECONDS} s:\n{stderr_path.read_text(errors='replace')}")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    return build_demo_store(tmp_path_factory.mktemp("browser-demo"))
+
+
+@contextlib.contextmanager
+def serving(store_url: str, logs: Path):
+    """``streamlit run app.py`` on a free port against ``store_url``; yields its address; always stopped."""
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": store_url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1",
+           "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    with open(logs / "stdout.txt", "wb") as out, open(logs / "stderr.txt", "wb") as err:
+        process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=err)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_serving(url, process, logs / "stderr.txt")
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(demo, tmp_path_factory, browser):
+    """The dashboard against the demo store. (A deep link opened first on a fresh server is tested on
+    its own: test_a_scorecard_link_opened_first_on_a_fresh_server_keeps_the_app_navigation.)"""
+    with serving(demo.url, tmp_path_factory.mktemp("streamlit-logs")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=WAIT_MS)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    context.set_default_timeout(WAIT_MS)
+    p = context.new_page()
+    try:
+        yield p
+    finally:
+        context.close()
+
+
+def wait_for_run(page) -> None:
+    """Wait until the script has run to the end (Streamlit marks its app element with the run state)."""
+    from playwright.sync_api import expect
+
+    expect(page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')).to_be_attached()
+
+
+def assert_no_exception(page) -> None:
+    __tracebackhide__ = True
+    shown = page.get_by_test_id("stException")
+    assert shown.count() == 0, shown.first.text_content()
+
+
+def sidebar_pages(page) -> list[str]:
+    # each link reads '<icon name>\n\n<title>'
+    return [t.split("\n")[-1].strip() for t in page.get_by_test_id("stSidebarNav").locator("a").all_inner_texts()]
+
+
+def scorecard_link(server: str, inspection) -> str:
+    return f"{server}/scorecard?{urlencode({k: inspection[k] for k in ('round', 'region', 'unit')})}"
+
+
+def test_a_scorecard_link_shows_the_overall_rating_the_core_gives_that_pdu(server, demo, page):
+    from playwright.sync_api import expect
+
+    pdus = demo.inspections("pdu")
+    inspection = pdus.iloc[len(pdus) // 2 - 1]  # the earlier round's last PDU: not what the page shows by default
+    overall = demo.overall(inspection["inspection_id"])
+    page.goto(scorecard_link(server, inspection))
+
+    expect(page.get_by_role("heading", name=f"{inspection['unit']} PDU")).to_be_visible()
+    metric = page.get_by_test_id("stMetric")
+    expect(metric.filter(has_text="Overall rating").get_by_test_id("stMetricValue")).to_have_text(overall["rating"])
+    expect(metric.filter(has_text="Score").get_by_test_id("stMetricValue")).to_have_text(
+        f"{int(overall['score'])}/{int(overall['max_score'])}")
+    ratings = page.get_by_test_id("stDataFrame").first
+    expect(ratings).to_contain_text(f"{int(overall['score'])}/{int(overall['max_score'])}")  # the annex's Overall row
+    wait_for_run(page)
+    assert_no_exception(page)
+    assert "PDU scorecard" in sidebar_pages(page)
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "scorecard.png", full_page=True)
+    shutil.copyfile(ARTIFACTS / "scorecard.png", SCREENSHOTS / "scorecard.png")
+    assert (SCREENSHOTS / "scorecard.png").stat().st_size > 10_000
+
+
+def upload(page, name: str, data: bytes):
+    """Put a file in the uploader, press Check and load, and return the outcome (the status box)."""
+    from playwright.sync_api import expect
+
+    page.locator("input[type=file]").set_input_files(files=[{"name": name, "mimeType": XLSX, "buffer": data}])
+    expect(page.get_by_test_id("stFileUploader")).to_contain_text(name)
+    button = page.get_by_role("button", name="Check and load")
+    expect(button).to_be_visible()
+    wait_for_run(page)
+    button.click()
+    outcome = page.locator("details").filter(has_text=name)
+    expect(outcome.locator("summary")).to_contain_text(name)
+    wait_for_run(page)
+    return outcome
+
+
+def open_outcome(outcome) -> None:
+    # the page shows the outcome open (test_the_outcome_of_an_upload_is_shown_open_without_a_click)
+    assert outcome.get_attribute("open") is not None, "the outcome box is closed"
+
+
+def test_a_workbook_uploaded_through_the_page_loads_or_is_refused_with_its_cell(server, page):
+    from playwright.sync_api import expect
+
+    page.goto(f"{server}/upload")
+    expect(page.get_by_role("heading", name="Upload fieldwork")).to_be_visible()
+    expect(page.get_by_role("button", name="Download template")).to_be_visible()
+
+    outcome = upload(page, "essex-north.xlsx", valid_workbook())
+    expect(outcome.locator("summary")).to_contain_text("essex-north.xlsx: loaded as version 1")
+    open_outcome(outcome)
+    expect(outcome.get_by_test_id("stAlertContentSuccess")).to_contain_text("essex-north.xlsx: loaded as version 1")
+    history = page.get_by_test_id("stDataFrame").last
+    expect(history).to_contain_text("essex-north.xlsx")
+
+    outcome = upload(page, "essex-north-bad.xlsx", workbook_with_a_bad_cell())
+    expect(outcome.locator("summary")).to_contain_text("essex-north-bad.xlsx was not loaded: 1 problem(s)")
+    open_outcome(outcome)
+    expect(outcome.get_by_test_id("stAlertContentError")).to_contain_text(
+        "essex-north-bad.xlsx was not loaded. Nothing was written.")
+    problems = outcome.get_by_test_id("stDataFrame")
+    expect(problems).to_contain_text(BAD_CELL)
+    expect(problems).to_contain_text('"Yse" is not one of Yes, No, N/A')
+    assert_no_exception(page)
+
+
+def test_the_outcome_of_an_upload_is_shown_open_without_a_click(server, page):
+    from playwright.sync_api import expect
+
+    page.goto(f"{server}/upload")
+    expect(page.get_by_role("heading", name="Upload fieldwork")).to_be_visible()
+    outcome = upload(page, "refused.xlsx", workbook_with_a_bad_cell())
+    assert outcome.get_attribute("open") is not None, "the outcome box is closed"
+    expect(outcome.get_by_test_id("stDataFrame")).to_contain_text(BAD_CELL)
+
+
+def test_a_scorecard_link_opened_first_on_a_fresh_server_keeps_the_app_navigation(demo, browser, tmp_path):
+    from playwright.sync_api import expect
+
+    inspection = demo.inspections("pdu").iloc[0]
+    with serving(demo.url, tmp_path) as url:
+        context = browser.new_context()
+        try:
+            page = context.new_page()
+            page.goto(scorecard_link(url, inspection))
+            expect(page.get_by_role("heading", name=f"{inspection['unit']} PDU")).to_be_visible()
+            wait_for_run(page)
+            assert sidebar_pages(page) == ["Overview", "PDU scorecard", "Region", "Compare", "What-if", "Evidence", "Upload"]
+        finally:
+            context.close()
