@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from core.analysis import OVERALL, staffing_for_region
+from core.ratings import Rating
 from core.reports import annex, side_by_side
 from pages.common import (current_scope, dataset, download_buttons, framework, pick_inspection, ratings, style_ratings,
                           synthetic_banner)
@@ -41,7 +42,7 @@ else:
     cut = pd.DataFrame([{"rating": r.label, "from": lo, "to": hi, "applies": r == staffing.aggregate_rating}
                         for r, (lo, hi) in staffing.cutoffs.items()])
     s1, s2, s3 = st.columns([1, 2, 3])
-    s1.metric("PDU aggregate", f"{staffing.aggregate_score} of {3 * staffing.pdus}")
+    s1.metric("PDU aggregate", f"{staffing.aggregate_score} of {staffing.cutoffs[Rating.OUTSTANDING][1]}")
     s2.metric("Aggregate rating", staffing.aggregate_rating.label)
     s3.metric("Usual R 1.2 rating", " or ".join(r.label for r in staffing.usual))
     st.caption(staffing.basis)

@@ -46,14 +46,19 @@ def wait_until_serving(url: str, process: subprocess.Popen, stderr_path) -> None
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"streamlit exited with code {process.returncode}:\n{stderr_path.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
+        if _answers(f"{url}/_stcore/health"):
+            return
         time.sleep(0.25)
     pytest.fail(f"streamlit did not answer on {url} within {STARTUP_SECONDS} s:\n{stderr_path.read_text(errors='replace')}")
+
+
+def _answers(url: str) -> bool:
+    """Whether the server answers OK yet (a refused or timed-out connection is 'not yet')."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            return r.status == 200
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
 
 
 @pytest.fixture(scope="module")
