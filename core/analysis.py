@@ -17,13 +17,16 @@ import numpy as np
 import pandas as pd
 
 from core.codes import canonical, display
-from core.engine import AGGREGATIONS, check_limiting_judgement, check_proposed, regional_staffing
+from core.engine import (AGGREGATIONS, RuleCheck, check_limiting_judgement, check_proposed, percent_text, regional_staffing,
+                         score_unit)
 from core.errors import InputError, ProbationError
 from core.framework import Framework, load_framework
+from core.names import name_key, round_of_fieldwork
 from core.ratings import OVERALL, Rating, parse_rating
 from core.store.queries import Dataset
 
 NO_RATING = -1
+NOT_INSPECTED_VALUE = -2  # a proposed 'Not inspected': the standard is left out of score and maximum (rule 4)
 LABELS = {int(r): r.label for r in Rating}
 
 RATING_COLUMNS = ["inspection_id", "unit", "level", "region", "round", "framework", "synthetic", "standard", "standard_name",
@@ -177,8 +180,13 @@ def _proposed_values(dataset: Dataset) -> pd.DataFrame:
     if p.empty:
         return pd.DataFrame(columns=["inspection_id", "standard", "rating_value", "rationale"])
     p["standard"] = p["standard"].map(canonical)
-    p["rating_value"] = p["rating"].map(lambda r: int(parse_rating(r)))
+    p["rating_value"] = p["rating"].map(_proposed_value)
     return p[["inspection_id", "standard", "rating_value", "rationale"]]
+
+
+def _proposed_value(text: str) -> int:
+    rating = parse_rating(text, allow_not_inspected=True)
+    return NOT_INSPECTED_VALUE if rating is None else int(rating)
 
 
 def rate_dataset(dataset: Dataset, rules: Mapping[str, RuleSet] | RuleSet | None = None,
@@ -213,13 +221,16 @@ def rate_dataset(dataset: Dataset, rules: Mapping[str, RuleSet] | RuleSet | None
     proposed = _proposed_values(dataset)
     frame = frame.merge(d2, on=["inspection_id", "standard"], how="left")
     frame = frame.merge(proposed.rename(columns={"rating_value": "proposed_value"}), on=["inspection_id", "standard"], how="left")
-    is_d1 = frame["domain"] == 1
+    not_inspected = frame["proposed_value"] == NOT_INSPECTED_VALUE
+    is_d1 = (frame["domain"] == 1) & ~not_inspected
     frame.loc[is_d1, "rating_value"] = frame.loc[is_d1, "proposed_value"].astype(float)
     frame.loc[is_d1, "source"] = np.where(frame.loc[is_d1, "proposed_value"].notna(), "proposed", None)
+    frame.loc[not_inspected, "rating_value"] = np.nan
+    frame.loc[not_inspected, "source"] = "not inspected"
     frame["rating_value"] = frame["rating_value"].fillna(NO_RATING).astype("int64")
 
-    # scores and the overall rating, per framework's rules
-    frame["counted"] = True
+    # scores and the overall rating, per framework's rules; a standard not inspected counts in neither
+    frame["counted"] = ~not_inspected
     frame["score"] = np.nan
     for fid, rs in rules_by_fw.items():
         mask = frame["framework"] == fid
@@ -261,6 +272,8 @@ def rate_dataset(dataset: Dataset, rules: Mapping[str, RuleSet] | RuleSet | None
 
 
 def _basis(r: dict, rs: RuleSet) -> str:
+    if r["source"] == "not inspected":
+        return "not inspected (recorded by the inspection team): left out of the score and maximum"
     if r["standard"] == OVERALL:
         n = int(r["max_score"] / max(rs.weights)) if max(rs.weights) else 0
         cut = [math.floor(f * n + 1e-9) for f in rs.fractions]
@@ -277,8 +290,8 @@ def _basis(r: dict, rs: RuleSet) -> str:
     edge = f"at or above {r['threshold']:g}%" if r["rating_value"] > 0 else f"below {rs.thresholds[2]:g}%"
     if rs.aggregation == "lowest":
         return (f"lowest key question {display(r['driving_key_question'])}: {int(r['n_sufficient'])} of {int(r['n_relevant'])} "
-                f"cases sufficient ({r['percent']:.1f}%); {edge}: {label}")
-    return f"{rs.aggregation} of key questions {r['percent']:.1f}%; {edge}: {label}"
+                f"cases sufficient ({percent_text(r['percent'])}%); {edge}: {label}")
+    return f"{rs.aggregation} of key questions {percent_text(r['percent'])}%; {edge}: {label}"
 
 
 # -- checks on proposed ratings ---------------------------------------------------------------------
@@ -300,98 +313,107 @@ def decision_checks(dataset: Dataset, ratings: pd.DataFrame, frameworks: Mapping
             continue
         values = {r["standard"]: (Rating(r["rating_value"]) if r["rating_value"] >= 0 else None)
                   for r in g.to_dict("records") if r["standard"] != OVERALL}
+        not_inspected = set(g.loc[g["source"] == "not inspected", "standard"])
         for r in g[g["source"] == "proposed"].to_dict("records"):
             proposed = Rating(r["rating_value"])
-            check = check_proposed(fw, r["standard"], proposed, values)
-            if fw.regional_staffing and r["standard"] == fw.regional_staffing.standard and ins["level"] == "region":
-                check = _staffing_check(dataset, fw, ins, ratings, proposed, judgements) or check
+            rule = fw.regional_staffing
+            if rule and r["standard"] == rule.standard and ins["level"] == "region":
+                check, check_id, reference = _staffing_check(dataset, fw, ins, ratings, proposed, judgements), "R1.2-usual", rule.reference
+            else:
+                check = check_proposed(fw, r["standard"], proposed, values, not_inspected)
+                check_id, reference = (check.rule.id, check.rule.reference) if check.rule else ("", "")
             rows.append({"inspection_id": ins["inspection_id"], "unit": ins["unit"], "standard": r["standard"], "proposed": proposed.label,
-                         "check": check.rule.id if check.rule else ("R1.2-usual" if "usual" in check.explanation else ""),
-                         "severity": check.severity, "explanation": check.explanation,
-                         "reference": check.rule.reference if check.rule else (fw.regional_staffing.reference if "usual" in check.explanation else "")})
+                         "check": check_id, "severity": check.severity, "explanation": check.explanation, "reference": reference})
         overall = g[g["standard"] == OVERALL]
         if not overall.empty and overall.iloc[0]["rating_value"] >= 0:
             lj = check_limiting_judgement(fw, ins["level"], Rating(int(overall.iloc[0]["rating_value"])),
                                           judgements.get((ins["inspection_id"], "diversity")))
             if lj:
                 rows.append({"inspection_id": ins["inspection_id"], "unit": ins["unit"], "standard": OVERALL,
-                             "proposed": lj.proposed_overall.label, "check": "diversity", "severity": "flag" if lj.flagged else "ok",
+                             "proposed": lj.proposed_overall.label, "check": "diversity", "severity": lj.severity,
                              "explanation": lj.explanation, "reference": ""})
     return pd.DataFrame(rows, columns=["inspection_id", "unit", "standard", "proposed", "check", "severity", "explanation", "reference"])
+
+
+class StaffingUnavailable(ProbationError):
+    """Regional staffing R 1.2 cannot be worked out yet; the message says what is missing."""
 
 
 def staffing_for_region(dataset: Dataset, fw: Framework, region_inspection: dict, ratings: pd.DataFrame,
                         judgements: Mapping | None = None):
     """Rule 7 for a regional inspection: the P 1.2 ratings of its PDUs in the same round, combined
-    with its R 1.2.1 judgement. None where they are not all there yet."""
+    with its R 1.2.1 judgement. Raises StaffingUnavailable saying what is missing."""
     rule = fw.regional_staffing
     if rule is None:
-        return None
-    judgements = judgements if judgements is not None else {(j["inspection_id"], j["name"]): bool(j["value"]) for j in dataset.judgements.to_dict("records")}
+        raise StaffingUnavailable(f"framework {fw.id} has no regional staffing rule")
+    if judgements is None:
+        judgements = {(j["inspection_id"], j["name"]): bool(j["value"]) for j in dataset.judgements.to_dict("records")}
     question = judgements.get((region_inspection["inspection_id"], rule.regional_question))
     pdus = ratings[(ratings["region"] == region_inspection["region"]) & (ratings["round"] == region_inspection["round"])
                    & (ratings["framework"] == fw.id) & (ratings["level"] == "pdu") & (ratings["standard"] == rule.pdu_standard)]
-    values = [Rating(v) for v in pdus["rating_value"] if v >= 0]
-    if question is None or len(values) != len(pdus) or not values:
-        return None
+    unrated = sorted(pdus.loc[pdus["rating_value"] < 0, "unit"])
+    if question is None:
+        raise StaffingUnavailable(f"the {display(rule.regional_question)} yes/no judgement is not recorded yet")
+    if pdus.empty or unrated:
+        raise StaffingUnavailable(f"{display(rule.pdu_standard)} is not rated yet for " + (", ".join(unrated) if unrated else "any PDU of the region"))
     try:
-        return regional_staffing(fw, region_inspection["region"], values, question)
-    except ProbationError:
-        return None
+        return regional_staffing(fw, region_inspection["region"], [Rating(v) for v in pdus["rating_value"]], question)
+    except ProbationError as exc:  # e.g. the store holds a different number of PDUs than the framework's table
+        raise StaffingUnavailable(str(exc)) from None
 
 
-def _staffing_check(dataset, fw, ins, ratings, proposed, judgements):
-    result = staffing_for_region(dataset, fw, ins, ratings, judgements)
-    return result.check(proposed) if result else None
+def _staffing_check(dataset, fw, ins, ratings, proposed: Rating, judgements) -> RuleCheck:
+    try:
+        return staffing_for_region(dataset, fw, ins, ratings, judgements).check(proposed)
+    except StaffingUnavailable as exc:
+        return RuleCheck(fw.regional_staffing.standard, proposed, None, None, f"cannot yet check the usual R 1.2 rating: {exc}")
 
 
 def with_published(ratings: pd.DataFrame, dataset: Dataset, frameworks: Mapping[str, Framework] | None = None) -> pd.DataFrame:
-    """Add published ratings where stored: ``published_rating`` and ``agrees`` beside each computed
-    rating of the same unit, framework and standard; and rows for published units that have no
-    inspection in the store, whose overall rating the engine computes from the published standard
-    ratings (source 'published')."""
+    """Add published ratings where stored, and rate the published units themselves.
+
+    Beside a computed rating of the same unit, framework, standard and round (the round the
+    published fieldwork month falls in) stand ``published_rating`` and ``agrees``. Each published
+    unit also gets rows of its own (source 'published'): its standard ratings as published, and an
+    OVERALL row that the engine computes from them, with ``published_rating``/``published_score``
+    as printed and ``agrees`` saying whether rating, score and maximum all match."""
     frameworks = dict(frameworks or frameworks_of(dataset))
     pub = dataset.published.copy()
     out = ratings.copy()
-    out["published_rating"] = None
-    out["agrees"] = None
+    for col in ("published_rating", "published_score", "agrees"):
+        out[col] = None
     if pub.empty:
         return out
     pub["standard"] = pub["standard"].map(canonical)
-    key = lambda u: " ".join(str(u).lower().replace(",", " ").split())
-    pub_map = {(key(p["unit"]), p["framework"], p["standard"]): p["rating"] for p in pub.to_dict("records")}
-    for (u, f), p in pub.groupby(["unit", "framework"]):
-        pub_map[(key(u), f, OVERALL)] = p.iloc[0]["published_overall"]
-    published = [pub_map.get((key(r["unit"]), r["framework"], r["standard"])) for r in out.to_dict("records")]
-    out["published_rating"] = published
-    out["agrees"] = [None if p is None or r is None else (p == r) for p, r in zip(published, out["rating"])]
+    pub["pub_round"] = pub["fieldwork"].map(round_of_fieldwork)
+    published_map = {(name_key(p["unit"]), p["framework"], p["pub_round"], p["standard"]): p["rating"] for p in pub.to_dict("records")}
+    for (u, f, r), p in pub.groupby(["unit", "framework", "pub_round"], dropna=False):
+        first = p.iloc[0]
+        published_map[(name_key(u), f, r, OVERALL)] = first["published_overall"]
+    keys = [(name_key(r["unit"]), r["framework"], r["round"], r["standard"]) for r in out.to_dict("records")]
+    out["published_rating"] = [published_map.get(k) for k in keys]
+    out["agrees"] = [None if p is None or r is None else (p == r) for p, r in zip(out["published_rating"], out["rating"])]
 
-    known = {(key(u), f) for u, f in zip(out["unit"], out["framework"])}
     extra = []
     for (unit, fid), p in pub.groupby(["unit", "framework"], sort=False):
-        if (key(unit), fid) in known:
-            continue
         fw = frameworks.get(fid) or load_framework(fid)
         values = {}
         for r in p.to_dict("records"):
             rating = parse_rating(r["rating"], allow_not_inspected=True)
             values[r["standard"]] = rating
+            standard = fw.standard(r["standard"])
             extra.append({"unit": unit, "level": "pdu", "region": r["region"], "round": r["fieldwork"], "framework": fid,
-                          "synthetic": False, "standard": r["standard"], "standard_name": fw.standard(r["standard"]).name,
-                          "domain": fw.standard(r["standard"]).domain, "rating": rating.label if rating is not None else None,
+                          "synthetic": False, "standard": r["standard"], "standard_name": standard.name, "domain": standard.domain,
+                          "rating": rating.label if rating is not None else None,
                           "rating_value": int(rating) if rating is not None else NO_RATING, "source": "published",
-                          "basis": f"published in seed {r['seed']}", "published_rating": r["rating"], "agrees": True})
-        from core.engine import score_unit
-
+                          "basis": f"as published (seed {r['seed']})", "published_rating": r["rating"]})
         result = score_unit(values, fw.score_weights, fw.overall_bands)
         first = p.iloc[0]
+        published_score = f"{int(first['published_score'])}/{int(first['published_max'])}"
         extra.append({"unit": unit, "level": "pdu", "region": first["region"], "round": first["fieldwork"], "framework": fid,
                       "synthetic": False, "standard": OVERALL, "standard_name": "Overall rating", "domain": 0,
                       "rating": result.rating.label, "rating_value": int(result.rating), "source": "overall",
                       "score": result.score, "max_score": result.max_score, "basis": result.basis,
-                      "published_rating": f"{first['published_overall']} ({first['published_score']}/{first['published_max']})",
-                      "agrees": (result.rating.label == first["published_overall"] and result.score == int(first["published_score"])
-                                 and result.max_score == int(first["published_max"]))})
-    if extra:
-        out = pd.concat([out, pd.DataFrame(extra)], ignore_index=True)
-    return out
+                      "published_rating": first["published_overall"], "published_score": published_score,
+                      "agrees": result.rating.label == first["published_overall"] and result.score_text == published_score})
+    return pd.concat([out, pd.DataFrame(extra)], ignore_index=True)

@@ -9,6 +9,8 @@ import argparse
 import importlib
 import sys
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from core.errors import ProbationError
 
 COMMAND_MODULES = ("core.commands.rating", "core.commands.ratings", "core.commands.demo", "core.commands.whatif", "core.commands.ingest")
@@ -36,6 +38,13 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args) or 0
     except ProbationError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except SQLAlchemyError as exc:  # a store that cannot be opened or read: bad --db or DATABASE_URL
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"error: the store could not be used ({type(exc).__name__}): {first}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except ModuleNotFoundError as exc:  # a URL naming a database driver that is not installed
+        print(f"error: no driver for that database URL is installed ({exc.name}); use sqlite or postgresql+psycopg", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130

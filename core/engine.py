@@ -26,6 +26,12 @@ AGGREGATION_HELP = {
 }
 
 
+def percent_text(percent: float) -> str:
+    """A percentage to one decimal place, rounded down, so that a figure just below a threshold
+    (79.98%) never reads as reaching it (80.0%)."""
+    return f"{math.floor(percent * 10 + 1e-9) / 10:.1f}"
+
+
 # -- rule 1: key question sufficiency ---------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -53,7 +59,7 @@ class Sufficiency:
     def describe(self) -> str:
         if not self.n_relevant:
             return f"{display(self.code)}: no relevant cases"
-        return f"{display(self.code)}: {self.n_sufficient} of {self.n_relevant} cases sufficient ({self.percent:.1f}%)"
+        return f"{display(self.code)}: {self.n_sufficient} of {self.n_relevant} cases sufficient ({percent_text(self.percent)}%)"
 
 
 def tally(code: str, answers: Iterable[str | None]) -> Sufficiency:
@@ -127,7 +133,7 @@ class StandardRating:
         if self.aggregation == "lowest":
             head = f"lowest key question {self.driving.describe()}"
         else:
-            head = f"{self.aggregation} of key questions {self.percent:.1f}% ({'; '.join(k.describe() for k in self.key_questions)})"
+            head = f"{self.aggregation} of key questions {percent_text(self.percent)}% ({'; '.join(k.describe() for k in self.key_questions)})"
         return f"{head}; {self.band.describe()}"
 
 
@@ -266,11 +272,13 @@ def _condition_met(cond: Mapping, domain_two: Mapping[str, Rating | None],
     return r in allowed, f"{display(target)} is {r.label}; expected {' or '.join(x.label for x in allowed)}"
 
 
-def check_proposed(framework: Framework, standard: str, proposed: Rating, ratings: Mapping[str, Rating | None]) -> RuleCheck:
+def check_proposed(framework: Framework, standard: str, proposed: Rating, ratings: Mapping[str, Rating | None],
+                   not_inspected: Iterable[str] = ()) -> RuleCheck:
     """Check a proposed domain one rating against the decision rule or guidance for that rating.
 
     ``ratings`` holds the unit's standard ratings by code (None: not yet rated); the domain two
-    ones at the standard's level are those a 'domain two' condition looks at.
+    ones at the standard's level, less those ``not_inspected``, are those a 'domain two' condition
+    looks at.
     """
     code = canonical(standard)
     rules = [r for r in framework.rules_for(code) if r.proposed == proposed]
@@ -279,7 +287,8 @@ def check_proposed(framework: Framework, standard: str, proposed: Rating, rating
     rule = rules[0]
     ratings = {canonical(k): v for k, v in ratings.items()}
     level = framework.standard(code).level
-    domain_two = {s.code: ratings.get(s.code) for s in framework.standards_at(level, 2)}
+    skipped = {canonical(c) for c in not_inspected}
+    domain_two = {s.code: ratings.get(s.code) for s in framework.standards_at(level, 2) if s.code not in skipped}
     met, why = _condition_met(rule.condition, domain_two, ratings)
     verdict = {True: "meets", False: "breaks", None: "cannot yet check"}[met]
     label = "DECISION RULE" if rule.kind == "rule" else "DECISION GUIDANCE"
@@ -292,6 +301,13 @@ class LimitingCheck:
     diversity_sufficient: bool | None
     flagged: bool
     explanation: str
+
+    @property
+    def severity(self) -> str:
+        """'flag' where diversity is judged insufficient, 'pending' where not yet judged, else 'ok'."""
+        if self.flagged:
+            return "flag"
+        return "pending" if self.diversity_sufficient is None else "ok"
 
 
 def check_limiting_judgement(framework: Framework, level: str, proposed_overall: Rating | None,

@@ -17,6 +17,15 @@ def score_text(row) -> str:
     return f"{int(row['score'])}/{int(row['max_score'])}"
 
 
+def _published_text(row: dict) -> str | None:
+    """'Requires improvement (8/24)' for a published overall, or just the rating."""
+    rating = row.get("published_rating") if row else None
+    if not isinstance(rating, str):
+        return None
+    score = row.get("published_score")
+    return f"{rating} ({score})" if isinstance(score, str) and score else rating
+
+
 def overview_table(ratings: pd.DataFrame) -> pd.DataFrame:
     """One row per inspected unit: region, level, unit, overall rating, score such as 9/21, how many
     standards are rated, and the published overall where one is stored."""
@@ -31,7 +40,7 @@ def overview_table(ratings: pd.DataFrame) -> pd.DataFrame:
         rows.append({"region": region, "level": LEVEL_NAMES.get(level, level), "unit": unit, "round": round_,
                      "overall_rating": o.get("rating"), "score": score_text(o) if o else "",
                      "standards_rated": int(standards["rating"].notna().sum()), "standards": len(standards),
-                     "published": o.get("published_rating") if o else None, "agrees": o.get("agrees") if o else None,
+                     "published": _published_text(o), "agrees": o.get("agrees") if o else None,
                      "synthetic": bool(g["synthetic"].fillna(False).astype(bool).any())})
     out = pd.DataFrame(rows, columns=cols)
     regional_first = (out["level"] != "Region").astype(int)

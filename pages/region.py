@@ -3,7 +3,7 @@ applied shown) and its PDUs side by side."""
 import pandas as pd
 import streamlit as st
 
-from core.analysis import OVERALL, staffing_for_region
+from core.analysis import OVERALL, StaffingUnavailable, staffing_for_region
 from core.ratings import Rating
 from core.reports import annex, side_by_side
 from pages.common import (current_scope, dataset, download_buttons, framework, pick_inspection, ratings, style_ratings,
@@ -35,9 +35,10 @@ regional_annex = annex(table, inspection_id)
 st.dataframe(style_ratings(regional_annex), hide_index=True, width="stretch")
 
 st.subheader("R 1.2 Staffing from the PDUs", anchor=False)
-staffing = staffing_for_region(dataset(scope), fw, rows.iloc[0].to_dict(), table)
-if staffing is None:
-    st.info("R 1.2 needs the P 1.2 rating of every PDU in the region and the R 1.2.1 yes/no judgement.")
+try:
+    staffing = staffing_for_region(dataset(scope), fw, rows.iloc[0].to_dict(), table)
+except StaffingUnavailable as exc:
+    st.info(f"R 1.2 cannot be worked out yet: {exc}.")
 else:
     cut = pd.DataFrame([{"rating": r.label, "from": lo, "to": hi, "applies": r == staffing.aggregate_rating}
                         for r, (lo, hi) in staffing.cutoffs.items()])

@@ -37,8 +37,8 @@ else:
     o = overall.iloc[0]
     m1.metric("Overall rating", o["rating"])
     m2.metric("Score", f"{int(o['score'])}/{int(o['max_score'])}")
-    if o.get("published_rating"):
-        m3.metric("Published", o["published_rating"])
+    if isinstance(o.get("published_rating"), str):
+        m3.metric("Published", o["published_rating"], help="The rating published for this PDU in the same round")
 
 annex_table = annex(table, inspection_id)
 st.subheader("Ratings", anchor=False)

@@ -184,3 +184,76 @@ def test_published_annexes_are_rated_and_agree(store):
     assert len(overall) == 6 and overall["agrees"].all()
     assert overall.loc["Northamptonshire", "rating"] == "Requires improvement" and overall.loc["Northamptonshire", "score"] == 9
     assert overall.loc["Redcar, Cleveland and Middlesbrough", "max_score"] == 24
+
+
+def _frames(inspections, published):
+    from core.store.queries import Dataset
+
+    empty = lambda cols: pd.DataFrame(columns=cols)  # noqa: E731
+    return Dataset(pd.DataFrame(inspections), empty(["inspection_id", "case_type", "code", "n_yes", "n_no", "n_na"]),
+                   pd.DataFrame([{"inspection_id": i["inspection_id"], "standard": s, "rating": "Good", "rationale": ""}
+                                 for i in inspections for s in ("1.1", "1.2", "1.3", "1.4")]),
+                   empty(["inspection_id", "name", "value"]), pd.DataFrame(published))
+
+
+PUBLISHED_SOMERSET = [{"seed": "004", "region": "South West", "unit": "Somerset", "framework": "hmip-pdu-2021", "fieldwork": "June 2023",
+                       "standard": s, "rating": r, "published_score": 8, "published_max": 27, "published_overall": "Requires improvement"}
+                      for s, r in zip(["1.1", "1.2", "1.3", "1.4", "2.1", "2.2", "2.3", "2.4", "2.5"],
+                                      ["Requires improvement", "Requires improvement", "Good", "Good", "Inadequate", "Inadequate",
+                                       "Inadequate", "Requires improvement", "Requires improvement"])]
+
+
+@pytest.mark.parametrize("round_, matched", [("2023-24", True), ("2025-26", False)])
+def test_published_ratings_stand_beside_computed_ones_of_the_same_round_only(round_, matched):
+    inspection = {"inspection_id": 1, "level": "pdu", "region": "South West", "unit": "SOMERSET", "framework": "hmip-pdu-2021",
+                  "round": round_, "fieldwork_start": None, "status": "draft", "synthetic": False}
+    ds = _frames([inspection], PUBLISHED_SOMERSET)
+    out = with_published(rate_dataset(ds), ds)
+    computed = out[(out["inspection_id"] == 1) & (out["standard"] == "1.1")].iloc[0]
+    assert (computed["published_rating"] == "Requires improvement") is matched
+    assert computed["agrees"] is (False if matched else None)  # computed Good against published Requires improvement
+    # the published unit keeps rows of its own, whatever else is stored
+    own = out[(out["source"].isin(["published", "overall"])) & (out["round"] == "June 2023")]
+    overall = own[own["standard"] == OVERALL].iloc[0]
+    assert (overall["rating"], overall["published_score"], overall["agrees"]) == ("Requires improvement", "8/27", True)
+
+
+def test_a_standard_recorded_not_inspected_is_left_out_of_score_and_maximum(small_store):
+    with Session(small_store) as s, s.begin():
+        alpha = s.execute(select_inspection("Alpha")).scalar_one()
+        up = s.execute(select_upload(alpha.id)).scalar_one()
+        s.add(ProposedRating(upload_id=up.id, inspection_id=alpha.id, standard="P2.3", rating="Not inspected", rationale="no court"))
+    ds = load_dataset(small_store, Scope.national())
+    ratings = rate_dataset(ds)
+    p23 = _by(ratings, "Alpha", "P2.3")
+    assert p23["rating"] is None and p23["source"] == "not inspected" and not p23["counted"]
+    # without P 2.3 (Inadequate, 0): 12 of 18 over 6 standards; Good is 10-15
+    overall = _by(ratings, "Alpha", OVERALL)
+    assert (overall["score"], overall["max_score"], overall["rating"]) == (12, 18, "Good")
+    # P 1.3 Outstanding needs P 2.3: with P 2.3 not inspected the rule cannot be checked
+    checks = {r["standard"]: r["severity"] for r in decision_checks(ds, ratings).to_dict("records")}
+    assert checks["P1.3"] == "pending"
+
+
+def test_checks_that_cannot_be_made_are_pending_not_ok(small_store):
+    from core.analysis import StaffingUnavailable, staffing_for_region
+    from core.engine import check_limiting_judgement
+
+    assert check_limiting_judgement(FW, "pdu", Rating.OUTSTANDING, None).severity == "pending"
+    ds = load_dataset(small_store, Scope.national())
+    ratings = rate_dataset(ds)
+    region = ds.inspections[ds.inspections["level"] == "region"].iloc[0].to_dict()
+    with pytest.raises(StaffingUnavailable, match="R 1.2.1 yes/no judgement is not recorded"):
+        staffing_for_region(ds, FW, region, ratings)
+
+
+def select_inspection(unit):
+    from sqlalchemy import select
+
+    return select(Inspection).where(Inspection.unit_name == unit)
+
+
+def select_upload(inspection_id):
+    from sqlalchemy import select
+
+    return select(Upload).where(Upload.inspection_id == inspection_id)

@@ -67,7 +67,7 @@ def essex_north(store, tmp_path, monkeypatch):
     import_file(store, evidence, user="inspector")
     # the command opens its own engine on the URL; a PostgreSQL test schema travels in the connect options
     if store.dialect.name == "postgresql":
-        monkeypatch.setattr("core.commands.ratings.get_engine", lambda url: store)
+        monkeypatch.setattr("core.commands.ratings.existing_store", lambda url: store)
     return store
 
 
@@ -99,3 +99,22 @@ def test_an_upload_outside_the_uploaders_regions_is_refused_and_writes_nothing(s
         import_file(store, path, user="someone", scope=Scope.of_regions("Wales"))
     assert table_counts(store) == before
     assert import_file(store, path, user="someone", scope=Scope.of_regions("East of England")).counts["cases"] == 1
+
+
+@pytest.mark.parametrize("url, message", [
+    ("notaurl", "is not a database URL"),
+    ("sqlite:////nonexistent/dir/x.db", "no store at /nonexistent/dir/x.db"),
+    ("postgresql+psycopg://nobody@127.0.0.1:1/x", "the store could not be used"),
+    ("mysql://x@y/z", "no driver for that database URL"),
+])
+def test_a_store_that_cannot_be_opened_exits_2_with_a_message(url, message, capsys):
+    assert main(["ratings", "--db", url]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_a_file_that_is_not_a_database_exits_2(tmp_path, capsys):
+    path = tmp_path / "not-a-store.db"
+    path.write_bytes(b"this is not a database")
+    assert main(["ratings", "--db", f"sqlite:///{path}"]) == 2
+    assert "the store could not be used" in capsys.readouterr().err

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 from core.codes import canonical, display
 from core.csvio import read_rows, write_rows
-from core.engine import AGGREGATIONS, Sufficiency, check_thresholds, rate_standard, regional_staffing, score_unit
+from core.engine import AGGREGATIONS, percent_text, Sufficiency, check_thresholds, rate_standard, regional_staffing, score_unit
 from core.errors import InputError
 from core.framework import load_framework
 from core.ratings import Rating, parse_rating
@@ -126,7 +126,7 @@ def band_command(args: argparse.Namespace) -> int:
         r = rate_standard(code, kqs, fw.bands, args.aggregation, thresholds)
         out.append({"unit": unit, "standard": display(code),
                     "driving_key_question": display(r.driving_key_question) if r.driving_key_question else "",
-                    "percent": f"{r.percent:.1f}" if r.percent is not None else "",
+                    "percent": percent_text(r.percent) if r.percent is not None else "",
                     "rating": r.rating.label if r.rating else "Not rated",
                     "n_sufficient": r.driving.n_sufficient if r.driving else "",
                     "n_relevant": r.driving.n_relevant if r.driving else "",

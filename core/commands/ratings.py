@@ -8,13 +8,15 @@ import sys
 from core.analysis import OVERALL, rate_dataset, with_published
 from core.codes import display
 from core.csvio import write_rows
+from core.engine import percent_text
 from core.errors import InputError
-from core.store.db import get_engine
+from core.names import name_key
+from core.store.db import existing_store
 from core.store.queries import load_dataset
 from core.store.scope import Scope
 
 COLUMNS = ["unit", "standard", "rating", "level", "region", "round", "framework", "standard_name", "source", "score", "max_score",
-           "driving_key_question", "percent", "n_sufficient", "n_relevant", "threshold", "basis", "published_rating", "agrees", "synthetic"]
+           "driving_key_question", "percent", "n_sufficient", "n_relevant", "threshold", "basis", "published_rating", "published_score", "agrees", "synthetic"]
 
 
 def register(sub) -> None:
@@ -27,10 +29,10 @@ def register(sub) -> None:
 
 def ratings_rows(url: str | None, unit: str | None = None) -> list[dict]:
     """Rows as printed: standards in their published form, numbers tidied, empty where not applicable."""
-    dataset = load_dataset(get_engine(url), Scope.national())
+    dataset = load_dataset(existing_store(url), Scope.national())
     table = with_published(rate_dataset(dataset), dataset)
     if unit:
-        table = table[table["unit"].str.lower() == unit.strip().lower()]
+        table = table[table["unit"].map(name_key) == name_key(unit)]
         if table.empty:
             raise InputError(f"no unit named {unit!r} in the store", column="--unit")
     rows = []
@@ -40,7 +42,7 @@ def ratings_rows(url: str | None, unit: str | None = None) -> list[dict]:
         if isinstance(r.get("driving_key_question"), str):
             row["driving_key_question"] = display(r["driving_key_question"])
         if isinstance(r.get("percent"), float) and r["percent"] == r["percent"]:
-            row["percent"] = f"{r['percent']:.1f}"
+            row["percent"] = percent_text(r["percent"])
         rows.append(row)
     return rows
 

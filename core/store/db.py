@@ -35,6 +35,24 @@ def get_engine(url: str | None = None) -> Engine:
     return engine
 
 
+def existing_store(url: str | None = None) -> Engine:
+    """The engine of a store that must already exist (for commands that only read it): a SQLite
+    file that is not there is an error, not a new empty store. Raises InputError."""
+    from sqlalchemy.engine import make_url
+
+    from core.errors import InputError
+
+    url = database_url(url)
+    try:
+        parsed = make_url(url)
+    except Exception as exc:  # sqlalchemy.exc.ArgumentError: not a URL at all
+        raise InputError(f"{url!r} is not a database URL (e.g. sqlite:///data/probation.db or postgresql+psycopg://user@host/db): {exc}") from None
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        if not Path(parsed.database).is_file():
+            raise InputError(f"no store at {parsed.database}; load one first (python -m core demo, or python -m core import)")
+    return get_engine(url)
+
+
 def _sqlite_pragmas(dbapi_connection, _record):
     # foreign keys are off by default in SQLite; WAL lets readers carry on while an upload writes
     cur = dbapi_connection.cursor()
