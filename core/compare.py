@@ -200,14 +200,16 @@ def key_question_matrix(tallies: pd.DataFrame, inspections: pd.DataFrame, level:
     return out.sort_values(["region", "unit", "key_question"], key=_natural_key).reset_index(drop=True)
 
 
-def unit_vs_region_vs_nation(tallies: pd.DataFrame, inspections: pd.DataFrame, inspection_id) -> pd.DataFrame:
+def unit_vs_region_vs_nation(tallies: pd.DataFrame, inspections: pd.DataFrame, inspection_id,
+                             nation_name: str = NATIONAL) -> pd.DataFrame:
     """One inspection's key question percentages beside its region's and the nation's, for the same round
     and framework.
 
     The region pools the tallies of the inspections at the same level in its region (for a PDU: the
     region's PDUs); the nation pools those of every region. For a regional inspection the region is
     the unit itself, so only unit and nation rows are given. Columns: standard, key_question,
-    key_question_label, comparison ('unit', 'region', 'nation'), name (the PDU, the region, 'National'),
+    key_question_label, comparison ('unit', 'region', 'nation'), name (the PDU, the region, ``nation_name``:
+    say 'All regions you can see' where ``inspections`` is limited to a reader's regions),
     n_inspections, then SUFFICIENCY_COLUMNS, and synthetic. Raises InputError for an unknown inspection."""
     cols = ["standard", "key_question", "key_question_label", "comparison", "name", "n_inspections"] + SUFFICIENCY_COLUMNS + ["synthetic"]
     me = inspections[inspections["inspection_id"] == inspection_id]
@@ -222,7 +224,7 @@ def unit_vs_region_vs_nation(tallies: pd.DataFrame, inspections: pd.DataFrame, i
     parts = [("unit", me["unit"], t[t["inspection_id"] == inspection_id])]
     if me["level"] != "region":
         parts.append(("region", me["region"], t[t["region"] == me["region"]]))
-    parts.append(("nation", NATIONAL, t))
+    parts.append(("nation", nation_name, t))
     frames = []
     for comparison, name, sub in parts:
         g = (sub.groupby(["standard", "key_question"], as_index=False)
@@ -350,7 +352,7 @@ TREND_COLUMNS = ["unit", "level", "round", "framework", "standard", "standard_la
                  "rating_value", "percent", "score", "max_score", "source", "synthetic"]
 
 
-def trend(ratings: pd.DataFrame, unit: str, level: str | None = None) -> pd.DataFrame:
+def trend(ratings: pd.DataFrame, unit: str, level: str | None = None, region: str | None = None) -> pd.DataFrame:
     """A unit's ratings across rounds: one row per round and standard (the overall as 'Overall'), from
     the ratings frame of ``core.analysis.rate_dataset`` (published rows from ``with_published`` too).
     ``level`` ('pdu' or 'region') tells a region from a PDU of the same name. Sorted by round, then
@@ -360,6 +362,8 @@ def trend(ratings: pd.DataFrame, unit: str, level: str | None = None) -> pd.Data
     r = ratings[ratings["unit"] == unit]
     if level is not None:
         r = r[r["level"] == level]
+    if region is not None:  # PDU names are unique only within a region
+        r = r[r["region"] == region]
     if r.empty:
         return pd.DataFrame(columns=TREND_COLUMNS)
     r = r.copy()

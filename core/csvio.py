@@ -38,6 +38,9 @@ def read_rows(path: str | Path, required: Sequence[str]) -> list[tuple[int, dict
     except csv.Error as exc:
         raise InputError(f"{path}: malformed CSV: {exc}", row=1) from None
     names = [h.strip().lower() for h in header]
+    repeated = sorted({n for n in names if n and names.count(n) > 1})
+    if repeated:
+        raise InputError(f"{path}: the header names {repeated[0]!r} more than once", row=1, column=repeated[0])
     for col in required:
         if col not in names:
             raise InputError(f"{path}: the header has no column {col!r} (found: {', '.join(header)})", row=1, column=col)

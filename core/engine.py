@@ -14,10 +14,9 @@ from typing import Iterable, Mapping, Sequence
 
 from core.codes import canonical, display
 from core.errors import InputError
-from core.framework import Bands, DecisionRule, Framework, OverallBands
+from core.framework import AGGREGATIONS, Bands, DecisionRule, Framework, OverallBands
 from core.ratings import Rating, parse_rating
 
-AGGREGATIONS = ("lowest", "mean", "pooled", "median")
 AGGREGATION_HELP = {
     "lowest": "the lowest key question drives the rating (the inspectorate's rule)",
     "mean": "the mean of the key question percentages",

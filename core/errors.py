@@ -30,6 +30,21 @@ class InputError(ProbationError):
         super().__init__(f"{', '.join(where)}: {message}" if where else message)
 
 
+class InvalidPublishedRatings(InputError):
+    """A published ratings CSV was refused: holds every finding (``core.ingest.findings.Finding``),
+    each naming its row and column. Nothing was written to the store."""
+
+    def __init__(self, file_name: str, findings: list, total: int | None = None):
+        self.file_name = file_name
+        self.findings = list(findings)
+        self.total = len(self.findings) if total is None else total
+        lines = [f"{file_name} was not loaded: {self.total} problem{'s' if self.total != 1 else ''}"]
+        lines += [f"  row {f.row}, column {f.header}" + (f" ({f.cell})" if f.cell else "") + f": {f.message}" for f in self.findings]
+        if self.total > len(self.findings):
+            lines.append(f"  ... and {self.total - len(self.findings)} more")
+        super().__init__("\n".join(lines))
+
+
 class RuleConflict(ProbationError):
     """A proposed rating breaks a decision RULE (a hard constraint)."""
 

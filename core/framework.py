@@ -20,6 +20,7 @@ from core.ratings import Rating, parse_rating
 
 FRAMEWORK_DIR = Path(__file__).resolve().parent.parent / "data" / "frameworks"
 SCHEMA_VERSION = 1
+AGGREGATIONS = ("lowest", "mean", "pooled", "median")  # how a domain two standard's key questions may combine
 LEVELS = ("region", "pdu")
 
 
@@ -357,10 +358,15 @@ def load_framework_file(path: str | Path) -> Framework:
                   thresholds=_rating_numbers(r, b["thresholds"], "rules.domain_two_bands.thresholds",
                                              {Rating.OUTSTANDING, Rating.GOOD, Rating.REQUIRES_IMPROVEMENT}),
                   reference=r.text(b["reference"], "rules.domain_two_bands.reference"))
+    _check_rule_values(r, bands, weights)
     o = r.mapping(rules["overall_bands"], "rules.overall_bands", {"upper_fractions", "reference"})
     overall = OverallBands(upper_fractions=_rating_numbers(r, o["upper_fractions"], "rules.overall_bands.upper_fractions",
                                                            {Rating.INADEQUATE, Rating.REQUIRES_IMPROVEMENT, Rating.GOOD}),
                            reference=r.text(o["reference"], "rules.overall_bands.reference"))
+
+    f = overall.upper_fractions
+    if not 0 < f[Rating.INADEQUATE] < f[Rating.REQUIRES_IMPROVEMENT] < f[Rating.GOOD]:
+        r.fail("rules.overall_bands.upper_fractions", "must rise from Inadequate to Good, above 0")
 
     attributes = []
     for i, a in enumerate(r.seq(doc["case_attributes"], "case_attributes")):
@@ -485,6 +491,18 @@ def load_framework_file(path: str | Path) -> Framework:
     )
 
 
+def _check_rule_values(r: _Reader, bands: Bands, weights: dict[Rating, int]) -> None:
+    """Values a rule can only have one way round: thresholds fall, scores fall, with the rating."""
+    if bands.aggregation not in AGGREGATIONS:
+        r.fail("rules.domain_two_bands.aggregation", f"{bands.aggregation!r} is not one of {', '.join(AGGREGATIONS)}")
+    t = [bands.thresholds[x] for x in (Rating.OUTSTANDING, Rating.GOOD, Rating.REQUIRES_IMPROVEMENT)]
+    if not (100 >= t[0] >= t[1] >= t[2] >= 0):
+        r.fail("rules.domain_two_bands.thresholds", f"must be percentages with Outstanding >= Good >= Requires improvement; found {t}")
+    w = [weights[x] for x in sorted(Rating, reverse=True)]
+    if not all(a >= b for a, b in zip(w, w[1:])) or w[-1] < 0:
+        r.fail("ratings", f"scores must not rise as the rating falls, nor be negative; found {w}")
+
+
 def _rating_numbers(r: _Reader, value: Any, key: str, wanted: set[Rating]) -> dict[Rating, float]:
     m = r.mapping(value, key, {x.label for x in wanted})
     return {parse_rating(k): r.number(v, f"{key}.{k}") for k, v in m.items()}
@@ -583,3 +601,19 @@ def load_framework(framework_id: str, directory: Path = FRAMEWORK_DIR) -> Framew
     if not path.is_file() or "/" in framework_id:
         raise UnknownFramework(f"unknown framework {framework_id!r}; available: {', '.join(available_frameworks(directory))}")
     return load_framework_file(path)
+
+
+# -- the regions ------------------------------------------------------------------------------
+
+REGIONS_FRAMEWORK = "hmip-2025"  # lists the 12 regions of England and Wales, which every framework's inspections share
+
+
+def national_regions() -> tuple[RegionCutoffs, ...]:
+    """The 12 probation regions of England and Wales (from the hmip-2025 framework), whatever an inspection's framework."""
+    return load_framework(REGIONS_FRAMEWORK).regions
+
+
+def canonical_region(name: str) -> str:
+    """One of the 12 regions as the framework spells it, matched without regard to case, spacing or
+    '&' for 'and' (``"  yorkshire and the humber "`` -> ``"Yorkshire & the Humber"``). Raises KeyError."""
+    return load_framework(REGIONS_FRAMEWORK).region(name).name

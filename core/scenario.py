@@ -18,6 +18,16 @@ shareable link (``to_query``), with short keys:
     t=85,70,55&agg=mean&w=3,2,1,0&f=0.5,1.5,2.5&x=P2.1,P2.3
 
 Every way in validates, and raises ``InputError`` saying what is wrong and what is expected.
+Bounds: thresholds are percentages (0-100); weights whole numbers from 0 to ``MAX_WEIGHT``;
+fractions from 0 to ``MAX_FRACTION`` (an overall band's upper score as a multiple of the number of
+standards counted; the score of N standards is at most N x the Outstanding weight, so a larger
+fraction could never be reached).
+
+A link may carry other parameters too: the dashboard's pages keep their own filters in the address
+(``PAGE_QUERY_KEYS``: round, region, unit, ...). ``from_query`` ignores those. With ``strict=True``
+(the command line's ``--link``) it also refuses a scenario parameter given more than once and any
+parameter that is neither a scenario's nor one of ``PAGE_QUERY_KEYS``; ``link_problems`` lists
+those for a page to warn about.
 """
 from __future__ import annotations
 
@@ -37,6 +47,13 @@ THRESHOLD_RATINGS = BEST_FIRST[:3]  # Outstanding, Good, Requires improvement
 FRACTION_RATINGS = (Rating.INADEQUATE, Rating.REQUIRES_IMPROVEMENT, Rating.GOOD)  # worst first, as rule 5 reads
 QUERY_KEYS = {"thresholds": "t", "aggregation": "agg", "weights": "w", "fractions": "f", "excluded": "x"}
 FIELDS = tuple(QUERY_KEYS)
+MAX_WEIGHT = 100  # the largest score a rating may be given
+MAX_FRACTION = 100  # the largest overall upper fraction (a multiple of the number of standards counted)
+# Query parameters the dashboard's pages (and Streamlit itself) keep in the address: a link may carry
+# them beside a scenario, and they are not the scenario's. tests/test_scenario.py checks every
+# parameter the pages read is listed here.
+PAGE_QUERY_KEYS = frozenset({"page", "round", "region", "unit", "framework", "kind", "measure", "by", "attribute", "kq",
+                             "standard", "source", "q", "embed", "embed_options"})
 
 
 @dataclass(frozen=True)
@@ -68,6 +85,9 @@ class Scenario:
             f = self.fractions
             if not 0 <= f[0] <= f[1] <= f[2]:
                 raise InputError(f"fractions must rise from Inadequate to Good (e.g. 0.5,1.5,2.5) and not be negative; got {_join(f)}")
+            if f[2] > MAX_FRACTION:
+                raise InputError(f"fractions: each is at most {MAX_FRACTION} (a multiple of the number of standards counted); "
+                                 f"got {_join(f)}")
         set_("excluded", frozenset(_code(c) for c in _items(self.excluded)))
 
     # -- the framework's own, and what is overridden --------------------------------------------------
@@ -210,11 +230,21 @@ class Scenario:
         return {QUERY_KEYS[k]: v for k, v in values.items() if v}
 
     @classmethod
-    def from_query(cls, query: str | Mapping[str, Any]) -> "Scenario":
-        """The scenario of a link: a query string (with or without '?') or a mapping such as
-        ``st.query_params`` (values a string or a list of strings). Keys other than t, agg, w, f, x
-        belong to the page, not the scenario, and are ignored; empty values keep the framework's own."""
-        params = parse_qs(query.lstrip("?"), keep_blank_values=True) if isinstance(query, str) else dict(query)
+    def from_query(cls, query: str | Mapping[str, Any], *, strict: bool = False) -> "Scenario":
+        """The scenario of a link: a query string (with or without '?', or a whole address) or a
+        mapping such as ``st.query_params`` (values a string or a list of strings). Empty values keep
+        the framework's own.
+
+        By default keys other than t, agg, w, f, x belong to the page, not the scenario, and are
+        ignored, and a key given more than once counts with its last value. ``strict=True`` refuses
+        (InputError) what ``link_problems`` finds: a scenario key given more than once, and a key that
+        is neither a scenario's nor one of the pages' own (``PAGE_QUERY_KEYS``)."""
+        params = _query_mapping(query)
+        if strict:
+            problems = link_problems(params)
+            if problems:
+                raise InputError("the link " + "; ".join(problems) + f"; a link gives each of {', '.join(QUERY_KEYS.values())} "
+                                 "at most once, and besides them only the pages' own parameters")
 
         def get(key: str) -> str | None:
             value = params.get(key)
@@ -229,6 +259,32 @@ class Scenario:
             fractions=_split(get("f"), "f", _float),
             excluded=frozenset(_split(get("x"), "x", str) or ()),
         )
+
+
+def _query_mapping(query: str | Mapping[str, Any]) -> dict[str, Any]:
+    if not isinstance(query, str):
+        return dict(query)
+    text = query.strip().split("#", 1)[0]
+    if "?" in text:  # a whole address: the part after '?'
+        text = text.split("?", 1)[1]
+    return parse_qs(text, keep_blank_values=True)
+
+
+def link_problems(query: str | Mapping[str, Any]) -> list[str]:
+    """What in a link the scenario cannot take as it stands, one phrase each: a scenario key given
+    more than once (only the last would count), a key that is neither a scenario's (t, agg, w, f, x)
+    nor one of the pages' own (``PAGE_QUERY_KEYS``). Empty when there is nothing to say."""
+    params = _query_mapping(query)
+    out = []
+    for key in QUERY_KEYS.values():
+        values = params.get(key)
+        if isinstance(values, (list, tuple)) and len(values) > 1:
+            out.append(f"gives {key}= {len(values)} times ({', '.join(repr(v) for v in values)})")
+    unknown = sorted(k for k in params if k not in QUERY_KEYS.values() and k not in PAGE_QUERY_KEYS)
+    if unknown:
+        out.append(f"has {', '.join(repr(k) for k in unknown)}, not a parameter of a scenario "
+                   f"({', '.join(f'{k}=' for k in QUERY_KEYS.values())}) or of the dashboard's pages")
+    return out
 
 
 # -- parsing helpers ------------------------------------------------------------------------------
@@ -257,6 +313,8 @@ def _number(value: Any, what: str = "") -> float:
         out = float(value)
     except (TypeError, ValueError):
         raise InputError(f"{prefix}expected a number, got {value!r}") from None
+    except OverflowError:  # an int too large for a float
+        raise InputError(f"{prefix}expected a finite number, got {_short(value)}") from None
     if not math.isfinite(out):
         raise InputError(f"{prefix}expected a finite number, got {value!r}")
     return out
@@ -274,10 +332,19 @@ def _float(value: Any) -> float:
 
 
 def _int(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value > MAX_WEIGHT:  # before float() overflows on a huge one
+        raise InputError(f"weights: each score is a whole number from 0 to {MAX_WEIGHT}; got {_short(value)}")
     number = _number(value, "weights")
+    if number > MAX_WEIGHT:  # (negative scores are refused with the order, below)
+        raise InputError(f"weights: each score is a whole number from 0 to {MAX_WEIGHT}; got {_short(value)}")
     if number != int(number):
         raise InputError(f"weights: scores are whole numbers; got {value!r}")
     return int(number)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:20]}...{text[-8:]} ({len(text)} characters)"
 
 
 def _whole_numbers(values: Any) -> tuple[int, int, int, int]:

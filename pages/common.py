@@ -65,13 +65,25 @@ def current_scope() -> Scope:
     for a local run with no secrets)."""
     user = current_user()
     try:
+        configured = "scopes" in st.secrets or "default_scope" in st.secrets
         scopes = dict(st.secrets.get("scopes", {}))
-        default = st.secrets.get("default_scope", "national")
-    except Exception:  # no secrets file
+        # where access is configured at all, a user nobody listed sees nothing unless told otherwise
+        default = st.secrets.get("default_scope", "none" if configured else "national")
+    except Exception:  # no secrets file: a local, single-user run
         scopes, default = {}, "national"
     if user in scopes:
-        return Scope.of_regions(*scopes[user], user=user)
+        return Scope.of_regions(*(_region_name(r) for r in scopes[user]), user=user)
     return Scope.national(user) if default == "national" else Scope.of_regions(user=user)
+
+
+def _region_name(name: str) -> str:
+    """A configured region as the framework spells it ('wales' -> 'Wales'); unknown names kept as given."""
+    from core.framework import canonical_region
+
+    try:
+        return canonical_region(name)
+    except KeyError:
+        return name
 
 
 @st.cache_data(show_spinner="Reading the store…", max_entries=32)
@@ -105,6 +117,11 @@ def _checks(url: str, scope_key: tuple, version: tuple) -> pd.DataFrame:
 def checks(scope: Scope) -> pd.DataFrame:
     url = database_url()
     return _checks(url, scope.cache_key, store_version(_engine(url)))
+
+
+def nation_name(scope: Scope) -> str:
+    """What the widest comparison is called: the nation, or only the regions this reader may see."""
+    return "National" if scope.regions is None else "All regions you can see"
 
 
 def framework(framework_id: str = "hmip-2025"):

@@ -7,8 +7,8 @@ import streamlit as st
 from core import charts, compare
 from core.codes import display
 from core.ratings import Rating
-from pages.common import (case_answers, current_scope, dataset, download_buttons, framework, query_choice, query_choices, ratings,
-                          set_query, synthetic_banner, tallies)
+from pages.common import (case_answers, current_scope, dataset, download_buttons, framework, nation_name,
+                          query_choice, query_choices, ratings, set_query, synthetic_banner, tallies)
 
 KINDS = {"theme": "Theme", "key_question": "Key question"}
 GROUPS = {"unit": "PDU", "region": "Region", "nation": "National"}
@@ -61,7 +61,7 @@ shown = in_round[in_round["region"].isin(chosen_regions or regions)]
 synthetic_banner(shown)
 codes = compare.stored_codes(fw, fw.theme(measure).items if kind == "theme" else [measure])
 title = names[measure] if kind == "theme" else display(measure)
-national_name = "National" if scope.regions is None else "All regions you can see"
+national_name = nation_name(scope)
 national = compare.sufficiency(data.counts, in_round, codes, "nation")
 national_percent = national["percent"].iloc[0] if not national.empty else None
 if kind == "theme":
@@ -152,17 +152,23 @@ pdus = shown[shown["level"] == "pdu"].sort_values(["region", "unit"])
 if pdus.empty:
     st.info("No PDU inspections in the round and regions shown.")
 else:
-    unit_names = list(pdus["unit"])
-    unit = st.selectbox("PDU", unit_names, index=unit_names.index(query_choice("unit", unit_names)), key="compare-unit")
-    set_query(unit=unit)
-    inspection_id = pdus.loc[pdus["unit"] == unit, "inspection_id"].iloc[0]
-    side = compare.unit_vs_region_vs_nation(all_tallies, in_round, inspection_id)
+    # PDU names are unique only within a region: pick "PDU (region)"
+    labels = dict(zip(pdus["unit"] + " (" + pdus["region"] + ")", pdus["inspection_id"]))
+    names = list(labels)
+    wanted = query_choice("unit", names) if st.query_params.get("unit") in labels else next(
+        (n for n in names if n.startswith(f"{st.query_params.get('unit')} (")), names[0])
+    choice = st.selectbox("PDU", names, index=names.index(wanted), key="compare-unit")
+    inspection_id = labels[choice]
+    unit = pdus.loc[pdus["inspection_id"] == inspection_id, "unit"].iloc[0]
+    set_query(unit=choice)
+    side = compare.unit_vs_region_vs_nation(all_tallies, in_round, inspection_id, national_name)
     if side.empty:
         st.info("No key question answers for this PDU yet.")
     else:
         st.plotly_chart(charts.comparison_bars(side, title=f"{unit}: key questions beside its region and the nation"),
                         width="stretch", key="compare-side-by-side")
-    history = compare.trend(ratings(scope), unit, level="pdu")
+    region_of_unit = pdus.loc[pdus["inspection_id"] == inspection_id, "region"].iloc[0]
+    history = compare.trend(ratings(scope), unit, level="pdu", region=region_of_unit)
     if history["round"].nunique() > 1:
         st.plotly_chart(charts.trend_chart(history, title=f"{unit}: ratings across inspections"), width="stretch", key="compare-trend")
     else:

@@ -8,9 +8,9 @@ from core.codes import display
 from core.compare import trend, unit_vs_region_vs_nation
 from core.reports import annex, key_question_table
 from core.robustness import METHOD_HELP, attach_robustness, key_question_intervals
-from core.store.queries import evidence_frame
-from pages.common import (checks, current_scope, dataset, download_buttons, engine, framework, pick_inspection, ratings,
-                          style_ratings, synthetic_banner, tallies)
+from core.store.queries import evidence_frame, survey_frame
+from pages.common import (checks, current_scope, dataset, download_buttons, engine, framework, nation_name,
+                          pick_inspection, ratings, style_ratings, synthetic_banner, tallies)
 
 st.title("PDU scorecard")
 scope = current_scope()
@@ -46,6 +46,9 @@ st.dataframe(style_ratings(annex_table), hide_index=True, width="stretch")
 
 unit_checks = checks(scope)
 unit_checks = unit_checks[unit_checks["inspection_id"] == inspection_id]
+if not overall.empty and (unit_checks["severity"] == "breach").any():
+    st.error("This overall rating counts a proposed rating that breaks a DECISION RULE (below); "
+             "the panel must resolve it before the rating stands.")
 st.subheader("Decision rules on proposed ratings", anchor=False)
 if unit_checks.empty:
     st.caption("No proposed domain one ratings to check.")
@@ -78,20 +81,30 @@ with st.expander("How these figures are computed"):
     for text in METHOD_HELP.values():
         st.markdown(f"- {text}")
 
-st.subheader(f"{unit} against its region and the nation", anchor=False)
-st.plotly_chart(comparison_bars(unit_vs_region_vs_nation(counts, dataset(scope).inspections, inspection_id)),
+st.subheader(f"{unit} against its region and {'the nation' if scope.regions is None else 'the regions you can see'}", anchor=False)
+st.plotly_chart(comparison_bars(unit_vs_region_vs_nation(counts, dataset(scope).inspections, inspection_id, nation_name(scope)),
+                                title=f"Key questions: PDU, region and {nation_name(scope).lower()}"),
                 width="stretch", key="scorecard-comparison")
-history = trend(table, unit, level="pdu")
+history = trend(table, unit, level="pdu", region=unit_rows["region"].iloc[0])
 if history["round"].nunique() > 1:
     st.plotly_chart(trend_chart(history), width="stretch", key="scorecard-trend")
 
 st.subheader("Evidence behind each standard", anchor=False)
 evidence = evidence_frame(engine(), scope, [int(inspection_id)])
-for s in fw.standards_at("pdu", 1):
-    items = evidence[evidence["standard"] == display(s.code)]
-    with st.expander(f"{s.label}: {len(items)} evidence item(s)"):
-        if s.characteristics:
-            st.caption("Rating characteristics are in the framework; they are a reference point, not a checklist.")
+survey = survey_frame(engine(), scope, [int(inspection_id)])
+for standard in fw.standards_at("pdu", 1):
+    items = evidence[evidence["standard"] == display(standard.code)]
+    figures = survey[survey["standard"] == display(standard.code)]
+    with st.expander(f"{standard.label}: {len(items)} evidence item(s), {len(figures)} survey figure(s)"):
         st.dataframe(items[["key_question", "prompt", "kind", "judgement", "source", "text"]], hide_index=True, width="stretch")
+        if not figures.empty:
+            st.dataframe(figures.assign(share=figures["numerator"] / figures["denominator"]).drop(columns=["inspection_id", "standard"]),
+                         hide_index=True, width="stretch",
+                         column_config={"share": st.column_config.NumberColumn("Share", format="percent"),
+                                        "numerator": "Of whom", "denominator": "Respondents"})
+        if standard.characteristics:
+            st.markdown("**Rating characteristics** (a reference point for the panel, not a checklist)")
+            for rating_label, text in standard.characteristics.items():
+                st.markdown(f"*{rating_label}*: {text}")
 
 download_buttons(f"scorecard-{unit}", {"annex": annex_table, "key questions": kq, "checks": unit_checks}, key="scorecard-download")

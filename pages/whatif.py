@@ -1,59 +1,165 @@
 """What-if: change the thresholds, aggregation, scores, overall bands and counted standards; see every
-rating that changes across the store, and how robust each domain two rating is."""
-import pandas as pd
+rating that changes across the store, and how robust each domain two rating is.
+
+The widgets hold the scenario. They are set from the page's address when it is opened from a link
+(or the address changes from outside the page), and from a saved scenario when one is loaded; after
+that the page writes the widgets' scenario back to the address. Whatever of a link or a saved
+scenario the widgets cannot show (a threshold between half points, a standard of no framework in the
+store, a parameter given twice) is said in a warning, never changed silently."""
 import streamlit as st
 
-from core.analysis import OVERALL
+from core.analysis import OVERALL, frameworks_of, rules_for_scenario
 from core.charts import rating_distribution
+from core.codes import display
 from core.engine import AGGREGATION_HELP, AGGREGATIONS
 from core.errors import ProbationError
-from core.robustness import METHOD_HELP
-from core.scenario import Scenario
-from core.store.scenarios import delete_scenario, list_scenarios, load_scenario, save_scenario
+from core.robustness import METHOD_HELP, attach_robustness
+from core.scenario import MAX_FRACTION, MAX_WEIGHT, QUERY_KEYS, Scenario, link_problems
+from core.store.scenarios import delete_scenario, list_scenarios, load_scenario, may_change, save_scenario, scenario_name
 from core.whatif import diff, direction_counts, summary
-from pages.common import (current_scope, current_user, dataset, download_buttons, engine, framework, ratings, scenario_ratings,
-                          scenario_robustness, synthetic_banner)
+from pages.common import (csv_bytes, current_scope, current_user, dataset, engine, excel_bytes, framework, ratings, scenario_ratings,
+                          scenario_robustness, synthetic_banner, tallies)
+
+THRESHOLD_STEP = 0.5  # the sliders' step; a threshold between steps is shown at the nearest one, with a warning
+FAST_ROBUSTNESS = ("lowest", "pooled")  # exact and vectorised; 'mean' and 'median' draw (a second or more for the store)
+T_KEYS = ("whatif-t-outstanding", "whatif-t-good", "whatif-t-ri")
+AGG_KEY = "whatif-aggregation"
+W_KEYS = tuple(f"whatif-w-{i}" for i in range(4))
+F_KEYS = tuple(f"whatif-f-{i}" for i in range(3))
+X_KEY = "whatif-excluded"
+WIDGET_KEYS = (*T_KEYS, AGG_KEY, *W_KEYS, *F_KEYS, X_KEY)
+SYNCED = "whatif-synced-link"  # the address's scenario parameters as the widgets last read or wrote them
+NOTES = "whatif-notes"  # warnings about the last link or saved scenario put into the widgets
+NOTES_FOR = "whatif-notes-for"  # the scenario they concern: shown while the widgets still hold it
+MESSAGE = "whatif-message"  # (kind, text) from a sidebar action, shown once
 
 st.title("What-if")
 st.caption("Rate the whole store under different rules. Nothing here changes the stored ratings.")
+notes_box = st.container()
 scope = current_scope()
+user = current_user()
 fw = framework("hmip-2025")
 default = Scenario.default(fw)
+ds = dataset(scope)
+store_frameworks = {fw.id: fw, **frameworks_of(ds)}
+standard_labels = {}  # every standard of every framework in the store, the default framework's first
+for f_ in store_frameworks.values():
+    for s in f_.standards:
+        standard_labels.setdefault(s.code, s.label + (f" ({f_.id})" if len(store_frameworks) > 1 else ""))
 
-try:
-    from_link = Scenario.from_query(dict(st.query_params))
-except ProbationError as exc:
-    st.warning(f"The link's scenario could not be read ({exc}); showing the framework's rules.")
-    from_link = Scenario()
-start = from_link.resolved(fw)
+
+def _half(value: float) -> float:
+    return round(value / THRESHOLD_STEP) * THRESHOLD_STEP
+
+
+def _numbers(values) -> str:
+    return "/".join(f"{v:g}" for v in values)
+
+
+def widget_state(scenario: Scenario) -> tuple[dict, list[str]]:
+    """The widget values that show a scenario (what it leaves alone: the default framework's rules),
+    and what of it they cannot show."""
+    full = scenario.resolved(fw)
+    notes = []
+    thresholds = tuple(_half(v) for v in full.thresholds)
+    if thresholds != full.thresholds:
+        notes.append(f"thresholds {_numbers(full.thresholds)} are shown as {_numbers(thresholds)}: the sliders move in steps of "
+                     f"{THRESHOLD_STEP:g}, so the ratings below are under {_numbers(thresholds)}")
+    unknown = sorted(full.excluded - set(standard_labels))
+    if unknown:
+        notes.append(f"{', '.join(display(c) for c in unknown)} {'is' if len(unknown) == 1 else 'are'} not a standard of any "
+                     f"framework in the store ({', '.join(store_frameworks)}), so not excluded")
+    values = {**dict(zip(T_KEYS, thresholds)), AGG_KEY: full.aggregation,
+              **{k: int(v) for k, v in zip(W_KEYS, full.weights)}, **{k: float(v) for k, v in zip(F_KEYS, full.fractions)},
+              X_KEY: [c for c in standard_labels if c in full.excluded]}
+    return values, notes
+
+
+def put_in_widgets(scenario: Scenario, notes: list[str], source: str) -> None:
+    """The scenario into the widgets (before they are made), and the warnings to show with it."""
+    values, more = widget_state(scenario)
+    st.session_state.update(values)
+    st.session_state[NOTES] = notes + [f"{source} {n}." for n in more]
+    st.session_state[NOTES_FOR] = None  # set to the widgets' scenario once the page has read them
+
+
+def link_state() -> tuple:
+    return tuple((k, tuple(st.query_params.get_all(k))) for k in QUERY_KEYS.values())
+
+
+def load(name: str) -> None:
+    """Button callback (runs before the page): the saved scenario into the widgets."""
+    try:
+        loaded = load_scenario(engine(), name).scenario
+    except ProbationError as exc:
+        st.session_state[MESSAGE] = ("error", str(exc))
+        return
+    put_in_widgets(loaded, [], f"Saved scenario {name!r}:")
+    st.session_state[MESSAGE] = ("success", f"Loaded {name!r}: {loaded.describe()}.")
+
+
+def delete(name: str) -> None:
+    """Button callback: delete the scenario, if this user may."""
+    try:
+        delete_scenario(engine(), name, as_user=user)
+    except ProbationError as exc:
+        st.session_state[MESSAGE] = ("error", str(exc))
+        return
+    st.session_state["whatif-load"] = ""
+    st.session_state[MESSAGE] = ("success", f"Deleted {name!r}.")
+
+
+# A link opened (or an address changed from outside the page), or the widgets not yet made: set them from the address.
+if st.session_state.get(SYNCED) != link_state() or any(k not in st.session_state for k in WIDGET_KEYS):
+    query = {k: st.query_params.get_all(k) for k in st.query_params}
+    link_notes = [f"The link {p}: the page takes the last value of a repeated parameter and ignores one it does not know."
+                  for p in link_problems(query)]
+    try:
+        from_link = Scenario.from_query(query)
+    except ProbationError as exc:
+        link_notes.append(f"The link's scenario could not be read ({exc}); showing the framework's rules.")
+        from_link = Scenario()
+    put_in_widgets(from_link, link_notes, "The link's")
 
 with st.sidebar:
     st.subheader("Saved scenarios")
-    saved = {s.name: s for s in list_scenarios(engine())}
-    name = st.selectbox("Load", [""] + list(saved), key="whatif-load", format_func=lambda n: n or "—")
-    if name and st.button("Load scenario", key="whatif-load-button"):
-        st.query_params.from_dict(load_scenario(engine(), name).scenario.query_params())
-        st.rerun()
+    try:
+        saved = {s.name: s for s in list_scenarios(engine())}
+    except ProbationError as exc:
+        st.error(f"The saved scenarios could not be read: {exc}")
+        saved = {}
+    if st.session_state.get("whatif-load") not in ("", None, *saved):
+        st.session_state["whatif-load"] = ""  # deleted elsewhere
+    name = st.selectbox("Load", [""] + list(saved), key="whatif-load",
+                        format_func=lambda n: (f"{n} ({saved[n].owner})" if saved[n].owner else n) if n else "—")
+    if name:
+        st.button("Load scenario", key="whatif-load-button", on_click=load, args=(name,))
+        allowed = may_change(saved[name].owner, user)
+        st.button(f"Delete {name!r}", key="whatif-delete", on_click=delete, args=(name,), disabled=not allowed,
+                  help=None if allowed else f"Only {saved[name].owner}, who saved it, may delete it.")
+    if MESSAGE in st.session_state:
+        kind, text = st.session_state.pop(MESSAGE)
+        (st.success if kind == "success" else st.error)(text)
 
 c1, c2 = st.columns(2)
 with c1:
     st.markdown("**Domain two bands** (lowest percentage of each rating)")
-    t_o = st.slider("Outstanding from", 0, 100, int(start.thresholds[0]), key="whatif-t-outstanding")
-    t_g = st.slider("Good from", 0, 100, int(start.thresholds[1]), key="whatif-t-good")
-    t_r = st.slider("Requires improvement from", 0, 100, int(start.thresholds[2]), key="whatif-t-ri")
-    aggregation = st.selectbox("Key questions combine by", AGGREGATIONS, index=AGGREGATIONS.index(start.aggregation),
-                               format_func=lambda a: f"{a}: {AGGREGATION_HELP[a]}", key="whatif-aggregation")
+    t_o = st.slider("Outstanding from", 0.0, 100.0, step=THRESHOLD_STEP, format="%g", key=T_KEYS[0])
+    t_g = st.slider("Good from", 0.0, 100.0, step=THRESHOLD_STEP, format="%g", key=T_KEYS[1])
+    t_r = st.slider("Requires improvement from", 0.0, 100.0, step=THRESHOLD_STEP, format="%g", key=T_KEYS[2])
+    aggregation = st.selectbox("Key questions combine by", AGGREGATIONS, format_func=lambda a: f"{a}: {AGGREGATION_HELP[a]}",
+                               key=AGG_KEY)
 with c2:
     st.markdown("**Scores and the overall rating**")
     w = st.columns(4)
-    weights = tuple(w[i].number_input(label, 0, 10, int(start.weights[i]), key=f"whatif-w-{i}")
+    weights = tuple(w[i].number_input(label, 0, MAX_WEIGHT, step=1, key=W_KEYS[i])
                     for i, label in enumerate(["Outstanding", "Good", "Req. impr.", "Inadequate"]))
     f = st.columns(3)
-    fractions = tuple(f[i].number_input(f"{label} up to × N", 0.0, 10.0, float(start.fractions[i]), 0.5, key=f"whatif-f-{i}")
+    fractions = tuple(f[i].number_input(f"{label} up to × N", 0.0, float(MAX_FRACTION), step=0.5, format="%g", key=F_KEYS[i])
                       for i, label in enumerate(["Inadequate", "Req. impr.", "Good"]))
-    codes = [s.code for s in fw.standards]
-    excluded = st.multiselect("Standards that do not count", codes, default=sorted(start.excluded & set(codes)),
-                              format_func=lambda c: fw.standard(c).label, key="whatif-excluded")
+    if any(c not in standard_labels for c in st.session_state[X_KEY]):
+        st.session_state[X_KEY] = [c for c in st.session_state[X_KEY] if c in standard_labels]
+    excluded = st.multiselect("Standards that do not count", list(standard_labels), format_func=standard_labels.get, key=X_KEY)
 
 try:
     scenario = Scenario(thresholds=(t_o, t_g, t_r), aggregation=aggregation, weights=weights, fractions=fractions,
@@ -64,21 +170,25 @@ except ProbationError as exc:
 # keep only what differs from the framework, so the link stays short and readable
 overrides = Scenario(**{k: v for k, v in scenario.overrides().items() if getattr(default, k) != v})
 st.query_params.from_dict(overrides.query_params())
+st.session_state[SYNCED] = link_state()
+if st.session_state.get(NOTES_FOR) is None:
+    st.session_state[NOTES_FOR] = scenario
+with notes_box:
+    if st.session_state[NOTES_FOR] == scenario:
+        for note in st.session_state.get(NOTES, []):
+            st.warning(note)
 st.caption(f"Scenario: {overrides.describe()} · share this view by copying the page's address.")
 
 with st.sidebar:
     new_name = st.text_input("Save as", key="whatif-save-name")
     if st.button("Save scenario", key="whatif-save", disabled=not new_name.strip()):
         try:
-            save_scenario(engine(), new_name, overrides, owner=current_user(), overwrite=new_name.strip() in saved)
-            st.success(f"Saved {new_name.strip()!r}.")
+            clean = scenario_name(new_name)
+            save_scenario(engine(), clean, overrides, owner=user, overwrite=clean in saved)
+            st.success(f"Saved {clean!r}.")
         except ProbationError as exc:
             st.error(str(exc))
-    if name and st.button(f"Delete {name!r}", key="whatif-delete"):
-        delete_scenario(engine(), name)
-        st.rerun()
 
-ds = dataset(scope)
 if ds.inspections.empty:
     st.warning("The store holds no inspections yet.")
     st.stop()
@@ -86,7 +196,6 @@ before = ratings(scope)
 before = before[before["inspection_id"].notna()]
 after = scenario_ratings(scope, scenario)
 changes = diff(before, after)
-robust = scenario_robustness(scope, scenario)
 synthetic_banner(before)
 
 st.subheader(summary(changes), anchor=False)
@@ -102,32 +211,60 @@ b2.plotly_chart(rating_distribution(after[after["standard"] != OVERALL], title="
 st.markdown("**Every rating that changes**")
 shown = changes.drop(columns=["inspection_id"], errors="ignore")
 st.dataframe(shown, hide_index=True, width="stretch")
-download_buttons("whatif-changes", {"changes": shown, "counts": by_direction}, key="whatif-download")
+# made when clicked, not on every slider move (the workbook of a few hundred changes takes ~0.1 s)
+d1, d2 = st.columns(2)
+d1.download_button("Download CSV", lambda: csv_bytes(shown), "whatif-changes.csv", "text/csv", key="whatif-download-csv",
+                   on_click="ignore")
+d2.download_button("Download Excel", lambda: excel_bytes({"changes": shown, "counts": by_direction}), "whatif-changes.xlsx",
+                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="whatif-download-xlsx", on_click="ignore")
+
+ROBUST_CONFIG = {
+    "percent": st.column_config.NumberColumn("Sufficient %", format="%.1f"),
+    "ci_low": st.column_config.NumberColumn("95% low", format="%.3f"),
+    "ci_high": st.column_config.NumberColumn("95% high", format="%.3f"),
+    "cases_up": "Cases to move up", "cases_down": "Cases to move down",
+    "p_different": st.column_config.NumberColumn("Chance of a different rating", format="%.2f"),
+    "small_sample": "Small sample"}
+ROBUST_COLUMNS = ["percent", "ci_low", "ci_high", "cases_up", "cases_down", "p_different", "small_sample"]
 
 st.subheader("One PDU in detail", anchor=False)
-units = sorted(before.loc[before["level"] == "pdu", "unit"].unique())
-rounds = sorted(before["round"].unique(), reverse=True)
-u1, u2 = st.columns(2)
-unit = u1.selectbox("PDU", units, key="whatif-unit")
-round_ = u2.selectbox("Round", rounds, key="whatif-round")
-ins = before[(before["unit"] == unit) & (before["round"] == round_)]["inspection_id"].unique()
-if len(ins):
-    detailed = robust[robust["inspection_id"] == ins[0]]
-    now = before[before["inspection_id"] == ins[0]][["standard", "rating"]].rename(columns={"rating": "now"})
-    detail = now.merge(detailed[["standard", "rating", "percent", "ci_low", "ci_high", "cases_up", "cases_down", "p_different",
-                                 "small_sample"]].rename(columns={"rating": "under scenario"}), on="standard", how="left")
-    st.dataframe(detail, hide_index=True, width="stretch", column_config={
-        "percent": st.column_config.NumberColumn("Sufficient %", format="%.1f"),
-        "ci_low": st.column_config.NumberColumn("95% low", format="%.3f"),
-        "ci_high": st.column_config.NumberColumn("95% high", format="%.3f"),
-        "cases_up": "Cases to move up", "cases_down": "Cases to move down",
-        "p_different": st.column_config.NumberColumn("Chance of a different rating", format="%.2f"),
-        "small_sample": "Small sample"})
+pdus = before[before["level"] == "pdu"]
+if pdus.empty:
+    st.caption("The store holds no PDU inspections.")
+else:
+    u1, u2, u3 = st.columns(3)
+    region = u1.selectbox("Region", sorted(pdus["region"].dropna().unique()), key="whatif-region")
+    in_region = pdus[pdus["region"] == region]
+    unit = u2.selectbox("PDU", sorted(in_region["unit"].unique()), key="whatif-unit")
+    of_unit = in_region[in_region["unit"] == unit]
+    round_ = u3.selectbox("Round", sorted(of_unit["round"].unique(), reverse=True), key="whatif-round")
+    ins = of_unit.loc[of_unit["round"] == round_, "inspection_id"].unique()
+    if len(ins):
+        ins_id = ins[0]
+        # the robustness of this one inspection only: its ratings and its tallies, not the store's
+        rated = after[(after["inspection_id"] == ins_id) & (after["domain"] == 2) & after["rating"].notna()]
+        own_tallies = tallies(scope)
+        own_tallies = own_tallies[own_tallies["inspection_id"] == ins_id]
+        detailed = attach_robustness(rated, own_tallies, rules_for_scenario(scenario, store_frameworks))
+        now = before[before["inspection_id"] == ins_id][["standard", "rating"]].rename(columns={"rating": "now"})
+        later = after[after["inspection_id"] == ins_id][["standard", "rating"]].rename(columns={"rating": "under scenario"})
+        detail = now.merge(later, on="standard", how="left").merge(
+            detailed[["standard", *ROBUST_COLUMNS]], on="standard", how="left")
+        detail.insert(1, "counts", [s == OVERALL or scenario.counts(s) for s in detail["standard"]])
+        st.dataframe(detail, hide_index=True, width="stretch", column_config=ROBUST_CONFIG, key="whatif-detail")
 
 st.subheader("Robustness of every domain two rating", anchor=False)
-cols = ["unit", "round", "standard", "rating", "percent", "ci_low", "ci_high", "cases_up", "cases_down", "p_different", "small_sample"]
-st.dataframe(robust[cols].sort_values("p_different", ascending=False), hide_index=True, width="stretch",
-             column_config={"p_different": st.column_config.ProgressColumn("Chance of a different rating", min_value=0.0, max_value=1.0)})
+fast = aggregation in FAST_ROBUSTNESS
+show_all = st.toggle("Show the robustness of every domain two rating", value=fast, key=f"whatif-robust-all-{aggregation}")
+if not fast:
+    st.caption(f"Under '{aggregation}' the chance of a different rating is a Monte Carlo estimate, a second or more for the "
+               "whole store, so the table is worked out only when asked for; the PDU above has its own at once.")
+if show_all:
+    robust = scenario_robustness(scope, scenario)
+    cols = ["unit", "region", "round", "standard", "rating", *ROBUST_COLUMNS]
+    st.dataframe(robust[cols].sort_values("p_different", ascending=False), hide_index=True, width="stretch", key="whatif-robust",
+                 column_config={**ROBUST_CONFIG, "p_different": st.column_config.ProgressColumn(
+                     "Chance of a different rating", min_value=0.0, max_value=1.0)})
 with st.expander("How these figures are computed"):
     for text in METHOD_HELP.values():
         st.markdown(f"- {text}")

@@ -108,3 +108,9 @@ def test_a_csv_that_is_not_utf8_is_refused(tmp_path):
 def test_a_missing_file_is_refused(tmp_path):
     code, _, err = run("score", "--framework", "hmip-2025", str(tmp_path / "nope.csv"))
     assert code == 2 and "cannot read" in err
+
+
+def test_a_header_naming_a_column_twice_is_refused(tmp_path):
+    f = write(tmp_path, "unit,unit,standard,rating\nA,B,1.1,Good\n")
+    code, _, err = run("score", "--framework", "hmip-pdu-2021", f)
+    assert code == 2 and "row 1, column 'unit'" in err and "more than once" in err

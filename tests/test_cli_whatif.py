@@ -133,12 +133,49 @@ def test_a_saved_scenario_or_a_link_can_be_used_and_options_override_it(store_ur
     (["--exclude", "P9.9"], "cannot exclude P 9.9"),
     (["--scenario", "nobody saved this"], "no scenario is saved"),
     (["--aggregation", "maximum"], "invalid choice"),
+    (["--weights", "99999999999999999999999,2,1,0"], "whole number from 0 to 100"),
+    (["--weights", "101,2,1,0"], "--weights '101,2,1,0'"),
+    (["--fractions", "20,30,101"], "at most 100"),
+    (["--link", "garbage"], "'garbage', not a parameter"),
+    (["--link", "t=85,70,55&t=80,65,50"], "gives t= 2 times"),
+    (["--link", "t=85,70,55&agg=mean&agg=median"], "gives agg= 2 times"),
+    (["--link", ""], "--link is empty"),
+    (["--link", "w=3,2,1,0&weights=4,2,1,0"], "'weights', not a parameter"),
+    (["--link", "w=99999999999999999999999,2,1,0"], "--link 'w=99999999999999999999999,2,1,0'"),
 ])
 def test_bad_options_exit_2_with_a_message(store_url, run, args, message):
     url, _ = store_url
     code, out, err = run("--db", url, *args)
     assert code == 2
     assert message in err and "Traceback" not in err
+
+
+def test_a_link_may_carry_the_pages_own_parameters_or_be_a_whole_address(store_url, run):
+    url, _ = store_url
+    for link in ("t=90,80,70&round=2025-26&region=North+East&unit=Alpha&page=whatif",
+                 "http://localhost:8501/whatif?t=90,80,70&round=2025-26"):
+        code, out, err = run("--db", url, "--link", link)
+        assert code == 0, err
+        assert len(list(csv.DictReader(io.StringIO(out)))) == 3
+
+
+def test_weights_and_fractions_at_their_bounds_are_taken(store_url, run):
+    url, _ = store_url
+    # Outstanding scoring 100: P 2.2 alone gives 100 + 2 + 1 + 0 + 3 x 2 = 109; Good up to 100 x 7 is still Good
+    code, out, err = run("--db", url, "--weights", "100,2,1,0", "--fractions", "0,1,100", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out) == []
+    code, out, err = run("--db", url, "--weights", "100,2,1,0", "--format", "json")
+    assert code == 0, err
+    assert [(r["standard"], r["after"]) for r in json.loads(out)] == [("OVERALL", "Outstanding")]
+
+
+def test_a_huge_weight_exits_2_without_a_traceback_as_a_module(store_url):
+    url, _ = store_url
+    proc = subprocess.run([sys.executable, "-m", "core", "whatif", "--db", url, "--weights", "99999999999999999999999,2,1,0"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "whole number from 0 to 100" in proc.stderr
 
 
 def test_the_command_runs_as_a_module(store_url):

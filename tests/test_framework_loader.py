@@ -114,3 +114,15 @@ def test_missing_required_key_is_rejected(tmp_path, doc):
 def test_unknown_framework_names_those_available():
     with pytest.raises(UnknownFramework, match="hmip-2025"):
         load_framework("hmip-1999")
+
+
+@pytest.mark.parametrize("change, key", [
+    (lambda d: d["rules"]["domain_two_bands"]["thresholds"].update({"Outstanding": 40}), r"rules\.domain_two_bands\.thresholds"),
+    (lambda d: d["rules"]["domain_two_bands"].update({"aggregation": "loudest"}), r"rules\.domain_two_bands\.aggregation"),
+    (lambda d: d["ratings"][3].update({"score": 5}), r"ratings: scores must not rise"),
+    (lambda d: d["rules"]["overall_bands"]["upper_fractions"].update({"Good": 1.0}), r"rules\.overall_bands\.upper_fractions"),
+])
+def test_rule_values_the_wrong_way_round_are_rejected(tmp_path, doc, change, key):
+    change(doc)
+    with pytest.raises(FrameworkError, match=key):
+        load_framework_file(_write(tmp_path, doc))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from core.ingest import findings as F
 from core.ingest.importer import check_file
+from core.ingest.spec import MAX_RESPONDENTS
 from tests.ingest_helpers import ESSEX_NORTH, evidence_workbook, to_bytes
 
 PDU = {**ESSEX_NORTH, "level": "pdu"}
@@ -46,6 +47,35 @@ def test_survey_figures_are_whole_numbers_no_more_than_those_who_answered():
                                            ("P1.2", None, "exit poll", "q", 1, 0)])
     assert [(t, c) for t, c, _ in found] == [(F.BAD_NUMBER, "Survey!E2"), (F.BAD_NUMBER, "Survey!E3"),
                                              (F.NOT_ALLOWED, "Survey!C4"), (F.BAD_NUMBER, "Survey!F4")]
+
+
+def test_survey_figures_are_written_as_whole_numbers_and_bounded():
+    q = ("P1.2", None, "staff survey", "q")
+    found = _check(inspection=PDU, survey=[(*q, "99999999999999999999", 100), (*q, 1, "1e30"), (*q, "1e3", 2000), (*q, 5, 1e30),
+                                           (*q, "-3", 84), (*q, "1,000", 2000), (*q, 0, MAX_RESPONDENTS + 1),
+                                           (*q, 68, 84.0), (*q, "68", " 84 "), (*q, MAX_RESPONDENTS, MAX_RESPONDENTS),
+                                           (*q, 99999999999999999999, 10**30)])
+    assert [(t, c) for t, c, _ in found] == [(F.BAD_NUMBER, "Survey!E2"), (F.BAD_NUMBER, "Survey!F3"), (F.BAD_NUMBER, "Survey!E4"),
+                                             (F.BAD_NUMBER, "Survey!F5"), (F.BAD_NUMBER, "Survey!E6"), (F.BAD_NUMBER, "Survey!E7"),
+                                             (F.BAD_NUMBER, "Survey!F8"), (F.BAD_NUMBER, "Survey!E12"), (F.BAD_NUMBER, "Survey!F12")]
+    messages = [m for _, _, m in found]
+    assert messages[0] == f'"99999999999999999999" is more respondents than any survey has; at most {MAX_RESPONDENTS:,}'
+    assert messages[1] == '"1e30" is not a whole number of respondents (write it in digits, e.g. 68)'
+    assert messages[2].startswith('"1e3" is not a whole number')
+
+
+def test_domain_one_standards_take_a_rating_and_any_standard_may_be_not_inspected():
+    found = _check(inspection=PDU, ratings=[("P1.1", "Good", ""), ("P1.2", "not  inspected", "no staff survey"),
+                                            ("P2.1", "Not inspected", "no court work this round"), ("P2.2", "Good", ""),
+                                            ("P2.3", "Excellent", "")])
+    assert [(t, c) for t, c, _ in found] == [(F.NOT_ALLOWED, "Ratings!B5"), (F.NOT_ALLOWED, "Ratings!B6")]
+    assert found[0][2] == "\"Good\": domain two ratings are computed from the cases; only 'Not inspected' may be given"
+    assert found[1][2] == '"Excellent" is not one of Not inspected'
+
+
+def test_a_wrong_domain_one_rating_lists_the_four_and_not_inspected():
+    [(_, cell, message)] = _check(inspection=PDU, ratings=[("P1.1", "Fair", "")])
+    assert (cell, message) == ("Ratings!B2", '"Fair" is not one of Outstanding, Good, Requires improvement, Inadequate, Not inspected')
 
 
 def test_the_regional_staffing_judgement_belongs_to_regional_inspections():

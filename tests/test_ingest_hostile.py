@@ -333,6 +333,42 @@ def test_a_csv_without_inspection_columns_says_which_are_missing():
         (F.MISSING_FIELD, f"the file has no column {name}") for name in ("framework", "level", "region", "fieldwork_start")]
 
 
+GOOD_ROW = "A1,Yes,East of England,Essex North,pdu,hmip-2025,2025-06-02\n"
+
+
+@pytest.mark.parametrize("mark, name", [(";", "semicolons (;)"), ("\t", "tabs")])
+def test_a_csv_that_is_not_comma_separated_is_told_so(mark, name):
+    data = (CSV_HEAD + GOOD_ROW).replace(",", mark).encode()
+    [finding] = check_file(data, "cases.csv")
+    assert (finding.type, finding.row) == (F.BAD_CSV, 1)
+    assert finding.message == (f"cases.csv must be comma-separated, but its heading row is separated by {name}: "
+                               "save it as 'CSV UTF-8 (Comma delimited)'")
+
+
+def test_an_unclosed_quote_is_malformed_csv_at_its_line():
+    data = (CSV_HEAD + GOOD_ROW + 'A2,"Yes,East of England,Essex North,pdu,hmip-2025,2025-06-02\n' + GOOD_ROW.replace("A1", "A3")).encode()
+    [finding] = check_file(data, "cases.csv")
+    assert (finding.type, finding.row) == (F.BAD_CSV, 3)
+    assert finding.message.startswith('malformed CSV: a quoted field that starts on line 3 is never closed')
+    # a quoted field may hold line breaks: the line counted is where the unclosed one starts
+    data = (CSV_HEAD + 'A1,"Yes\n",East of England,Essex North,pdu,hmip-2025,2025-06-02\nA2,"No\n').encode()
+    [finding] = check_file(data, "cases.csv")
+    assert (finding.type, finding.row) == (F.BAD_CSV, 3) and "starts on line 4" in finding.message
+
+
+def test_a_quote_inside_a_quoted_field_must_be_doubled():
+    data = (CSV_HEAD + 'A1,"Ye"s,East of England,Essex North,pdu,hmip-2025,2025-06-02\n').encode()
+    [finding] = check_file(data, "cases.csv")
+    assert (finding.type, finding.row) == (F.BAD_CSV, 2) and finding.message.startswith("malformed CSV on line 2")
+
+
+def test_a_case_id_far_too_long_is_reported_with_its_true_length():
+    data = (CSV_HEAD + GOOD_ROW.replace("A1", "X" * 50_000)).encode()
+    [finding] = check_file(data, "cases.csv")
+    assert (finding.type, finding.cell) == (F.TOO_LONG, "A2")
+    assert finding.message == "case_id has 50,000 characters; at most 80"
+
+
 def test_evidence_cannot_come_as_csv():
     data = b"template,framework,level,region,fieldwork_start\nevidence,hmip-2025,pdu,Wales,2025-06-02\n"
     assert F.UNKNOWN_TEMPLATE in _types(check_file(data, "evidence.csv"))
@@ -352,6 +388,8 @@ def _hostile_files() -> list[tuple[bytes, str]]:
         ((CSV_HEAD + "Café,Yes,East of England,Essex North,pdu,hmip-2025,2025-06-02\n").encode("cp1252"), "latin.csv"),
         (raw_xlsx({"Inspection": _sheet_xml(INSPECTION_ROWS), "Cases": _junk_rows(6000)}), "junk.xlsx"),
         (_good_bytes(region="Atlantis"), "atlantis.xlsx"),
+        ((CSV_HEAD + GOOD_ROW).replace(",", ";").encode(), "semicolons.csv"),
+        ((CSV_HEAD + 'A1,"Yes,East of England\n').encode(), "unclosed.csv"),
     ]
 
 

@@ -184,7 +184,7 @@ def test_a_rejected_file_leaves_the_store_exactly_as_it_was(store, tmp_path):
     with pytest.raises(InvalidWorkbook) as exc:
         import_file(store, to_bytes(bad), "bad.xlsx")
     assert [str(f) for f in exc.value.findings] == [
-        'Inspection!B5: "Atlantis" is not one of the 12 regions of hmip-2025: Kent, Surrey & Sussex, East of England, '
+        'Inspection!B5: "Atlantis" is not one of the 12 regions of England and Wales: Kent, Surrey & Sussex, East of England, '
         "Yorkshire & the Humber, North East, Greater Manchester, North West, South West, South Central, West Midlands, "
         "East Midlands, London, Wales",
         'Cases!H2: "Yse" is not one of Yes, No, N/A']
@@ -213,3 +213,58 @@ def test_the_import_command_loads_reports_and_exits_two_on_a_rejected_file(store
         monkey.undo()
     with Session(store) as s:
         assert s.execute(select(Upload.uploaded_by)).scalars().all() == ["inspector.b"]
+
+
+def test_a_region_is_one_of_the_12_whatever_the_framework(store, tmp_path):
+    pdu_2021 = {"region": "Wales", "unit": "Cardiff and Vale", "fieldwork_start": dt.date(2022, 5, 9)}
+    cases = [{"case_id": "W1", "2.2.1": "Yes"}]
+    first = import_file(store, to_bytes(case_workbook(inspection=pdu_2021, cases=cases, framework="hmip-pdu-2021")), "w1.xlsx")
+    # typed as people type it: the same region and the same PDU, spelled as first stored
+    again = import_file(store, to_bytes(case_workbook(inspection={**pdu_2021, "region": "  wales ", "unit": "cardiff  AND vale"},
+                                                      cases=cases + [{"case_id": "W2", "2.2.1": "No"}], framework="hmip-pdu-2021")),
+                        "w2.xlsx")
+    assert (first.region, again.region, again.unit, again.version) == ("Wales", "Wales", "Cardiff and Vale", 2)
+    yorkshire = import_file(store, to_bytes(case_workbook(inspection={**pdu_2021, "region": "yorkshire and the humber", "unit": "Leeds"},
+                                                          cases=cases, framework="hmip-pdu-2021")), "leeds.xlsx")
+    assert yorkshire.region == "Yorkshire & the Humber"
+    with Session(store) as s:
+        assert sorted(s.execute(select(Region.name)).scalars()) == ["Wales", "Yorkshire & the Humber"]
+        assert sorted(s.execute(select(PDU.name)).scalars()) == ["Cardiff and Vale", "Leeds"]
+    before = table_counts(store)
+    with pytest.raises(InvalidWorkbook) as exc:
+        import_file(store, to_bytes(case_workbook(inspection={**pdu_2021, "region": "Narnia"}, cases=cases, framework="hmip-pdu-2021")),
+                    "narnia.xlsx")
+    [finding] = exc.value.findings
+    assert (finding.type, finding.cell) == ("unknown-region", "Inspection!B5")
+    assert finding.message.startswith('"Narnia" is not one of the 12 regions of England and Wales: Kent, Surrey & Sussex')
+    assert table_counts(store) == before
+
+
+def test_survey_figures_too_large_for_the_store_are_refused_naming_the_cell(store):
+    wb = evidence_workbook({**ESSEX_NORTH, "level": "pdu"},
+                           survey=[("P1.2", None, "staff survey", "My workload is manageable", "99999999999999999999", "1e30")])
+    with pytest.raises(InvalidWorkbook) as exc:
+        import_file(store, to_bytes(wb), "survey.xlsx")
+    assert [(f.type, f.cell) for f in exc.value.findings] == [("bad-number", "Survey!E2"), ("bad-number", "Survey!F2")]
+    assert all(n == 0 for n in table_counts(store).values())
+
+
+def test_not_inspected_proposed_ratings_are_stored_as_the_words(store):
+    wb = evidence_workbook({**ESSEX_NORTH, "level": "pdu"},
+                           ratings=[("P1.1", "Good", "clear vision"), ("P1.3", "not inspected", "not in scope this round"),
+                                    ("P 2.1", "NOT INSPECTED", "no court work inspected")])
+    receipt = import_file(store, to_bytes(wb), "en-evidence.xlsx")
+    assert receipt.counts["proposed_ratings"] == 3
+    with Session(store) as s:
+        assert sorted(s.execute(select(ProposedRating.standard, ProposedRating.rating, ProposedRating.rationale)).all()) == [
+            ("P1.1", "Good", "clear vision"), ("P1.3", "Not inspected", "not in scope this round"),
+            ("P2.1", "Not inspected", "no court work inspected")]
+
+
+def test_a_domain_two_rating_word_is_refused_and_nothing_is_stored(store):
+    wb = evidence_workbook({**ESSEX_NORTH, "level": "pdu"}, ratings=[("P1.1", "Good", ""), ("P2.1", "Good", "")])
+    with pytest.raises(InvalidWorkbook) as exc:
+        import_file(store, to_bytes(wb), "en-evidence.xlsx")
+    assert [str(f) for f in exc.value.findings] == [
+        "Ratings!B3: \"Good\": domain two ratings are computed from the cases; only 'Not inspected' may be given"]
+    assert all(n == 0 for n in table_counts(store).values())

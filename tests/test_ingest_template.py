@@ -6,8 +6,9 @@ import pytest
 
 from core.cli import main
 from core.errors import InputError, UnknownFramework
+from core.ratings import NOT_INSPECTED, RATING_LABELS
 from core.framework import load_framework
-from core.ingest.spec import ANSWERS
+from core.ingest.spec import ANSWERS, MAX_CASES, MAX_ROWS
 from core.ingest.template import build_template, template_bytes, write_template
 from tests.ingest_helpers import workbook_from
 
@@ -41,8 +42,9 @@ def test_answer_and_attribute_cells_carry_dropdowns():
     wb = workbook_from(template_bytes("hmip-2025", "cases"))
     ws = wb["Cases"]
     validations = {str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation}
-    assert validations["H2:BG1001"] == '"' + ",".join(ANSWERS) + '"'
-    assert validations["B2:B1001"] == "list_sentence_type"
+    # the dropdowns reach the last row a file may hold
+    assert validations[f"H2:BG{MAX_CASES + 1}"] == '"' + ",".join(ANSWERS) + '"'
+    assert validations[f"B2:B{MAX_CASES + 1}"] == "list_sentence_type"
     listed = [c.value for c in wb["Lists"]["C"]]
     assert wb.defined_names["list_sentence_type"].attr_text == "'Lists'!$C$2:$C$3"
     assert listed[:3] == ["sentence_type", "Community", "Licence"]
@@ -56,6 +58,25 @@ def test_the_inspection_sheet_is_prefilled_where_the_template_knows():
     assert fields["region"] is None and fields["fieldwork_start"] is None
     regions = [c.value for c in wb["Lists"]["B"]][1:]
     assert regions == [r.name for r in FW.regions]
+
+
+def test_every_framework_s_template_lists_the_12_regions():
+    for framework in ("hmip-2025", "hmip-pdu-2021"):
+        wb = workbook_from(template_bytes(framework, "cases"))
+        validations = {str(dv.sqref): dv.formula1 for dv in wb["Inspection"].data_validations.dataValidation}
+        assert validations["B5"] == "list_region"
+        regions = [c.value for c in wb["Lists"]["B"]][1:]
+        assert regions == [r.name for r in FW.regions] and len(regions) == 12
+
+
+def test_the_evidence_dropdowns_reach_every_row_and_ratings_offer_not_inspected():
+    wb = workbook_from(template_bytes("hmip-2025", "evidence"))
+    ratings = {str(dv.sqref): dv.formula1 for dv in wb["Ratings"].data_validations.dataValidation}
+    assert ratings[f"B2:B{MAX_ROWS + 1}"] == "list_rating" and ratings[f"A2:A{MAX_ROWS + 1}"] == "list_standard"
+    lists = {ws_col[0].value: [c.value for c in ws_col[1:] if c.value is not None] for ws_col in wb["Lists"].iter_cols()}
+    assert lists["rating"] == RATING_LABELS + [NOT_INSPECTED]
+    instructions = " ".join(c.value or "" for c in wb["Instructions"]["A"])
+    assert "Not inspected" in instructions and "a domain two standard may only be given Not inspected" in instructions
 
 
 def test_the_evidence_template_has_its_four_tables_and_the_two_judgements():

@@ -14,10 +14,10 @@ from core.engine import AGGREGATIONS, Sufficiency, overall_cutoffs, rate_standar
 from core.errors import InputError
 from core.framework import load_framework
 from core.ratings import Rating
-from core.scenario import Scenario
+from core.scenario import MAX_FRACTION, MAX_WEIGHT, PAGE_QUERY_KEYS, QUERY_KEYS, Scenario, link_problems
 from core.store.models import Scenario as ScenarioRow
-from core.store.scenarios import (ScenarioExists, UnknownScenario, delete_scenario, list_scenarios, load_scenario, save_scenario,
-                                  scenario_name)
+from core.store.scenarios import (NotScenarioOwner, ScenarioExists, UnknownScenario, delete_scenario, list_scenarios, load_scenario,
+                                  may_change, save_scenario, scenario_name)
 
 FW = load_framework("hmip-2025")
 FW21 = load_framework("hmip-pdu-2021")
@@ -92,6 +92,13 @@ def test_excluded_codes_are_checked_against_the_frameworks():
     ({"fractions": (1.5, 0.5, 2.5)}, "must rise"),
     ({"fractions": (-0.5, 1.5, 2.5)}, "not be negative"),
     ({"excluded": ["not a code"]}, "cannot exclude"),
+    ({"weights": (MAX_WEIGHT + 1, 2, 1, 0)}, f"whole number from 0 to {MAX_WEIGHT}"),
+    ({"weights": (99999999999999999999999, 2, 1, 0)}, f"whole number from 0 to {MAX_WEIGHT}"),
+    ({"weights": ("99999999999999999999999", 2, 1, 0)}, f"whole number from 0 to {MAX_WEIGHT}"),
+    ({"weights": (10 ** 400, 2, 1, 0)}, f"whole number from 0 to {MAX_WEIGHT}"),
+    ({"weights": ("1e400", 2, 1, 0)}, "finite"),
+    ({"fractions": (0.5, 1.5, MAX_FRACTION + 0.5)}, f"at most {MAX_FRACTION}"),
+    ({"fractions": (0.5, 1.5, 1e300)}, f"at most {MAX_FRACTION}"),
 ])
 def test_a_bad_scenario_is_refused_saying_what_is_expected(fields, message):
     with pytest.raises(InputError, match=message):
@@ -113,8 +120,9 @@ def scenarios(draw):
 
     thresholds = maybe(st.lists(st.integers(0, 100) | st.floats(0, 100, allow_nan=False).map(lambda x: round(x, 2)),
                                 min_size=3, max_size=3).map(lambda v: tuple(sorted(v, reverse=True))))
-    weights = maybe(st.lists(st.integers(0, 9), min_size=4, max_size=4).map(lambda v: tuple(sorted(v, reverse=True))))
-    fractions = maybe(st.lists(st.floats(0, 5, allow_nan=False).map(lambda x: round(x, 3)), min_size=3, max_size=3).map(lambda v: tuple(sorted(v))))
+    weights = maybe(st.lists(st.integers(0, MAX_WEIGHT), min_size=4, max_size=4).map(lambda v: tuple(sorted(v, reverse=True))))
+    fractions = maybe(st.lists(st.floats(0, MAX_FRACTION, allow_nan=False).map(lambda x: round(x, 3)), min_size=3, max_size=3)
+                      .map(lambda v: tuple(sorted(v))))
     codes = [s.code for s in FW.standards] + [s.code for s in FW21.standards]
     excluded = draw(st.frozensets(st.sampled_from(codes), max_size=4))
     return Scenario(thresholds, maybe(st.sampled_from(AGGREGATIONS)), weights, fractions, excluded)
@@ -153,6 +161,50 @@ def test_a_link_ignores_the_page_parameters_and_blank_values():
 def test_a_bad_link_is_refused_naming_the_parameter(query, message):
     with pytest.raises(InputError, match=message):
         Scenario.from_query(query)
+
+
+def test_the_bounds_themselves_are_accepted():
+    s = Scenario(weights=(MAX_WEIGHT, MAX_WEIGHT, 0, 0), fractions=(0, MAX_FRACTION, MAX_FRACTION))
+    assert s.weights == (100, 100, 0, 0) and s.fractions == (0, 100, 100)
+    assert Scenario.from_query(s.to_query()) == s
+    # a score of Outstanding up to 100 a standard keeps scores exact integers (no float, no overflow)
+    result = score_unit({f"P{i}.1": O for i in range(9)}, s.weight_map(FW), s.overall_bands(FW))
+    assert result.score == 900
+
+
+def test_a_strict_link_refuses_repeated_and_unknown_parameters_but_takes_the_pages_own():
+    assert link_problems("t=85,70,55&round=2025-26&region=Wales&unit=Cardiff&page=whatif") == []
+    assert Scenario.from_query("t=85,70,55&round=2025-26&region=Wales&unit=Cardiff", strict=True) == Scenario(thresholds=(85, 70, 55))
+    # a whole address, as copied from the browser
+    assert Scenario.from_query("https://example.org/whatif?t=85,70,55&agg=mean#top", strict=True) == \
+        Scenario(thresholds=(85, 70, 55), aggregation="mean")
+    for query, message in [("garbage", "'garbage', not a parameter"), ("t=85,70,55&t=80,65,50", "gives t= 2 times"),
+                           ("t=85,70,55&threshold=1", "'threshold'"), ("x=P2.1&x=P2.2", "gives x= 2 times")]:
+        assert link_problems(query), query
+        with pytest.raises(InputError, match=message):
+            Scenario.from_query(query, strict=True)
+    # read leniently (the page), the last of a repeated parameter counts and unknown ones are ignored
+    assert Scenario.from_query("t=85,70,55&t=80,65,50&garbage") == Scenario(thresholds=(80, 65, 50))
+    assert link_problems({"t": ["85,70,55", "80,65,50"], "agg": "mean"}) == ["gives t= 2 times ('85,70,55', '80,65,50')"]
+
+
+def test_every_query_parameter_the_pages_read_or_write_is_known_as_theirs():
+    """A link from any page may be given to ``whatif --link``; so each parameter the pages keep in the
+    address must be in PAGE_QUERY_KEYS (add it there when a page gains one)."""
+    import re
+    from pathlib import Path
+
+    used = set()
+    for path in (Path(__file__).resolve().parent.parent / "pages").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        used |= set(re.findall(r'query_choices?\(\s*"(\w+)"', text))
+        used |= set(re.findall(r'query_params(?:\.get|\.get_all|\.pop)?[\[(]\s*"(\w+)"', text))
+        used |= set(re.findall(r'_pick\([^)]*?"(\w+)",\s*f?"', text))  # compare.py: _pick(label, options, "param", key, ...)
+        for args in re.findall(r"set_query\(([^)]*)\)", text):
+            used |= set(re.findall(r"(\w+)\s*=", args))
+    assert {"round", "region", "unit"} <= used  # the scan finds something
+    assert used - set(QUERY_KEYS.values()) - PAGE_QUERY_KEYS == set()
+    assert not PAGE_QUERY_KEYS & set(QUERY_KEYS.values())
 
 
 def test_a_dict_with_unknown_fields_or_ratings_is_refused():
@@ -225,7 +277,7 @@ def test_scenarios_are_saved_listed_loaded_and_deleted(store):
     save_scenario(store, "a mean", Scenario(aggregation="mean", excluded={"P2.1"}))
     assert [x.name for x in list_scenarios(store)] == ["a mean", "Stricter bands"]
     assert load_scenario(store, "Stricter bands").scenario == strict
-    delete_scenario(store, "Stricter bands")
+    delete_scenario(store, "Stricter bands", as_user="lead inspector")
     assert [x.name for x in list_scenarios(store)] == ["a mean"]
 
 
@@ -261,3 +313,54 @@ def test_a_stored_scenario_that_no_longer_validates_is_reported_by_name(store):
 def test_a_scenario_needs_a_name_that_fits(name):
     with pytest.raises(InputError):
         scenario_name(name)
+
+
+# -- who may overwrite or delete a saved scenario --------------------------------------------------
+
+def test_only_the_owner_may_overwrite_or_delete_a_scenario(store):
+    save_scenario(store, "theirs", Scenario(aggregation="mean"), owner="lead@example.org")
+    with pytest.raises(NotScenarioOwner, match="belongs to lead@example.org"):
+        save_scenario(store, "theirs", Scenario(aggregation="median"), owner="other@example.org", overwrite=True)
+    with pytest.raises(NotScenarioOwner, match="belongs to lead@example.org"):
+        save_scenario(store, "theirs", Scenario(aggregation="median"), owner="", overwrite=True)
+    with pytest.raises(NotScenarioOwner, match="only its owner may delete"):
+        delete_scenario(store, "theirs", as_user="other@example.org")
+    with pytest.raises(NotScenarioOwner):
+        delete_scenario(store, "theirs")  # no user: only a scenario with no owner
+    kept = load_scenario(store, "theirs")  # nothing written, nothing deleted
+    assert kept.scenario == Scenario(aggregation="mean") and kept.owner == "lead@example.org"
+    assert isinstance(NotScenarioOwner("x"), InputError)
+
+    again = save_scenario(store, "theirs", Scenario(aggregation="pooled"), owner="lead@example.org", overwrite=True)
+    assert again.scenario == Scenario(aggregation="pooled") and again.owner == "lead@example.org"
+    delete_scenario(store, "theirs", as_user="lead@example.org")
+    assert list_scenarios(store) == []
+
+
+def test_as_user_is_who_saves_and_defaults_to_the_owner(store):
+    save_scenario(store, "team", Scenario(aggregation="mean"), owner="lead@example.org")
+    with pytest.raises(NotScenarioOwner):
+        save_scenario(store, "team", Scenario(aggregation="median"), owner="lead@example.org", overwrite=True, as_user="other@example.org")
+    assert load_scenario(store, "team").scenario == Scenario(aggregation="mean")
+    handed_on = save_scenario(store, "team", Scenario(aggregation="median"), owner="deputy@example.org", overwrite=True,
+                              as_user="lead@example.org")
+    assert handed_on.owner == "deputy@example.org"
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_anyone_may_overwrite_or_delete_a_scenario_with_no_owner(store, blank):
+    save_scenario(store, "shared", Scenario(aggregation="mean"), owner=blank)
+    claimed = save_scenario(store, "shared", Scenario(aggregation="median"), owner="other@example.org", overwrite=True)
+    assert claimed.owner == "other@example.org"  # the saver owns it from then on
+    save_scenario(store, "open", Scenario(aggregation="mean"), owner=blank)
+    delete_scenario(store, "open", as_user="anyone@example.org")
+    save_scenario(store, "open", Scenario(aggregation="mean"))
+    delete_scenario(store, "open")
+    assert [s.name for s in list_scenarios(store)] == ["shared"]
+
+
+def test_may_change_says_what_the_store_enforces():
+    assert may_change("lead@example.org", "lead@example.org")
+    assert not may_change("lead@example.org", "other@example.org")
+    assert not may_change("lead@example.org", "")
+    assert may_change("", "anyone") and may_change(None, None) and may_change("  ", "")

@@ -5,7 +5,7 @@ import argparse
 import json
 import sys
 
-from core.analysis import OVERALL, rate_dataset, with_published
+from core.analysis import OVERALL, decision_checks, rate_dataset, with_published
 from core.codes import display
 from core.csvio import write_rows
 from core.engine import percent_text
@@ -16,7 +16,7 @@ from core.store.queries import load_dataset
 from core.store.scope import Scope
 
 COLUMNS = ["unit", "standard", "rating", "level", "region", "round", "framework", "standard_name", "source", "score", "max_score",
-           "driving_key_question", "percent", "n_sufficient", "n_relevant", "threshold", "basis", "published_rating", "published_score", "agrees", "synthetic"]
+           "driving_key_question", "percent", "n_sufficient", "n_relevant", "threshold", "basis", "check", "published_rating", "published_score", "agrees", "synthetic"]
 
 
 def register(sub) -> None:
@@ -30,7 +30,9 @@ def register(sub) -> None:
 def ratings_rows(url: str | None, unit: str | None = None) -> list[dict]:
     """Rows as printed: standards in their published form, numbers tidied, empty where not applicable."""
     dataset = load_dataset(existing_store(url), Scope.national())
-    table = with_published(rate_dataset(dataset), dataset)
+    rated = rate_dataset(dataset)
+    table = with_published(rated, dataset)
+    table["check"] = _check_notes(decision_checks(dataset, rated), table)
     if unit:
         table = table[table["unit"].map(name_key) == name_key(unit)]
         if table.empty:
@@ -45,6 +47,20 @@ def ratings_rows(url: str | None, unit: str | None = None) -> list[dict]:
             row["percent"] = percent_text(r["percent"])
         rows.append(row)
     return rows
+
+
+def _check_notes(checks, table) -> list[str]:
+    """For each row: the decision-rule check of a proposed rating ('flag: breaks DECISION GUIDANCE ...'),
+    and on an OVERALL row, which proposed ratings it counts that break a DECISION RULE."""
+    notes = {(c["inspection_id"], c["standard"]): f"{c['severity']}: {c['explanation']}" for c in checks.to_dict("records")}
+    breaches = checks[checks["severity"] == "breach"].groupby("inspection_id")["standard"].agg(lambda s: ", ".join(map(display, s)))
+    out = []
+    for r in table.to_dict("records"):
+        note = notes.get((r["inspection_id"], r["standard"]), "")
+        if r["standard"] == OVERALL and r["inspection_id"] in breaches.index:
+            note = "; ".join(filter(None, [note, f"breach: counts proposed {breaches[r['inspection_id']]} that break(s) a DECISION RULE"]))
+        out.append(note)
+    return out
 
 
 def _tidy(value):

@@ -25,7 +25,10 @@ def register(sub) -> None:
                                    "scenario, and print only the ratings that change (a summary goes to stderr).")
     p.add_argument("--db", help="the store's URL (default: DATABASE_URL, else the SQLite file under data/)")
     p.add_argument("--scenario", metavar="NAME", help="start from a saved scenario; the options below override it")
-    p.add_argument("--link", metavar="QUERY", help="start from a shared link's query, e.g. 't=85,70,55&agg=mean'")
+    p.add_argument("--link", metavar="QUERY",
+                   help="start from a shared link's query (or the whole address), e.g. 't=85,70,55&agg=mean'. The pages' own "
+                        "parameters (round, region, unit, ...) are ignored; any other parameter, or t, agg, w, f or x given "
+                        "twice, is refused")
     p.add_argument("--thresholds", help="lowest percentages for Outstanding,Good,Requires improvement, e.g. 85,70,55")
     p.add_argument("--aggregation", choices=AGGREGATIONS, help="how a standard's key questions combine")
     p.add_argument("--weights", help="scores of Outstanding,Good,Requires improvement,Inadequate, e.g. 3,2,1,0")
@@ -43,8 +46,13 @@ def scenario_from_args(args: argparse.Namespace, engine=None) -> Scenario:
         from core.store.scenarios import load_scenario
 
         base = load_scenario(engine, args.scenario).scenario
-    if args.link:
-        base = _merge(base, Scenario.from_query(args.link))
+    if args.link is not None:
+        if not args.link.strip():
+            raise InputError("--link is empty; give a link's query, e.g. 't=85,70,55&agg=mean'")
+        try:
+            base = _merge(base, Scenario.from_query(args.link, strict=True))
+        except InputError as exc:
+            raise InputError(f"--link {args.link!r}: {exc}") from None
     for name in ("thresholds", "aggregation", "weights", "fractions"):
         value = getattr(args, name)
         if value is not None:

@@ -117,9 +117,9 @@ def _case_ref(row: int, values: tuple, cols: _Columns, sheet: str | None, findin
     if isinstance(value, (Formula, CellError)):
         findings.add(*_bad_cell(value, "a case reference"), sheet, row, column, CASE_ID)
         return None
-    ref = show(value, limit=10_000).strip()
+    ref = show(value, limit=10**9).strip()  # the whole text: a finding gives its true length
     if len(ref) > MAX_CASE_ID:
-        findings.add(F.TOO_LONG, f"case_id has {len(ref)} characters; at most {MAX_CASE_ID}", sheet, row, column, CASE_ID)
+        findings.add(F.TOO_LONG, f"case_id has {len(ref):,} characters; at most {MAX_CASE_ID}", sheet, row, column, CASE_ID)
         return None
     key = ref.lower()
     if key in seen:

@@ -6,6 +6,7 @@ framework at the inspection's level. Every bad cell is reported.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from core.codes import canonical, display
@@ -14,9 +15,11 @@ from core.framework import Framework
 from core.ingest import findings as F
 from core.ingest.findings import Findings
 from core.ingest.grid import CellError, Formula, Grid, is_blank, show
-from core.ingest.spec import (DIVERSITY, EVIDENCE_COLUMNS, EVIDENCE_SHEET, JUDGEMENT_COLUMNS, JUDGEMENTS, MAX_TEXT, RATING_COLUMNS,
-                              RATINGS, SURVEY, SURVEY_COLUMNS, Column)
-from core.ratings import RATING_LABELS, parse_rating
+from core.ingest.spec import (DIVERSITY, EVIDENCE_COLUMNS, EVIDENCE_SHEET, JUDGEMENT_COLUMNS, JUDGEMENTS, MAX_RESPONDENTS, MAX_TEXT,
+                              RATING_COLUMNS, RATINGS, SURVEY, SURVEY_COLUMNS, Column)
+from core.ratings import NOT_INSPECTED, RATING_LABELS, parse_rating
+
+_DIGITS = re.compile(r"[0-9]+")  # ASCII digits only: not "1e3", "68.0", "+5", "1_000" or other scripts' digits
 
 
 @dataclass
@@ -77,18 +80,27 @@ class _Row:
         self.fail(name, F.NOT_ALLOWED, f'"{show(text)}" is not one of {", ".join(allowed)}')
         return None
 
-    def whole_number(self, name: str) -> int | None:
-        text = self.text(name, True)
+    def whole_number(self, name: str, most: int) -> int | None:
+        """A count from 0 to ``most``: a number cell holding a whole number, or text of digits only (``68``).
+        Text such as ``1e3``, ``68.0``, ``-1`` or ``1,000`` is refused: a figure is copied from the survey as written."""
+        text = self.text(name, True, limit=400)  # a float cell's digits run to 309
         if not text:
             return None
-        try:
-            number = float(text)
-        except ValueError:
-            number = None
-        if number is None or not number.is_integer() or number < 0:
-            self.fail(name, F.BAD_NUMBER, f'"{show(text)}" is not a whole number of respondents')
+        value = self.values[self.table.index[name]]
+        number = None
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        elif isinstance(value, float) and value.is_integer():
+            number = int(value)
+        elif isinstance(value, str) and _DIGITS.fullmatch(text):
+            number = int(text)
+        if number is None or number < 0:
+            self.fail(name, F.BAD_NUMBER, f'"{show(text)}" is not a whole number of respondents (write it in digits, e.g. 68)')
             return None
-        return int(number)
+        if number > most:
+            self.fail(name, F.BAD_NUMBER, f'"{show(text)}" is more respondents than any survey has; at most {most:,}')
+            return None
+        return number
 
 
 class _Table:
@@ -219,6 +231,10 @@ def _items(table: _Table, codes: _Codes) -> list[dict]:
 
 
 def _proposed(table: _Table, codes: _Codes) -> list[dict]:
+    """Proposed ratings: a domain one standard takes one of the four ratings; any standard may be
+    given Not inspected (stored as the text "Not inspected", ``core.ratings.NOT_INSPECTED``: left out of
+    the score and the maximum);
+    a domain two standard takes nothing else, its rating being computed from the cases."""
     out, seen = [], {}
     for r in table.rows():
         standard = codes.standard(r)
@@ -226,10 +242,7 @@ def _proposed(table: _Table, codes: _Codes) -> list[dict]:
         rationale = r.text("rationale", limit=MAX_TEXT)
         rating = None
         if rating_text:
-            try:
-                rating = parse_rating(rating_text).label
-            except InputError:
-                r.fail("rating", F.NOT_ALLOWED, f'"{show(rating_text)}" is not one of {", ".join(RATING_LABELS)}')
+            rating = _proposed_rating(r, rating_text, standard and codes.framework.standard(standard).domain)
         if standard and standard in seen:
             r.fail("standard", F.DUPLICATE_ENTRY, f"{display(standard)} has a proposed rating on row {seen[standard]} too; one each")
             continue
@@ -241,6 +254,22 @@ def _proposed(table: _Table, codes: _Codes) -> list[dict]:
     return out
 
 
+def _proposed_rating(r: _Row, text: str, domain: int | None) -> str | None:
+    try:
+        rating = parse_rating(text, allow_not_inspected=True)
+    except InputError:
+        allowed = RATING_LABELS + [NOT_INSPECTED] if domain != 2 else [NOT_INSPECTED]
+        r.fail("rating", F.NOT_ALLOWED, f'"{show(text)}" is not one of {", ".join(allowed)}')
+        return None
+    if rating is None:
+        return NOT_INSPECTED
+    if domain == 2:
+        r.fail("rating", F.NOT_ALLOWED, f'"{show(text)}": domain two ratings are computed from the cases; only '
+                                        f"'{NOT_INSPECTED}' may be given")
+        return None
+    return rating.label
+
+
 def _survey(table: _Table, codes: _Codes) -> list[dict]:
     out = []
     for r in table.rows():
@@ -248,7 +277,7 @@ def _survey(table: _Table, codes: _Codes) -> list[dict]:
         prompt = codes.prompt(r, standard, None)
         survey = r.word("survey", True)
         question = r.text("question", True, limit=MAX_TEXT)
-        numerator, denominator = r.whole_number("numerator"), r.whole_number("denominator")
+        numerator, denominator = r.whole_number("numerator", MAX_RESPONDENTS), r.whole_number("denominator", MAX_RESPONDENTS)
         if numerator is not None and denominator is not None:
             if denominator == 0:
                 r.fail("denominator", F.BAD_NUMBER, "no respondents: the denominator must be at least 1")

@@ -2,8 +2,8 @@
 
 Workbooks are read with openpyxl's read-only mode (fast, streaming) and ``data_only=False``, so
 that a formula is seen as a formula (``Formula``) rather than as the value it last computed.
-CSV files are read strictly as UTF-8. Both stop early on a sheet that is too large, with one
-finding rather than thousands.
+CSV files are read strictly: UTF-8, comma-separated, every quoted field closed. Both stop early
+on a sheet that is too large, with one finding rather than thousands.
 """
 from __future__ import annotations
 
@@ -124,6 +124,19 @@ def _trim(header: tuple) -> tuple:
 
 # -- CSV --------------------------------------------------------------------------------------
 
+_DELIMITERS = {";": "semicolons (;)", "\t": "tabs"}
+
+
+def _other_delimiter(header: list[str]) -> str | None:
+    """How the heading row is separated, where it holds no comma but a semicolon or a tab."""
+    if len(header) != 1:
+        return None
+    for mark, name in _DELIMITERS.items():
+        if mark in header[0]:
+            return name
+    return None
+
+
 def read_csv(data: bytes, file_name: str, max_rows: int, findings: Findings) -> Grid | None:
     """A CSV file as a grid: strictly UTF-8 (a byte-order mark is allowed), heading row first."""
     try:
@@ -136,10 +149,17 @@ def read_csv(data: bytes, file_name: str, max_rows: int, findings: Findings) -> 
         findings.add(F.BAD_CSV, f"{file_name} holds NUL bytes: it is not a CSV text file")
         return None
     grid = Grid(None)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: an unclosed quote is an error, not a field that swallows the rest of the file
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    number, start = 0, 1  # the row being read, and the line it starts on (a quoted field may span lines)
     try:
-        for number, values in enumerate(reader, start=1):
+        for values in reader:
+            number, start = number + 1, reader.line_num + 1
             if number == 1:
+                if _other_delimiter(values):
+                    findings.add(F.BAD_CSV, f"{file_name} must be comma-separated, but its heading row is separated by "
+                                            f"{_other_delimiter(values)}: save it as 'CSV UTF-8 (Comma delimited)'", row=1)
+                    return None
                 if len(values) > MAX_COLUMNS:
                     findings.add(F.SHEET_TOO_LARGE, f"the heading row has {len(values):,} columns; at most {MAX_COLUMNS}", row=1)
                     grid.complete = False
@@ -157,8 +177,13 @@ def read_csv(data: bytes, file_name: str, max_rows: int, findings: Findings) -> 
             values = values[: grid.width] + [""] * (grid.width - len(values))
             grid.rows.append((number, tuple(v if v.strip() else None for v in values)))
     except csv.Error as exc:
-        findings.add(F.BAD_CSV, f"malformed CSV: {exc}", row=reader.line_num)
-        grid.complete = False
+        # nothing more is checked: the rows read so far are not the file's rows
+        if str(exc) == "unexpected end of data":  # the file ends inside a quoted field
+            findings.add(F.BAD_CSV, f'malformed CSV: a quoted field that starts on line {start:,} is never closed (a " without '
+                                    'its closing "); every quote that opens a field must close it', row=number + 1)
+        else:
+            findings.add(F.BAD_CSV, f"malformed CSV on line {reader.line_num:,}: {exc}", row=reader.line_num)
+        return None
     if not grid.header:
         findings.add(F.NO_DATA, f"{file_name} has no heading row", row=1)
     return grid

@@ -2,7 +2,8 @@
 columns of a CSV file (the same value on every row).
 
 An inspection is one unit (a PDU, or a region) under one framework in one round. Region names
-must be the framework's (the 12 regions of hmip-2025); the round may be left blank and is then
+must be one of the 12 regions of England and Wales (as hmip-2025 lists them, whatever the
+inspection's framework), stored as spelled there; the round may be left blank and is then
 taken from the first day of fieldwork (rounds run April to March).
 """
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from openpyxl.utils import get_column_letter
 
 from core.errors import UnknownFramework
-from core.framework import Framework, available_frameworks, load_framework
+from core.framework import Framework, available_frameworks, canonical_region, load_framework, national_regions
 from core.ingest import findings as F
 from core.ingest.findings import Findings
 from core.ingest.grid import Formula, Grid, is_blank, show
@@ -208,7 +209,7 @@ def check_inspection(raw: dict[str, RawField], findings: Findings, missing_where
         if level not in LEVELS:
             c.add("level", F.NOT_ALLOWED, f'"{show(level)}" is not one of {", ".join(LEVELS)}')
             level = None
-    region = _region(c, framework)
+    region = _region(c)
     unit = _unit(c, level, region)
     start = c.date("fieldwork_start", True)
     end = c.date("fieldwork_end", False)
@@ -228,20 +229,21 @@ def declared_template(raw: dict[str, RawField]) -> str | None:
     return text if text in TEMPLATE_KINDS else None
 
 
-def _region(c: _Checker, framework: Framework | None) -> str | None:
-    text = c.text("region", True, "one of the framework's regions")
-    if not text or framework is None:
+def _region(c: _Checker) -> str | None:
+    """One of the 12 regions of England and Wales, as hmip-2025 spells them, whatever the framework:
+    "  wales " is Wales, never a second region beside it."""
+    text = c.text("region", True, "one of the 12 regions of England and Wales")
+    if not text:
         return text
     if len(text) > 120:
         c.add("region", F.TOO_LONG, "a region's name has at most 120 characters")
         return None
-    if not framework.regions:  # a framework without a regional table accepts any region's name
-        return text
     try:
-        return framework.region(text).name
+        return canonical_region(text)
     except KeyError:
-        names = ", ".join(r.name for r in framework.regions)
-        c.add("region", F.UNKNOWN_REGION, f'"{show(text)}" is not one of the {len(framework.regions)} regions of {framework.id}: {names}')
+        regions = national_regions()
+        names = ", ".join(r.name for r in regions)
+        c.add("region", F.UNKNOWN_REGION, f'"{show(text)}" is not one of the {len(regions)} regions of England and Wales: {names}')
         return None
 
 

@@ -32,7 +32,7 @@ MAX_SCANNED_ROWS = 20000  # rows read, blank or not, before a sheet is called to
 MAX_CASE_ID = 80
 MAX_UNIT = 160
 MAX_TEXT = 20000
-TEMPLATE_ROWS = 1000  # rows given dropdowns in a template
+MAX_RESPONDENTS = 1_000_000  # a survey figure's denominator at most: far above any survey's respondents, far below an Integer's limit
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,8 @@ EVIDENCE_COLUMNS = (
 )
 RATING_COLUMNS = (
     Column("standard", "the standard, e.g. P1.1", required=True),
-    Column("rating", "Outstanding, Good, Requires improvement or Inadequate", required=True),
+    Column("rating", "a domain one standard: Outstanding, Good, Requires improvement or Inadequate; any standard not inspected "
+                     "(e.g. court work): Not inspected", required=True),
     Column("rationale", "why the panel proposes this rating"),
 )
 SURVEY_COLUMNS = (
@@ -96,8 +97,8 @@ SURVEY_COLUMNS = (
     Column("prompt", "the prompt, e.g. P1.2.1.a (optional)"),
     Column("survey", "staff survey or people on probation survey", required=True, allowed=SURVEYS),
     Column("question", "the survey question as asked", required=True),
-    Column("numerator", "how many answered so, e.g. 68", required=True),
-    Column("denominator", "how many answered the question, e.g. 84", required=True),
+    Column("numerator", "how many answered so, a whole number, e.g. 68", required=True),
+    Column("denominator", f"how many answered the question, a whole number from 1 to {MAX_RESPONDENTS:,}, e.g. 84", required=True),
 )
 JUDGEMENT_COLUMNS = (
     Column("name", "R1.2.1 (regional inspections only) or diversity", required=True),

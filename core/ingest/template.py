@@ -19,12 +19,12 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from core.codes import display
 from core.errors import InputError
-from core.framework import CaseType, Framework, load_framework
+from core.framework import CaseType, Framework, load_framework, national_regions
 from core.ingest.evidence import judgement_names
 from core.ingest.spec import (ANSWERS, CASE_ID, CASES, EVIDENCE, EVIDENCE_SHEETS, INSPECTION, INSPECTION_FIELDS,
                               INSTRUCTIONS, JUDGEMENTS, LEVELS, LISTS, MAX_CASES, MAX_ROWS, QUESTIONS, STANDARDS, TEMPLATE_KINDS,
-                              TEMPLATE_ROWS, Column)
-from core.ratings import RATING_LABELS
+                              Column)
+from core.ratings import NOT_INSPECTED, RATING_LABELS
 
 _HEADING = Font(bold=True)
 _HEADING_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -87,7 +87,7 @@ def _case_template(fw: Framework, case_type: CaseType) -> Workbook:
     _heading_row(ws, heading)
     ws.freeze_panes = "B2"
     ws.column_dimensions["A"].width = 14
-    last = TEMPLATE_ROWS + 1
+    last = MAX_CASES + 1  # the dropdowns reach every row a file may hold
     for j, name in enumerate(case_type.attributes, start=2):
         attribute = fw.attribute(name)
         ws.column_dimensions[get_column_letter(j)].width = max(14, len(name) + 2)
@@ -112,7 +112,7 @@ def _case_instructions(fw: Framework, case_type: CaseType, codes: list[str]) -> 
         f"{case_type.name}: case results for {level} under the framework {fw.id} ({fw.title}).",
         "",
         "1. Inspection sheet: fill in the value (column B) of each field. template, framework and level are filled in for you.",
-        "   region must be one of the framework's regions (choose from the list). unit is the PDU's name"
+        "   region must be one of the 12 regions of England and Wales (choose from the list). unit is the PDU's name"
         + (" (for regional fieldwork, the region's name, or leave it blank)." if case_type.level == "region" else "."),
         "   fieldwork_start is required, as YYYY-MM-DD. Leave round blank to take it from fieldwork_start (rounds run April to March).",
         f"2. Cases sheet: one row per case. case_id is required and must be unique. The case attributes "
@@ -165,7 +165,7 @@ def _evidence_template(fw: Framework) -> Workbook:
             ref = _column_list(lists, column, standards, key_questions, prompts)
             if ref:
                 letter = get_column_letter(j)
-                _dropdown(ws, ref, f"{letter}2:{letter}{TEMPLATE_ROWS + 1}", column.help)
+                _dropdown(ws, ref, f"{letter}2:{letter}{MAX_ROWS + 1}", column.help)
             ws.column_dimensions[get_column_letter(j)].width = 80 if column.name in ("text", "rationale", "question") else 18
     _judgement_rows(wb[JUDGEMENTS], fw)
     _standards_sheet(wb, fw)
@@ -182,7 +182,7 @@ def _column_list(lists: "_Lists", column: Column, standards, key_questions, prom
     if column.name == "prompt":
         return lists.ref("prompt", prompts)
     if column.name == "rating":
-        return lists.ref("rating", RATING_LABELS)
+        return lists.ref("rating", RATING_LABELS + [NOT_INSPECTED])
     if column.allowed:
         return lists.ref(column.name, column.allowed)
     return None
@@ -199,14 +199,17 @@ def _evidence_instructions(fw: Framework) -> list[str]:
     return [
         f"Domain one evidence for a PDU or regional inspection under the framework {fw.id} ({fw.title}).",
         "",
-        "1. Inspection sheet: fill in level (pdu or region), region, unit (the PDU's name; blank for a regional inspection) "
+        "1. Inspection sheet: fill in level (pdu or region), region (one of the 12 regions of England and Wales), "
+        "unit (the PDU's name; blank for a regional inspection) "
         "and fieldwork_start (YYYY-MM-DD).",
         "2. Evidence sheet: one row per evidence item. standard, kind, source and text are required; key_question, prompt "
         "and judgement are optional.",
         "   kind: strength, area for improvement or observation. judgement: positive or negative. "
         "source: documents, meetings, staff survey, people on probation survey or case data.",
-        "3. Ratings sheet: the proposed rating of each standard (Outstanding, Good, Requires improvement or Inadequate) "
-        "with the panel's rationale; one row per standard.",
+        "3. Ratings sheet: the proposed rating of each domain one standard (Outstanding, Good, Requires improvement or "
+        "Inadequate) with the panel's rationale; one row per standard.",
+        "   A standard that was not inspected (e.g. court work) is given Not inspected: it is left out of the score and "
+        "the maximum. Domain two ratings are computed from the cases, so a domain two standard may only be given Not inspected.",
         "4. Survey sheet: survey figures as numerator of denominator (e.g. 68 of 84 respondents), with the question as asked.",
         "5. Judgements sheet: Yes or No for each judgement, with its rationale; leave blank if not yet judged."
         + (f" {staffing} is the regional staffing question, for regional inspections only." if staffing else "")
@@ -250,8 +253,9 @@ def _inspection_sheet(wb: Workbook, fw: Framework, lists: "_Lists", template: st
         ws.cell(i, 3, f.help + (" (required)" if f.required else ""))
         if f.name == "level":
             _dropdown(ws, lists.ref("level", LEVELS), f"B{i}", "pdu or region")
-        elif f.name == "region" and fw.regions:
-            _dropdown(ws, lists.ref("region", [r.name for r in fw.regions]), f"B{i}", "one of the framework's regions")
+        elif f.name == "region":  # the same 12 regions, whatever the framework
+            _dropdown(ws, lists.ref("region", [r.name for r in national_regions()]), f"B{i}",
+                      "one of the 12 regions of England and Wales")
     _widths(ws, [18, 32, 90])
 
 

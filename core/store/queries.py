@@ -107,12 +107,12 @@ def evidence_frame(engine: Engine, scope: Scope, inspection_ids: list[int] | Non
     with Session(engine) as s:
         stmt = _scoped(select(EvidenceItem.inspection_id, Region.name, Inspection.unit_name, Inspection.round, EvidenceItem.standard,
                               EvidenceItem.key_question, EvidenceItem.prompt, EvidenceItem.kind, EvidenceItem.judgement,
-                              EvidenceItem.source, EvidenceItem.text)
+                              EvidenceItem.source, EvidenceItem.text, Inspection.synthetic)
                        .where(EvidenceItem.upload_id.in_(_current_upload_ids())), EvidenceItem.inspection_id, scope)
         if inspection_ids is not None:
             stmt = stmt.where(EvidenceItem.inspection_id.in_(list(inspection_ids)))
         items = _frame(s, stmt, ["inspection_id", "region", "unit", "round", "standard", "key_question", "prompt", "kind",
-                                 "judgement", "source", "text"])
+                                 "judgement", "source", "text", "synthetic"])
     for col in ("standard", "key_question", "prompt"):
         items[col] = items[col].map(_published_code)
     return items
@@ -129,13 +129,17 @@ def _published_code(code):
 
 
 def survey_frame(engine: Engine, scope: Scope, inspection_ids: list[int] | None = None) -> pd.DataFrame:
+    """Survey figures of current uploads (e.g. 68 of 84 staff), codes in their published form."""
     with Session(engine) as s:
         stmt = _scoped(select(SurveyFigure.inspection_id, SurveyFigure.standard, SurveyFigure.prompt, SurveyFigure.survey,
                               SurveyFigure.question, SurveyFigure.numerator, SurveyFigure.denominator)
                        .where(SurveyFigure.upload_id.in_(_current_upload_ids())), SurveyFigure.inspection_id, scope)
         if inspection_ids is not None:
             stmt = stmt.where(SurveyFigure.inspection_id.in_(list(inspection_ids)))
-        return _frame(s, stmt, ["inspection_id", "standard", "prompt", "survey", "question", "numerator", "denominator"])
+        figures = _frame(s, stmt, ["inspection_id", "standard", "prompt", "survey", "question", "numerator", "denominator"])
+    for col in ("standard", "prompt"):
+        figures[col] = figures[col].map(_published_code)
+    return figures
 
 
 def uploads_frame(engine: Engine, scope: Scope) -> pd.DataFrame:
@@ -148,14 +152,11 @@ def uploads_frame(engine: Engine, scope: Scope) -> pd.DataFrame:
                                 "uploaded_by", "uploaded_at", "counts"])
 
 
-def store_version(engine: Engine) -> tuple[int, int]:
-    """A cheap fingerprint that changes whenever an upload lands: (number of uploads, highest upload id).
-    Caches key on it so that a new upload is seen at once."""
+def store_version(engine: Engine) -> tuple[int, ...]:
+    """A cheap fingerprint that changes whenever an upload lands or the published ratings change:
+    (uploads, highest upload id, published ratings, highest published id). Caches key on it so that
+    new data is seen at once."""
     with Session(engine) as s:
         n, top = s.execute(select(func.count(Upload.id), func.max(Upload.id))).one()
-    return int(n or 0), int(top or 0)
-
-
-def store_is_empty(engine: Engine) -> bool:
-    with Session(engine) as s:
-        return s.execute(select(func.count(Inspection.id))).scalar_one() == 0
+        n_pub, top_pub = s.execute(select(func.count(PublishedRating.id), func.max(PublishedRating.id))).one()
+    return int(n or 0), int(top or 0), int(n_pub or 0), int(top_pub or 0)

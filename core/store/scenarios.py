@@ -3,13 +3,18 @@
 Scenarios are rules, not inspection data: they belong to no region, so these functions take no
 reader's scope. The spec is stored as ``Scenario.to_dict()`` JSON and read back through
 ``Scenario.from_dict``, so a stored scenario is validated again whenever it is loaded.
+
+Anyone may list and load any scenario. Only its owner may overwrite or delete it (``as_user``, the
+user acting); a scenario with a blank owner (saved with no user) may be overwritten or deleted by
+anyone. Overwriting records the saver as the owner. The owner is checked inside the transaction that
+writes, so a scenario cannot change hands between the check and the write.
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,6 +31,10 @@ class UnknownScenario(InputError):
 
 class ScenarioExists(InputError):
     """A scenario is already saved under that name and overwriting was not asked for."""
+
+
+class NotScenarioOwner(InputError):
+    """The scenario belongs to another user: only its owner may overwrite or delete it."""
 
 
 @dataclass(frozen=True)
@@ -54,15 +63,32 @@ def _saved(row: ScenarioRow) -> SavedScenario:
     return SavedScenario(row.name, row.owner or "", row.created_at, scenario)
 
 
-def save_scenario(engine: Engine, name: str, scenario: Scenario, *, owner: str = "", overwrite: bool = False) -> SavedScenario:
-    """Save a scenario under a name. An existing one of that name is replaced only with ``overwrite``
-    (keeping its creation time); otherwise ScenarioExists, and nothing is written."""
+def may_change(owner: str | None, user: str | None) -> bool:
+    """Whether ``user`` may overwrite or delete a scenario saved by ``owner``: its owner, or anyone if
+    it has none (a blank owner)."""
+    return not (owner or "").strip() or owner == (user or "")
+
+
+def _not_owner(name: str, owner: str, what: str) -> NotScenarioOwner:
+    return NotScenarioOwner(f"cannot {what} {name!r}: it belongs to {owner}, and only its owner may {what} it; "
+                            "save yours under another name")
+
+
+def save_scenario(engine: Engine, name: str, scenario: Scenario, *, owner: str = "", overwrite: bool = False,
+                  as_user: str | None = None) -> SavedScenario:
+    """Save a scenario under a name, owned by ``owner``. An existing one of that name is replaced only
+    with ``overwrite`` (keeping its creation time; otherwise ScenarioExists), and only when ``as_user``
+    (the user saving; default ``owner``) owns it or it has no owner (otherwise NotScenarioOwner).
+    Nothing is written when either is raised."""
     name = scenario_name(name)
+    acting = owner if as_user is None else as_user
     try:
         with Session(engine) as s, s.begin():
-            row = s.scalars(select(ScenarioRow).where(ScenarioRow.name == name)).one_or_none()
+            row = s.scalars(select(ScenarioRow).where(ScenarioRow.name == name).with_for_update()).one_or_none()
             if row is not None and not overwrite:
                 raise ScenarioExists(f"a scenario named {name!r} already exists; choose another name or overwrite it")
+            if row is not None and not may_change(row.owner, acting):
+                raise _not_owner(name, row.owner, "overwrite")
             if row is None:
                 row = ScenarioRow(name=name)
                 s.add(row)
@@ -94,10 +120,18 @@ def load_scenario(engine: Engine, name: str) -> SavedScenario:
         return _saved(row)
 
 
-def delete_scenario(engine: Engine, name: str) -> None:
-    """Delete the scenario saved under this name; UnknownScenario if there is none."""
+def delete_scenario(engine: Engine, name: str, *, as_user: str = "") -> None:
+    """Delete the scenario saved under this name, as ``as_user``: UnknownScenario if there is none,
+    NotScenarioOwner (deleting nothing) if it belongs to another user. With no ``as_user`` only a
+    scenario with no owner may be deleted."""
     name = scenario_name(name)
+    as_user = as_user or ""
     with Session(engine) as s, s.begin():
-        deleted = s.execute(delete(ScenarioRow).where(ScenarioRow.name == name)).rowcount
+        # one statement: the owner is checked where the row is deleted
+        mine = or_(ScenarioRow.owner.is_(None), func.trim(ScenarioRow.owner) == "", ScenarioRow.owner == as_user)
+        deleted = s.execute(delete(ScenarioRow).where(ScenarioRow.name == name, mine)).rowcount
         if not deleted:
-            raise UnknownScenario(f"no scenario is saved as {name!r}")
+            owner = s.scalars(select(ScenarioRow.owner).where(ScenarioRow.name == name)).first()
+            if owner is None:
+                raise UnknownScenario(f"no scenario is saved as {name!r}")
+            raise _not_owner(name, owner, "delete")

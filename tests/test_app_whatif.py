@@ -1,0 +1,350 @@
+"""The What-if page under AppTest: loading saved scenarios and opening links set its widgets, every
+value the core accepts fits them (and what does not is warned about), saved scenarios keep their
+owners, the robustness of every rating is worked out only when asked for under 'mean' and 'median',
+and one PDU is picked by region and name.
+
+The store is the two-region demo of ``tests.app_helpers`` in a file of this module's own, with one
+PDU of the second region renamed to the name of one in the first, since PDU names are unique only
+within a region.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+import core.robustness
+from core.robustness import attach_robustness
+from core.analysis import frameworks_of, key_question_tallies, rate_dataset, rules_for_scenario
+from core.framework import load_framework
+from core.ratings import OVERALL
+from core.scenario import MAX_FRACTION, MAX_WEIGHT, Scenario
+from core.store.db import get_engine
+from core.store.models import PDU, Inspection
+from core.store.queries import load_dataset
+from core.store.scenarios import list_scenarios, load_scenario, save_scenario
+from core.store.scope import Scope
+from core.whatif import diff, summary
+from tests.app_helpers import DemoStore, build_demo_store
+from tests.test_app_pages import open_app, rerun
+
+T_KEYS = ("whatif-t-outstanding", "whatif-t-good", "whatif-t-ri")
+W_KEYS = tuple(f"whatif-w-{i}" for i in range(4))
+F_KEYS = tuple(f"whatif-f-{i}" for i in range(3))
+LOCAL = "local user"  # pages.common.current_user() with no sign-in
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> DemoStore:
+    built = build_demo_store(tmp_path_factory.mktemp("whatif-demo"))
+    engine = get_engine(built.url)
+    pdus = built.inspections("pdu")
+    first, second = sorted(pdus["region"].unique())[:2]
+    name = pdus.loc[pdus["region"] == first, "unit"].iloc[0]
+    renamed = pdus.loc[pdus["region"] == second, "unit"].iloc[0]
+    with Session(engine) as s, s.begin():
+        pdu = s.query(PDU).filter(PDU.name == renamed).one()
+        pdu.name = name
+        s.execute(update(Inspection).where(Inspection.pdu_id == pdu.id).values(unit_name=name))
+    dataset = load_dataset(engine, Scope.national())
+    engine.dispose()
+    return DemoStore(built.url, dataset, rate_dataset(dataset))
+
+
+@pytest.fixture
+def app(demo, monkeypatch):
+    return lambda query=None, **kwargs: open_app(demo.url, monkeypatch, "pages/whatif.py", query, **kwargs)
+
+
+@pytest.fixture
+def scenarios(demo):
+    """The demo store's engine for saving scenarios; every scenario saved is removed afterwards."""
+    engine = get_engine(demo.url)
+    yield engine
+    from core.store.models import Scenario as ScenarioRow
+    with Session(engine) as s, s.begin():
+        s.query(ScenarioRow).delete()
+
+
+def core_changes(demo, scenario: Scenario) -> pd.DataFrame:
+    frameworks = frameworks_of(demo.dataset)
+    return diff(demo.ratings[demo.ratings["inspection_id"].notna()],
+                rate_dataset(demo.dataset, rules_for_scenario(scenario, frameworks), frameworks))
+
+
+def shown_changes(at) -> list[tuple]:
+    tables = [t.value for t in at.dataframe if {"before", "after", "direction"} <= set(t.value.columns)]
+    assert len(tables) == 1
+    t = tables[0]
+    return sorted(zip(t["unit"], t["region"], t["round"], t["standard"], t["before"].fillna(""), t["after"].fillna("")))
+
+
+def assert_page_shows(at, demo, scenario: Scenario) -> None:
+    __tracebackhide__ = True
+    changes = core_changes(demo, scenario)
+    assert at.subheader[0].value == summary(changes)
+    assert shown_changes(at) == sorted(zip(changes["unit"], changes["region"], changes["round"], changes["standard"],
+                                           changes["before"].fillna(""), changes["after"].fillna("")))
+
+
+def widgets(at) -> dict:
+    return {"thresholds": tuple(at.slider(key=k).value for k in T_KEYS),
+            "aggregation": at.selectbox(key="whatif-aggregation").value,
+            "weights": tuple(at.number_input(key=k).value for k in W_KEYS),
+            "fractions": tuple(at.number_input(key=k).value for k in F_KEYS),
+            "excluded": frozenset(at.multiselect(key="whatif-excluded").value)}
+
+
+def expected_widgets(scenario: Scenario) -> dict:
+    """What the widgets hold for a scenario: every field, the default framework's where it sets none."""
+    full = scenario.resolved(load_framework("hmip-2025"))
+    return {k: getattr(full, k) for k in ("thresholds", "aggregation", "weights", "fractions", "excluded")}
+
+
+def warnings(at) -> list[str]:
+    return [w.value for w in at.warning]
+
+
+# -- 1. loading a saved scenario, opening a link ---------------------------------------------------------
+
+LOADED = Scenario(thresholds=(85, 70, 55), aggregation="mean", weights=(4, 2, 1, 0), fractions=(0.5, 1.5, 3), excluded={"P2.4"})
+
+
+def test_loading_a_saved_scenario_sets_every_widget_and_shows_its_changes(app, demo, scenarios):
+    save_scenario(scenarios, "stricter and mean", LOADED)
+    at = app()
+    assert at.subheader[0].value == "no rating changes"
+    at.selectbox(key="whatif-load").set_value("stricter and mean")
+    rerun(at)
+    at.button(key="whatif-load-button").click()
+    rerun(at)
+    assert widgets(at) == expected_widgets(LOADED)
+    assert Scenario.from_query(at.query_params) == LOADED  # the address carries the loaded scenario
+    assert_page_shows(at, demo, LOADED)
+    assert not warnings(at)
+    # the widgets, not the old address, rule from then on
+    at.slider(key=T_KEYS[0]).set_value(90)
+    rerun(at)
+    assert Scenario.from_query(at.query_params).thresholds == (90, 70, 55)
+    assert_page_shows(at, demo, Scenario(**{**LOADED.overrides(), "thresholds": (90, 70, 55)}))
+
+
+def test_loading_a_scenario_after_moving_the_widgets_replaces_what_they_held(app, demo, scenarios):
+    save_scenario(scenarios, "bands only", Scenario(thresholds=(85, 70, 55)))
+    at = app({"agg": "median", "w": "5,2,1,0"})
+    assert widgets(at)["aggregation"] == "median"
+    at.selectbox(key="whatif-load").set_value("bands only")
+    rerun(at)
+    at.button(key="whatif-load-button").click()
+    rerun(at)
+    assert widgets(at)["thresholds"] == (85, 70, 55)
+    assert widgets(at)["aggregation"] == "lowest" and widgets(at)["weights"] == (3, 2, 1, 0)  # the saved one leaves them alone
+    assert dict(at.query_params) == {"t": "85,70,55"}
+    assert_page_shows(at, demo, Scenario(thresholds=(85, 70, 55)))
+
+
+# -- 2. every value the core accepts fits the widgets --------------------------------------------------
+
+@pytest.mark.parametrize("query", [
+    {"w": "99,2,1,0"},
+    {"w": f"{MAX_WEIGHT},{MAX_WEIGHT},0,0"},
+    {"f": "20,30,40"},
+    {"f": f"0,{MAX_FRACTION},{MAX_FRACTION}"},
+    {"t": "85.5,70,55"},
+    {"t": "100,0,0"},
+    {"x": "P2.1,1.1"},
+    {"t": "85.5,70.5,55", "agg": "pooled", "w": "9,3,1,0", "f": "0.5,1.5,2.75", "x": "P1.1,P2.3,2.4"},
+])
+def test_a_link_with_any_value_the_core_accepts_opens_on_exactly_that_scenario(app, demo, query):
+    at = app(query)
+    scenario = Scenario.from_query(query)
+    assert not warnings(at), warnings(at)
+    assert widgets(at) == expected_widgets(scenario)
+    assert Scenario.from_query(at.query_params) == scenario  # written back unchanged
+    assert_page_shows(at, demo, scenario)
+
+
+def test_the_standards_of_every_framework_in_the_store_may_be_excluded(app, demo):
+    at = app()
+    offered = set(at.multiselect(key="whatif-excluded").options)
+    expected = {s.label for fw in frameworks_of(demo.dataset).values() for s in fw.standards}
+    assert {o.split(" (")[0] for o in offered} == expected
+    assert "hmip-pdu-2021" in frameworks_of(demo.dataset)
+
+
+@pytest.mark.parametrize("query, shown, said", [
+    ({"t": "85.25,70,55"}, Scenario(thresholds=(85, 70, 55)), ["85.25/70/55 are shown as 85/70/55"]),
+    ({"x": "P2.1,P9.9"}, Scenario(excluded={"P2.1"}), ["P 9.9 is not a standard of any framework in the store"]),
+    ({"t": ["85,70,55", "90,80,70"]}, Scenario(thresholds=(90, 80, 70)), ["gives t= 2 times", "takes the last"]),
+    ({"t": "85,70,55", "garbage": ""}, Scenario(thresholds=(85, 70, 55)), ["'garbage'", "ignores"]),
+    ({"w": f"{MAX_WEIGHT + 1},2,1,0"}, Scenario(), ["could not be read", f"from 0 to {MAX_WEIGHT}"]),
+    ({"f": f"1,2,{MAX_FRACTION + 1}"}, Scenario(), ["could not be read", f"at most {MAX_FRACTION}"]),
+])
+def test_what_a_link_holds_that_the_page_cannot_show_is_warned_about(app, demo, query, shown, said):
+    at = app(query)
+    assert len(warnings(at)) == 1, warnings(at)
+    assert all(part in warnings(at)[0] for part in said), warnings(at)
+    assert widgets(at) == expected_widgets(shown)
+    assert_page_shows(at, demo, shown)
+    # the warning stays while the page shows that scenario, and goes once the widgets change it
+    at.toggle(key="whatif-robust-all-lowest").set_value(False)
+    rerun(at)
+    assert len(warnings(at)) == 1
+    at.slider(key=T_KEYS[2]).set_value(40)
+    rerun(at)
+    assert not warnings(at)
+
+
+def test_a_saved_scenario_the_widgets_cannot_show_exactly_is_warned_about(app, demo, scenarios):
+    save_scenario(scenarios, "fine bands", Scenario(thresholds=(80.25, 65, 50)))
+    at = app()
+    at.selectbox(key="whatif-load").set_value("fine bands")
+    rerun(at)
+    at.button(key="whatif-load-button").click()
+    rerun(at)
+    assert warnings(at) and "'fine bands'" in warnings(at)[0] and "80.25/65/50 are shown as 80/65/50" in warnings(at)[0]
+    assert widgets(at)["thresholds"] == (80, 65, 50)
+
+
+# -- 4. only the owner may overwrite or delete ----------------------------------------------------------
+
+def test_another_users_scenario_cannot_be_deleted_or_overwritten_from_the_page(app, scenarios):
+    save_scenario(scenarios, "theirs", Scenario(aggregation="mean"), owner="lead@example.org")
+    at = app({"agg": "median"})
+    at.selectbox(key="whatif-load").set_value("theirs")
+    rerun(at)
+    assert at.button(key="whatif-delete").disabled
+    at.text_input(key="whatif-save-name").set_value("theirs")
+    rerun(at)
+    at.button(key="whatif-save").click()
+    rerun(at)
+    assert any("belongs to lead@example.org" in e.value for e in at.error), [e.value for e in at.error]
+    saved = load_scenario(scenarios, "theirs")
+    assert saved.scenario == Scenario(aggregation="mean") and saved.owner == "lead@example.org"  # untouched
+
+
+def test_the_owner_may_overwrite_and_delete_their_scenario_and_anyone_one_with_no_owner(app, scenarios):
+    save_scenario(scenarios, "mine", Scenario(aggregation="mean"), owner=LOCAL)
+    save_scenario(scenarios, "nobody's", Scenario(aggregation="pooled"))
+    at = app({"agg": "median"})
+    at.text_input(key="whatif-save-name").set_value("mine")
+    rerun(at)
+    at.button(key="whatif-save").click()
+    rerun(at)
+    assert not at.error
+    assert load_scenario(scenarios, "mine").scenario == Scenario(aggregation="median")
+    for name in ("mine", "nobody's"):
+        at.selectbox(key="whatif-load").set_value(name)
+        rerun(at)
+        assert not at.button(key="whatif-delete").disabled
+        at.button(key="whatif-delete").click()
+        rerun(at)
+        assert not at.error and not warnings(at)
+        assert any(f"Deleted {name!r}" in m.value for m in at.success)
+    assert list_scenarios(scenarios) == []
+    assert at.selectbox(key="whatif-load").value == ""
+
+
+def test_a_signed_in_user_cannot_delete_a_scenario_of_the_local_user(app, scenarios):
+    save_scenario(scenarios, "local", Scenario(aggregation="mean"), owner=LOCAL)
+    at = app(user={"is_logged_in": True, "email": "other@example.org", "name": "Other"})
+    at.selectbox(key="whatif-load").set_value("local")
+    rerun(at)
+    assert at.button(key="whatif-delete").disabled
+    assert [s.name for s in list_scenarios(scenarios)] == ["local"]
+
+
+# -- 5. robustness on demand ---------------------------------------------------------------------------
+
+@pytest.fixture
+def robustness_calls(monkeypatch):
+    """The inspections of every tallies frame core.robustness.robustness_frame is given."""
+    calls = []
+    real = core.robustness.robustness_frame
+
+    def spy(tallies, *args, **kwargs):
+        calls.append(set(tallies["inspection_id"]))
+        return real(tallies, *args, **kwargs)
+
+    monkeypatch.setattr(core.robustness, "robustness_frame", spy)
+    return calls
+
+
+def all_robustness_table(at):
+    return [t.value for t in at.dataframe if "p_different" in t.value.columns and "unit" in t.value.columns]
+
+
+@pytest.mark.parametrize("aggregation", ["mean", "median"])
+def test_under_mean_or_median_only_the_one_pdus_robustness_is_worked_out_until_asked(app, demo, robustness_calls, aggregation):
+    at = app({"agg": aggregation, "t": "81,65,50"})
+    assert at.toggle(key=f"whatif-robust-all-{aggregation}").value is False
+    assert any("only when asked for" in c.value for c in at.caption)
+    assert not all_robustness_table(at)
+    assert robustness_calls and all(len(ids) == 1 for ids in robustness_calls)  # one inspection's tallies, never the store's
+    robustness_calls.clear()
+    at.slider(key=T_KEYS[0]).set_value(82)
+    rerun(at)
+    assert robustness_calls and all(len(ids) == 1 for ids in robustness_calls)
+    at.toggle(key=f"whatif-robust-all-{aggregation}").set_value(True)
+    rerun(at)
+    table = all_robustness_table(at)
+    scenario = Scenario(thresholds=(82, 65, 50), aggregation=aggregation)
+    frameworks = frameworks_of(demo.dataset)
+    after = rate_dataset(demo.dataset, rules_for_scenario(scenario, frameworks), frameworks)
+    rated = after[(after["domain"] == 2) & after["rating"].notna() & after["inspection_id"].notna()]
+    assert len(table) == 1 and len(table[0]) == len(rated)
+    assert table[0]["p_different"].between(0, 1).all()
+
+
+@pytest.mark.parametrize("aggregation", ["lowest", "pooled"])
+def test_under_lowest_or_pooled_every_ratings_robustness_shows_at_once(app, aggregation):
+    at = app({"agg": aggregation} if aggregation != "lowest" else {})
+    assert at.toggle(key=f"whatif-robust-all-{aggregation}").value is True
+    assert len(all_robustness_table(at)) == 1
+
+
+# -- 6. one PDU in detail --------------------------------------------------------------------------------
+
+def detail_table(at) -> pd.DataFrame:
+    tables = [t.value for t in at.dataframe if "under scenario" in t.value.columns]
+    assert len(tables) == 1
+    return tables[0]
+
+
+def test_one_pdu_is_picked_by_region_and_name_and_every_row_has_its_rating_under_the_scenario(app, demo):
+    scenario = Scenario(thresholds=(85, 70, 55), excluded={"P1.1"})
+    frameworks = frameworks_of(demo.dataset)
+    rules = rules_for_scenario(scenario, frameworks)
+    after = rate_dataset(demo.dataset, rules, frameworks)
+    tallies = key_question_tallies(demo.dataset, frameworks)
+    pdus = demo.inspections("pdu")
+    twice = pdus.groupby(["unit", "round"])["region"].nunique()
+    name, round_ = twice[twice > 1].index[0]  # the renamed PDU: the same name in two regions
+    at = app(scenario.query_params())
+    shown = []
+    for region in sorted(pdus.loc[(pdus["unit"] == name) & (pdus["round"] == round_), "region"]):
+        at.selectbox(key="whatif-region").set_value(region)
+        rerun(at)
+        assert set(at.selectbox(key="whatif-unit").options) == set(pdus.loc[pdus["region"] == region, "unit"])
+        at.selectbox(key="whatif-unit").set_value(name)
+        rerun(at)
+        at.selectbox(key="whatif-round").set_value(round_)
+        rerun(at)
+        ins = pdus[(pdus["region"] == region) & (pdus["unit"] == name) & (pdus["round"] == round_)]["inspection_id"].iloc[0]
+        detail = detail_table(at)
+        now = demo.ratings[demo.ratings["inspection_id"] == ins].set_index("standard")["rating"]
+        later = after[after["inspection_id"] == ins].set_index("standard")["rating"]
+        assert list(detail["standard"]) == list(now.index)
+        assert detail.set_index("standard")["now"].fillna("").to_dict() == now.fillna("").to_dict()
+        assert detail.set_index("standard")["under scenario"].fillna("").to_dict() == later.fillna("").to_dict()
+        assert OVERALL in set(detail["standard"]) and detail.set_index("standard").loc[OVERALL, "under scenario"]
+        assert detail.set_index("standard").loc["P1.1", "counts"] == False  # noqa: E712 (a numpy bool)
+        # robustness of this inspection's domain two ratings, as the core gives it
+        rated = after[(after["inspection_id"] == ins) & (after["domain"] == 2) & after["rating"].notna()]
+        robust = attach_robustness(rated, tallies[tallies["inspection_id"] == ins], rules).set_index("standard")
+        d2 = detail.set_index("standard").loc[robust.index]
+        assert d2["cases_up"].fillna(-1).tolist() == robust["cases_up"].fillna(-1).tolist()
+        assert d2["p_different"].round(9).tolist() == robust["p_different"].round(9).tolist()
+        shown.append(d2["percent"].tolist())
+    assert len(shown) == 2 and shown[0] != shown[1]  # two inspections, not the first found by name twice
