@@ -16,6 +16,7 @@ import yaml
 
 from core.codes import canonical, display
 from core.errors import FrameworkError, UnknownFramework
+from core.names import name_key
 from core.ratings import Rating, parse_rating
 
 FRAMEWORK_DIR = Path(__file__).resolve().parent.parent / "data" / "frameworks"
@@ -245,9 +246,9 @@ class Framework:
         raise KeyError(name)
 
     def region(self, name: str) -> RegionCutoffs:
-        wanted = " ".join(str(name).replace("&", "and").lower().split())
+        wanted = name_key(name)
         for r in self.regions:
-            if " ".join(r.name.replace("&", "and").lower().split()) == wanted:
+            if name_key(r.name) == wanted:
                 return r
         raise KeyError(f"{name!r} is not a region of framework {self.id}")
 

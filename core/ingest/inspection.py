@@ -18,6 +18,7 @@ from core.errors import UnknownFramework
 from core.framework import Framework, available_frameworks, canonical_region, load_framework, national_regions
 from core.ingest import findings as F
 from core.ingest.findings import Findings
+from core.names import name_key
 from core.ingest.grid import Formula, Grid, is_blank, show
 from core.ingest.spec import FIELD_NAMES, INSPECTION, LEVELS, MAX_UNIT, TEMPLATE_KINDS
 
@@ -265,7 +266,7 @@ def _unit(c: _Checker, level: str | None, region: str | None) -> str | None:
 
 
 def _key(name: str) -> str:
-    return " ".join(name.replace("&", "and").lower().split())
+    return name_key(name)
 
 
 def _round(c: _Checker, start: dt.date | None | bool) -> str | None:
