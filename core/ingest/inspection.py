@@ -18,9 +18,9 @@ from core.errors import UnknownFramework
 from core.framework import Framework, available_frameworks, canonical_region, load_framework, national_regions
 from core.ingest import findings as F
 from core.ingest.findings import Findings
-from core.names import name_key
 from core.ingest.grid import Formula, Grid, is_blank, show
 from core.ingest.spec import FIELD_NAMES, INSPECTION, LEVELS, MAX_UNIT, TEMPLATE_KINDS
+from core.names import name_key
 
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _ROUND = re.compile(r"^(\d{4})\s*[-/–]\s*(\d{2}|\d{4})$")
