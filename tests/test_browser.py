@@ -203,6 +203,9 @@ def test_a_workbook_uploaded_through_the_page_loads_or_is_refused_with_its_cell(
     history = page.get_by_test_id("stDataFrame").last
     expect(history).to_contain_text("essex-north.xlsx")
 
+    # a fresh visit, as an inspector coming back with the next file (the uploader starts empty)
+    page.goto(f"{server}/upload")
+    expect(page.get_by_role("heading", name="Upload fieldwork")).to_be_visible()
     outcome = upload(page, "essex-north-bad.xlsx", workbook_with_a_bad_cell())
     expect(outcome.locator("summary")).to_contain_text("essex-north-bad.xlsx was not loaded: 1 problem(s)")
     open_outcome(outcome)
