@@ -29,3 +29,8 @@ def display(code: str) -> str:
     if key[:1].isalpha() and key[1:2].isdigit():
         return f"{key[0]} {key[1:]}"
     return key
+
+
+def display_standard(code: str) -> str:
+    """A standard in its published form; the overall rating's marker ('OVERALL') as it is."""
+    return code if code == "OVERALL" else display(code)

@@ -32,7 +32,9 @@ m3.metric("Inadequate overall", int((units["overall_rating"] == "Inadequate").su
 
 st.subheader("Units and their overall ratings")
 st.dataframe(style_ratings(units, ["overall_rating"]), hide_index=True, width="stretch",
-             column_config={"score": st.column_config.TextColumn("Score")})
+             column_config={"overall_rating": "Overall rating", "score": st.column_config.TextColumn("Score"),
+                            "standards_rated": "Standards rated", "standards": "Standards", "published": "Published",
+                            "agrees": "Agrees with published", "synthetic": "Synthetic"})
 download_buttons(f"overview-{round_}", {"overview": units}, key="overview-download")
 
 st.subheader("Spread of ratings by standard")

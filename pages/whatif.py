@@ -10,7 +10,7 @@ import streamlit as st
 
 from core.analysis import OVERALL, frameworks_of, rules_for_scenario
 from core.charts import rating_distribution
-from core.codes import display
+from core.codes import display, display_standard
 from core.engine import AGGREGATION_HELP, AGGREGATIONS
 from core.errors import ProbationError
 from core.robustness import METHOD_HELP, attach_robustness
@@ -200,6 +200,7 @@ synthetic_banner(before)
 
 st.subheader(summary(changes), anchor=False)
 by_direction = direction_counts(changes, by="standard")
+by_direction["standard"] = by_direction["standard"].map(display_standard)
 if not changes.empty:
     st.dataframe(by_direction, hide_index=True)
 b1, b2 = st.columns(2)
@@ -209,7 +210,7 @@ b2.plotly_chart(rating_distribution(after[after["standard"] != OVERALL], title="
                 key="whatif-after")
 
 st.markdown("**Every rating that changes**")
-shown = changes.drop(columns=["inspection_id"], errors="ignore")
+shown = changes.drop(columns=["inspection_id"], errors="ignore").assign(standard=lambda d: d["standard"].map(display_standard))
 st.dataframe(shown, hide_index=True, width="stretch")
 # made when clicked, not on every slider move (the workbook of a few hundred changes takes ~0.1 s)
 d1, d2 = st.columns(2)

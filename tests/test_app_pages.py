@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from core import compare
 from core.analysis import frameworks_of, rate_dataset, rules_for_scenario, staffing_for_region
 from core.codes import canonical
+from core.codes import display_standard
 from core.compare import COLUMN_LABELS as LABEL
 from core.evidence import filter_evidence
 from core.framework import load_framework
@@ -286,7 +287,7 @@ def assert_whatif_shows(at, changes):
     shown = [t.value for t in at.dataframe if "before" in t.value.columns and "after" in t.value.columns]
     assert len(shown) == 1 and len(shown[0]) == len(changes)
     assert sorted(zip(shown[0]["unit"], shown[0]["round"], shown[0]["standard"], shown[0]["before"], shown[0]["after"])) == \
-        sorted(zip(changes["unit"], changes["round"], changes["standard"], changes["before"], changes["after"]))
+        sorted(zip(changes["unit"], changes["round"], changes["standard"].map(display_standard), changes["before"], changes["after"]))
 
 
 def test_whatif_thresholds_change_exactly_the_ratings_the_core_says(app, demo):

@@ -15,10 +15,11 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 import core.robustness
-from core.robustness import attach_robustness
 from core.analysis import frameworks_of, key_question_tallies, rate_dataset, rules_for_scenario
+from core.codes import display_standard
 from core.framework import load_framework
 from core.ratings import OVERALL
+from core.robustness import attach_robustness
 from core.scenario import MAX_FRACTION, MAX_WEIGHT, Scenario
 from core.store.db import get_engine
 from core.store.models import PDU, Inspection
@@ -84,7 +85,7 @@ def assert_page_shows(at, demo, scenario: Scenario) -> None:
     __tracebackhide__ = True
     changes = core_changes(demo, scenario)
     assert at.subheader[0].value == summary(changes)
-    assert shown_changes(at) == sorted(zip(changes["unit"], changes["region"], changes["round"], changes["standard"],
+    assert shown_changes(at) == sorted(zip(changes["unit"], changes["region"], changes["round"], changes["standard"].map(display_standard),
                                            changes["before"].fillna(""), changes["after"].fillna("")))
 
 

@@ -6,7 +6,7 @@ import json
 import sys
 
 from core.analysis import OVERALL, decision_checks, rate_dataset, with_published
-from core.codes import display
+from core.codes import display, display_standard
 from core.csvio import write_rows
 from core.engine import percent_text
 from core.errors import InputError
@@ -40,7 +40,7 @@ def ratings_rows(url: str | None, unit: str | None = None) -> list[dict]:
     rows = []
     for r in table.to_dict("records"):
         row = {c: _tidy(r.get(c)) for c in COLUMNS}
-        row["standard"] = r["standard"] if r["standard"] == OVERALL else display(r["standard"])
+        row["standard"] = display_standard(r["standard"])
         if isinstance(r.get("driving_key_question"), str):
             row["driving_key_question"] = display(r["driving_key_question"])
         if isinstance(r.get("percent"), float) and r["percent"] == r["percent"]:

@@ -8,13 +8,13 @@ from dataclasses import replace
 
 import pandas as pd
 
-from core.codes import display
+from core.codes import display_standard
 from core.csvio import write_rows
 from core.engine import AGGREGATIONS
 from core.errors import InputError
 from core.framework import Framework, available_frameworks, load_framework
 from core.scenario import Scenario
-from core.whatif import OVERALL, diff, summary
+from core.whatif import diff, summary
 
 OUTPUT_COLUMNS = ["unit", "level", "region", "round", "framework", "standard", "before", "after", "direction", "steps"]
 
@@ -75,11 +75,11 @@ def _merge(base: Scenario, top: Scenario) -> Scenario:
 
 def whatif_command(args: argparse.Namespace) -> int:
     from core.analysis import frameworks_of, rate_dataset, rules_for_scenario
-    from core.store.db import get_engine
+    from core.store.db import existing_store
     from core.store.queries import load_dataset
     from core.store.scope import Scope
 
-    engine = get_engine(args.db)
+    engine = existing_store(args.db)
     scenario = scenario_from_args(args, engine)
     scenario.check_standards(load_framework(f) for f in available_frameworks())
     dataset = load_dataset(engine, Scope.national("command line"))
@@ -88,7 +88,7 @@ def whatif_command(args: argparse.Namespace) -> int:
     after = rate_dataset(dataset, rules_for_scenario(scenario, frameworks), frameworks, with_basis=False)
     changes = diff(before, after)
     print(f"{summary(changes)} under {scenario.describe()}", file=sys.stderr)
-    out = changes.assign(standard=changes["standard"].map(lambda c: c if c == OVERALL else display(c)))
+    out = changes.assign(standard=changes["standard"].map(display_standard))
     records = [{c: _plain(r.get(c)) for c in OUTPUT_COLUMNS} for r in out.to_dict("records")]
     if args.format == "json":
         json.dump(records, sys.stdout, indent=1)
