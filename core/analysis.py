@@ -9,7 +9,6 @@ Regional domain two (rule 3) pools the PDU cases of the region in the same round
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -17,10 +16,10 @@ import numpy as np
 import pandas as pd
 
 from core.codes import canonical, display
-from core.engine import (AGGREGATIONS, RuleCheck, check_limiting_judgement, check_proposed, percent_text, regional_staffing,
-                         score_unit)
+from core.engine import (AGGREGATIONS, RuleCheck, check_limiting_judgement, check_proposed, overall_cutoffs, percent_text,
+                         regional_staffing, score_unit)
 from core.errors import InputError, ProbationError
-from core.framework import Framework, load_framework
+from core.framework import Framework, OverallBands, load_framework
 from core.names import name_key, round_of_fieldwork
 from core.ratings import OVERALL, Rating, parse_rating
 from core.store.queries import Dataset
@@ -52,8 +51,9 @@ class RuleSet:
                    aggregation=fw.bands.aggregation, weights=tuple(fw.score_weights[Rating(i)] for i in range(4)),
                    fractions=(f[Rating.INADEQUATE], f[Rating.REQUIRES_IMPROVEMENT], f[Rating.GOOD]))
 
-    def threshold_map(self) -> dict[Rating, float]:
-        return dict(zip((Rating.OUTSTANDING, Rating.GOOD, Rating.REQUIRES_IMPROVEMENT), self.thresholds))
+    def overall_bands(self) -> OverallBands:
+        return OverallBands(dict(zip((Rating.INADEQUATE, Rating.REQUIRES_IMPROVEMENT, Rating.GOOD), self.fractions)),
+                            reference="the rule set's overall band fractions")
 
 
 def rules_for_scenario(scenario, frameworks: Mapping[str, Framework]) -> dict[str, RuleSet]:
@@ -276,9 +276,9 @@ def _basis(r: dict, rs: RuleSet) -> str:
         return "not inspected (recorded by the inspection team): left out of the score and maximum"
     if r["standard"] == OVERALL:
         n = int(r["max_score"] / max(rs.weights)) if max(rs.weights) else 0
-        cut = [math.floor(f * n + 1e-9) for f in rs.fractions]
-        return (f"score {int(r['score'])}/{int(r['max_score'])} from {n} standards; Inadequate 0-{cut[0]}, "
-                f"Requires improvement {cut[0] + 1}-{cut[1]}, Good {cut[1] + 1}-{cut[2]}, Outstanding {cut[2] + 1}-{int(r['max_score'])}")
+        cut = overall_cutoffs(n, rs.overall_bands(), int(r["max_score"]))
+        return (f"score {int(r['score'])}/{int(r['max_score'])} from {n} standards; "
+                + ", ".join(f"{rating.label} {low}-{high}" for rating, (low, high) in cut.items()))
     if r["domain"] == 1:
         if r["rating_value"] < 0:
             return "no proposed rating yet"

@@ -45,10 +45,6 @@ class InvalidPublishedRatings(InputError):
         super().__init__("\n".join(lines))
 
 
-class RuleConflict(ProbationError):
-    """A proposed rating breaks a decision RULE (a hard constraint)."""
-
-
 class InvalidWorkbook(ProbationError):
     """An uploaded workbook or CSV was rejected: holds every finding, each naming its cell.
 

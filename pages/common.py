@@ -86,37 +86,44 @@ def _region_name(name: str) -> str:
         return name
 
 
+def _key(scope: Scope) -> tuple:
+    """What cached reads are keyed on: the store's URL, the reader's scope, the store's version."""
+    url = database_url()
+    return url, scope.cache_key, store_version(_engine(url))
+
+
 @st.cache_data(show_spinner="Reading the store…", max_entries=32)
 def _dataset(url: str, scope_key: tuple, version: tuple) -> Dataset:
     return load_dataset(_engine(url), Scope.from_cache_key(scope_key))
 
 
 def dataset(scope: Scope) -> Dataset:
-    url = database_url()
-    return _dataset(url, scope.cache_key, store_version(_engine(url)))
+    return _dataset(*_key(scope))
 
 
 @st.cache_data(show_spinner="Rating…", max_entries=32)
+def _rated(url: str, scope_key: tuple, version: tuple) -> pd.DataFrame:
+    return rate_dataset(_dataset(url, scope_key, version))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
 def _ratings(url: str, scope_key: tuple, version: tuple) -> pd.DataFrame:
-    ds = _dataset(url, scope_key, version)
-    return with_published(rate_dataset(ds), ds)
+    return with_published(_rated(url, scope_key, version), _dataset(url, scope_key, version))
 
 
 def ratings(scope: Scope) -> pd.DataFrame:
     """Every rating in scope (core.analysis.rate_dataset with published ratings beside)."""
-    url = database_url()
-    return _ratings(url, scope.cache_key, store_version(_engine(url)))
+    return _ratings(*_key(scope))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _checks(url: str, scope_key: tuple, version: tuple) -> pd.DataFrame:
-    ds = _dataset(url, scope_key, version)
-    return decision_checks(ds, rate_dataset(ds))
+    return decision_checks(_dataset(url, scope_key, version), _rated(url, scope_key, version))
 
 
 def checks(scope: Scope) -> pd.DataFrame:
-    url = database_url()
-    return _checks(url, scope.cache_key, store_version(_engine(url)))
+    """Decision-rule checks of every proposed rating in scope (core.analysis.decision_checks)."""
+    return _checks(*_key(scope))
 
 
 def nation_name(scope: Scope) -> str:
@@ -200,15 +207,16 @@ def _tallies(url: str, scope_key: tuple, version: tuple) -> pd.DataFrame:
 
 def tallies(scope: Scope) -> pd.DataFrame:
     """Domain two key question counts of every inspection in scope (regional ones pooled)."""
-    url = database_url()
-    return _tallies(url, scope.cache_key, store_version(_engine(url)))
+    return _tallies(*_key(scope))
 
 
-def pick_inspection(table: pd.DataFrame, level: str, key: str):
-    """Round, region and unit pickers mirrored in the URL; returns the chosen inspection's rows (or None)."""
-    units = table[table["level"] == level]
+def pick_inspection(table: pd.DataFrame, level: str, key: str, missing: str) -> pd.DataFrame:
+    """Round, region and unit pickers mirrored in the URL; returns the chosen inspection's rows.
+    Where the store holds no inspection at this level, says ``missing`` and stops the page."""
+    units = table[(table["level"] == level) & table["inspection_id"].notna()] if not table.empty else table
     if units.empty:
-        return None
+        st.warning(missing)
+        st.stop()
     rounds = sorted(units["round"].dropna().unique(), reverse=True)
     c1, c2, c3 = st.columns([1, 2, 2])
     round_ = c1.selectbox("Round", rounds, index=rounds.index(query_choice("round", rounds)), key=f"{key}-round")
@@ -232,8 +240,7 @@ def _case_answers(url: str, scope_key: tuple, version: tuple, inspection_ids: tu
 
 def case_answers(scope: Scope, inspection_ids, codes) -> pd.DataFrame:
     """Case-level answers with attributes (for breakdowns), cached by scope and store version."""
-    url = database_url()
-    return _case_answers(url, scope.cache_key, store_version(_engine(url)), tuple(int(i) for i in inspection_ids), tuple(codes))
+    return _case_answers(*_key(scope), tuple(int(i) for i in inspection_ids), tuple(codes))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -248,8 +255,7 @@ def _scenario_ratings(url: str, scope_key: tuple, version: tuple, scenario) -> p
 
 def scenario_ratings(scope: Scope, scenario) -> pd.DataFrame:
     """Every rating in scope under a what-if scenario (no basis text: only the ratings are compared)."""
-    url = database_url()
-    return _scenario_ratings(url, scope.cache_key, store_version(_engine(url)), scenario)
+    return _scenario_ratings(*_key(scope), scenario)
 
 
 @st.cache_data(show_spinner="Working out how robust each rating is…", max_entries=32)
@@ -264,5 +270,4 @@ def _scenario_robustness(url: str, scope_key: tuple, version: tuple, scenario) -
 
 def scenario_robustness(scope: Scope, scenario) -> pd.DataFrame:
     """Robustness of every domain two rating in scope under a scenario (see core.robustness)."""
-    url = database_url()
-    return _scenario_robustness(url, scope.cache_key, store_version(_engine(url)), scenario)
+    return _scenario_robustness(*_key(scope), scenario)

@@ -12,10 +12,7 @@ from pages.common import (current_scope, dataset, download_buttons, framework, p
 st.title("Region")
 scope = current_scope()
 table = ratings(scope)
-rows = pick_inspection(table[table["inspection_id"].notna()], "region", key="region") if not table.empty else None
-if rows is None or rows.empty:
-    st.warning("No regional inspections in the store yet.")
-    st.stop()
+rows = pick_inspection(table, "region", key="region", missing="No regional inspections in the store yet.")
 
 inspection_id = rows["inspection_id"].iloc[0]
 region, round_ = rows["region"].iloc[0], rows["round"].iloc[0]

@@ -15,10 +15,7 @@ from pages.common import (checks, current_scope, dataset, download_buttons, engi
 st.title("PDU scorecard")
 scope = current_scope()
 table = ratings(scope)
-unit_rows = pick_inspection(table[table["inspection_id"].notna()], "pdu", key="scorecard") if not table.empty else None
-if unit_rows is None or unit_rows.empty:
-    st.warning("No PDU inspections in the store yet.")
-    st.stop()
+unit_rows = pick_inspection(table, "pdu", key="scorecard", missing="No PDU inspections in the store yet.")
 
 inspection_id = unit_rows["inspection_id"].iloc[0]
 fw = framework(unit_rows["framework"].iloc[0])
