@@ -14,7 +14,7 @@ How each figure is computed (the same text is in ``METHOD_HELP`` for the pages t
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from statistics import NormalDist
 from typing import Any, Iterable, Mapping, Sequence
@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 
 from core.codes import display
-from core.engine import AGGREGATIONS, Sufficiency, check_thresholds, rate_standard
+from core.engine import Sufficiency, aggregate, rate_standard
 from core.errors import InputError
-from core.framework import Bands
 from core.ratings import Rating
+from core.rules import Rules, check_aggregation
 
 CONFIDENCE = 0.95
 SMALL_SAMPLE_CASES = 20
@@ -109,25 +109,20 @@ def wilson_intervals(n_yes, n_relevant, confidence: float = CONFIDENCE) -> tuple
 
 # -- thresholds, as the engine compares them -----------------------------------------------------
 
-def threshold_map(thresholds: Mapping[Rating, float] | Sequence[float] | Bands) -> dict[Rating, float]:
-    """Thresholds as {Outstanding, Good, Requires improvement: lowest percentage}, from a mapping, a
-    ``Bands`` or a sequence given best first (e.g. (80, 65, 50)). Checked as the engine checks them."""
-    if isinstance(thresholds, Bands):
-        thresholds = thresholds.thresholds
-    if isinstance(thresholds, Mapping):
-        out = {r: float(thresholds[r]) for r in BANDED}
-    else:
-        values = list(thresholds)
-        if len(values) != 3:
-            raise InputError(f"expected three thresholds (Outstanding, Good, Requires improvement); got {values}")
-        out = dict(zip(BANDED, (float(v) for v in values)))
-    check_thresholds(out)
-    return out
+def as_rules(thresholds: Rules | Mapping[Rating, float] | Sequence[float], aggregation: str | None = None) -> Rules:
+    """The rules a robustness figure applies: a ``Rules`` as it is (with ``aggregation``, if given, in
+    place of its own), or thresholds given as a mapping or best first (e.g. (80, 65, 50)) with
+    ``aggregation`` (default 'lowest'). Checked as every rating path checks them (``core.rules``)."""
+    if isinstance(thresholds, Rules):
+        if aggregation is None or aggregation == thresholds.aggregation:
+            return thresholds
+        return replace(thresholds, aggregation=check_aggregation(aggregation))
+    return Rules.banding(thresholds, aggregation or "lowest")
 
 
-def _share(threshold: float) -> Fraction:
-    # the same exact value core.engine.band compares against, as a share of cases rather than a percentage
-    return Fraction(threshold).limit_denominator(10**9) / 100
+def _share(rules: Rules, rating: Rating) -> Fraction:
+    # the same exact value the rules compare against, as a share of cases: tenths of a percent / 1000
+    return Fraction(rules.thresholds[rating], 1000)
 
 
 # -- cases to change -----------------------------------------------------------------------------
@@ -282,21 +277,20 @@ def _plan_down(counts, target: Fraction, aggregation: str):
 _REACH = {"mean": _reach_mean, "pooled": _reach_pooled, "median": _reach_median}
 
 
-def cases_to_change(key_questions: Sequence[Sufficiency], thresholds: Mapping[Rating, float] | Sequence[float] | Bands,
-                    aggregation: str = "lowest") -> CasesToChange:
+def cases_to_change(key_questions: Sequence[Sufficiency], thresholds: Rules | Mapping[Rating, float] | Sequence[float],
+                    aggregation: str | None = None) -> CasesToChange:
     """The fewest case answers that would move a domain two standard's rating up, and down, a band.
 
     Moving up counts answers changed from No to Yes until the standard reaches the next band's
     threshold; moving down counts answers changed from Yes to No until it falls below its own band's
     threshold. Key questions with no relevant cases are left out, as the engine leaves them out.
     """
-    _check_aggregation(aggregation)
-    th = threshold_map(thresholds)
+    rules = as_rules(thresholds, aggregation)
     rated = _rated(key_questions)
-    return _cases(rated, _rate(rated, th, aggregation).rating, th, aggregation)
+    return _cases(rated, _rate(rated, rules).rating, rules)
 
 
-def _cases(rated: Sequence[Sufficiency], rating: Rating | None, th: Mapping[Rating, float], aggregation: str) -> CasesToChange:
+def _cases(rated: Sequence[Sufficiency], rating: Rating | None, rules: Rules) -> CasesToChange:
     if rating is None:
         return CasesToChange(None, None)
     counts = [(k.n_sufficient, k.n_relevant) for k in rated]
@@ -304,26 +298,17 @@ def _cases(rated: Sequence[Sufficiency], rating: Rating | None, th: Mapping[Rati
     def named(plan):
         return None if plan is None else {rated[i].code: v for i, v in sorted(plan.items())}
 
-    up = named(_plan_up(counts, _share(th[Rating(rating + 1)]), aggregation)) if rating < Rating.OUTSTANDING else None
-    down = named(_plan_down(counts, _share(th[rating]), aggregation)) if rating > Rating.INADEQUATE else None
+    up = named(_plan_up(counts, _share(rules, Rating(rating + 1)), rules.aggregation)) if rating < Rating.OUTSTANDING else None
+    down = named(_plan_down(counts, _share(rules, rating), rules.aggregation)) if rating > Rating.INADEQUATE else None
     return CasesToChange(up, down)
-
-
-def _check_aggregation(aggregation: str) -> None:
-    if aggregation not in AGGREGATIONS:
-        raise InputError(f"unknown aggregation {aggregation!r}; expected one of {', '.join(AGGREGATIONS)}")
 
 
 def _rated(key_questions: Iterable[Sufficiency]) -> list[Sufficiency]:
     return [k for k in key_questions if k.n_relevant]
 
 
-# rate_standard wants a Bands for its defaults; here the aggregation and thresholds are always given
-_BANDS = Bands("lowest", {Rating.OUTSTANDING: 80, Rating.GOOD: 65, Rating.REQUIRES_IMPROVEMENT: 50}, "robustness")
-
-
-def _rate(rated: Sequence[Sufficiency], th: Mapping[Rating, float], aggregation: str, standard: str = ""):
-    return rate_standard(standard, rated, _BANDS, aggregation, th)
+def _rate(rated: Sequence[Sufficiency], rules: Rules, standard: str = ""):
+    return rate_standard(standard, rated, rules)
 
 
 # -- the chance of a different rating -------------------------------------------------------------
@@ -396,18 +381,17 @@ def _monte_carlo_at_least(counts: Sequence[tuple[int, int]], shares: Sequence[Fr
     return np.array([(value >= float(s)).mean() for s in shares])
 
 
-def rating_probabilities(key_questions: Sequence[Sufficiency], thresholds: Mapping[Rating, float] | Sequence[float] | Bands,
-                         aggregation: str = "lowest") -> dict[Rating, float]:
+def rating_probabilities(key_questions: Sequence[Sufficiency], thresholds: Rules | Mapping[Rating, float] | Sequence[float],
+                         aggregation: str | None = None) -> dict[Rating, float]:
     """The chance of each rating for the standard's true sufficiency, given the cases sampled (see METHOD_HELP).
 
     Empty (no ratings) where no key question has relevant cases.
     """
-    _check_aggregation(aggregation)
-    th = threshold_map(thresholds)
+    rules = as_rules(thresholds, aggregation)
     counts = [(k.n_sufficient, k.n_relevant) for k in _rated(key_questions)]
     if not counts:
         return {}
-    probs = _probabilities_from_at_least(_at_least(counts, [_share(th[r]) for r in BANDED], aggregation))
+    probs = _probabilities_from_at_least(_at_least(counts, [_share(rules, r) for r in BANDED], rules.aggregation))
     return {Rating(i): float(p) for i, p in enumerate(probs)}
 
 
@@ -424,15 +408,14 @@ def _at_least(counts: Sequence[tuple[int, int]], shares: Sequence[Fraction], agg
     return _monte_carlo_at_least(counts, shares, aggregation)
 
 
-def p_different(key_questions: Sequence[Sufficiency], thresholds, aggregation: str = "lowest") -> float | None:
+def p_different(key_questions: Sequence[Sufficiency], thresholds, aggregation: str | None = None) -> float | None:
     """The chance that the standard's true rating differs from the rating its sample gives (None if not rated)."""
-    _check_aggregation(aggregation)
-    th = threshold_map(thresholds)
+    rules = as_rules(thresholds, aggregation)
     rated = _rated(key_questions)
-    rating = _rate(rated, th, aggregation).rating
+    rating = _rate(rated, rules).rating
     if rating is None:
         return None
-    return 1.0 - rating_probabilities(rated, th, aggregation)[rating]
+    return 1.0 - rating_probabilities(rated, rules)[rating]
 
 
 # -- one standard ----------------------------------------------------------------------------------
@@ -440,18 +423,17 @@ def p_different(key_questions: Sequence[Sufficiency], thresholds, aggregation: s
 def smallest_sample(key_questions: Sequence[Sufficiency], aggregation: str = "lowest") -> int | None:
     """The relevant cases the small-sample flag looks at: the driving key question's under 'lowest',
     the smallest key question's under 'mean' and 'median', all of them under 'pooled'."""
-    _check_aggregation(aggregation)
     rated = _rated(key_questions)
-    return _sample(rated, _rate(rated, _BANDS.thresholds, aggregation), aggregation)
+    return _sample(rated, aggregate(rated, check_aggregation(aggregation))[1], aggregation)
 
 
-def _sample(rated: Sequence[Sufficiency], result, aggregation: str) -> int | None:
+def _sample(rated: Sequence[Sufficiency], driving: Sufficiency | None, aggregation: str) -> int | None:
     if not rated:
         return None
     if aggregation == "pooled":
         return sum(k.n_relevant for k in rated)
     if aggregation == "lowest":
-        return result.driving.n_relevant
+        return driving.n_relevant
     return min(k.n_relevant for k in rated)
 
 
@@ -488,20 +470,20 @@ class Robustness:
     small_sample: bool
 
 
-def assess(standard: str, key_questions: Sequence[Sufficiency], thresholds, aggregation: str = "lowest",
+def assess(standard: str, key_questions: Sequence[Sufficiency], thresholds, aggregation: str | None = None,
            confidence: float = CONFIDENCE) -> Robustness:
     """Everything this module knows about the robustness of one domain two standard's rating."""
-    _check_aggregation(aggregation)
-    th = threshold_map(thresholds)
+    rules = as_rules(thresholds, aggregation)
+    aggregation = rules.aggregation
     rated = _rated(key_questions)
-    result = _rate(rated, th, aggregation, standard)
-    probs = rating_probabilities(rated, th, aggregation)
-    sample = _sample(rated, result, aggregation)
+    result = _rate(rated, rules, standard)
+    probs = rating_probabilities(rated, rules)
+    sample = _sample(rated, result.driving, aggregation)
     counts = _interval_counts(rated, result, aggregation)
     return Robustness(
         standard=standard, rating=result.rating, percent=result.percent,
         interval=wilson_interval(*counts, confidence) if counts else None,
-        cases=_cases(rated, result.rating, th, aggregation), probabilities=probs,
+        cases=_cases(rated, result.rating, rules), probabilities=probs,
         p_different=None if result.rating is None else 1.0 - probs[result.rating],
         sample=sample, small_sample=is_small_sample(sample))
 
@@ -526,7 +508,7 @@ def key_question_intervals(tallies: pd.DataFrame, confidence: float = CONFIDENCE
     return out
 
 
-def robustness_frame(tallies: pd.DataFrame, thresholds, aggregation: str = "lowest",
+def robustness_frame(tallies: pd.DataFrame, thresholds, aggregation: str | None = None,
                      keys: Sequence[str] = ("inspection_id", "standard"), confidence: float = CONFIDENCE) -> pd.DataFrame:
     """Robustness of every domain two rating in a frame of key question tallies, one row per standard.
 
@@ -543,8 +525,8 @@ def robustness_frame(tallies: pd.DataFrame, thresholds, aggregation: str = "lowe
     once; cases to change are counted per standard in whole numbers; 'mean' and 'median' draw per
     standard.
     """
-    _check_aggregation(aggregation)
-    th = threshold_map(thresholds)
+    rules = as_rules(thresholds, aggregation)
+    aggregation = rules.aggregation
     keys = list(keys)
     missing = [c for c in keys + TALLY_COLUMNS if c not in tallies.columns]
     if missing:
@@ -554,16 +536,16 @@ def robustness_frame(tallies: pd.DataFrame, thresholds, aggregation: str = "lowe
     codes = tallies["key_question"].to_numpy()
     yes_all = tallies["n_sufficient"].to_numpy(dtype=np.int64)
     n_all = tallies["n_relevant"].to_numpy(dtype=np.int64)
-    shares = [_share(th[r]) for r in BANDED]
+    shares = [_share(rules, r) for r in BANDED]
     rows_at_least = _beta_at_least_rows(yes_all, n_all, shares) if aggregation == "lowest" else None
 
     rows, at_least, counts, values = [], [], [], []
     for key, idx in tallies.groupby(keys, sort=False, dropna=False).indices.items():
         idx = idx[n_all[idx] > 0]
         rated = [Sufficiency(codes[i], int(yes_all[i]), int(n_all[i])) for i in idx]
-        result = _rate(rated, th, aggregation, str(key[-1] if isinstance(key, tuple) else key))
-        cases = _cases(rated, result.rating, th, aggregation)
-        sample = _sample(rated, result, aggregation)
+        result = _rate(rated, rules, str(key[-1] if isinstance(key, tuple) else key))
+        cases = _cases(rated, result.rating, rules)
+        sample = _sample(rated, result.driving, aggregation)
         rows.append([*(key if isinstance(key, tuple) else (key,)), result.rating.label if result.rating is not None else None,
                      result.percent, result.driving_key_question, cases.n_up, cases.n_down,
                      _describe(cases.up), _describe(cases.down), sample, is_small_sample(sample)])
@@ -616,8 +598,7 @@ def attach_robustness(ratings: pd.DataFrame, tallies: pd.DataFrame, rules: Mappi
                       confidence: float = CONFIDENCE) -> pd.DataFrame:
     """The ratings frame with the robustness columns beside each domain two rating.
 
-    ``rules`` maps a framework id to anything with ``thresholds`` (a mapping, or a best-first triple)
-    and ``aggregation``: a ``Bands``, or the analysis's rule set. Rows with no assessment (domain one,
+    ``rules`` maps a framework id to its ``Rules`` (``core.analysis.rules_for_scenario``). Rows with no assessment (domain one,
     OVERALL, not rated, or a framework not in ``rules``) have NaN/None there. Columns the ratings
     frame already has (rating, percent, ...) are kept as they are; the robustness frame's copies of
     them are suffixed ``_robust``.
@@ -628,7 +609,7 @@ def attach_robustness(ratings: pd.DataFrame, tallies: pd.DataFrame, rules: Mappi
             continue
         rule = rules[fid]
         sub = tallies[tallies["inspection_id"].isin(set(ins))]
-        parts.append(robustness_frame(sub, rule.thresholds, rule.aggregation, confidence=confidence))
+        parts.append(robustness_frame(sub, rule, confidence=confidence))
     frame = (pd.concat(parts, ignore_index=True) if parts
              else pd.DataFrame(columns=["inspection_id", "standard"] + ROBUSTNESS_COLUMNS))
     return ratings.merge(frame, on=["inspection_id", "standard"], how="left", suffixes=("", "_robust"))

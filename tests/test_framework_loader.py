@@ -38,7 +38,7 @@ def test_every_entry_names_where_it_stands_in_the_rules():
         assert s.reference
         for kq in s.key_questions:
             assert kq.reference and all(p.reference for p in kq.prompts)
-    assert fw.bands.reference and fw.overall_bands.reference and all(t.reference for t in fw.themes)
+    assert fw.bands_reference and fw.overall_reference and fw.validity_reference and all(t.reference for t in fw.themes)
     assert all(r.reference for r in fw.decision_rules) and all(g.reference for g in fw.regions)
 
 
@@ -119,7 +119,7 @@ def test_unknown_framework_names_those_available():
 @pytest.mark.parametrize("change, key", [
     (lambda d: d["rules"]["domain_two_bands"]["thresholds"].update({"Outstanding": 40}), r"rules\.domain_two_bands\.thresholds"),
     (lambda d: d["rules"]["domain_two_bands"].update({"aggregation": "loudest"}), r"rules\.domain_two_bands\.aggregation"),
-    (lambda d: d["ratings"][3].update({"score": 5}), r"ratings: scores must not rise"),
+    (lambda d: d["ratings"][3].update({"score": 5}), r"ratings: .*not rise as the rating falls"),
     (lambda d: d["rules"]["overall_bands"]["upper_fractions"].update({"Good": 1.0}), r"rules\.overall_bands\.upper_fractions"),
 ])
 def test_rule_values_the_wrong_way_round_are_rejected(tmp_path, doc, change, key):
