@@ -17,7 +17,7 @@ from core.codes import canonical, display
 from core.errors import InputError
 from core.framework import DecisionRule, Framework
 from core.ratings import Rating, parse_rating
-from core.rules import AGGREGATIONS, Rules, check_aggregation, tenths_text
+from core.rules import AGGREGATIONS, Rules, check_aggregation  # noqa: F401 (AGGREGATIONS: the commands take it from here)
 
 AGGREGATION_HELP = {
     "lowest": "the lowest key question drives the rating (the inspectorate's rule)",
@@ -171,16 +171,6 @@ class OverallResult:
     @property
     def score_text(self) -> str:
         return f"{self.score}/{self.max_score}"
-
-
-def overall_cutoffs(n: int, rules: Rules, max_score: int | None = None) -> dict[Rating, tuple[int, int]]:
-    """Score ranges of each rating for N rated standards (rule 5): Inadequate 0..floor(N/2), and so on."""
-    return rules.cutoffs(n, max_score)
-
-
-def overall_rating(score: int, n: int, rules: Rules) -> Rating:
-    """Rule 5: the overall rating of score S from N standards."""
-    return rules.overall(score, n)
 
 
 def score_unit(ratings: Mapping[str, Rating | None], rules: Rules) -> OverallResult:

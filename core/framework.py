@@ -168,11 +168,6 @@ class Framework:
     regions: tuple[RegionCutoffs, ...]
     regional_staffing: RegionalStaffingRule | None
 
-    @property
-    def score_weights(self) -> dict[Rating, int]:
-        """The score of each rating (rule 4), as the framework's rules hold it."""
-        return dict(self.rules.weights)
-
     def in_force(self, day: dt.date) -> bool:
         """Whether the framework is in force on a day (valid_from <= day <= valid_to)."""
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)

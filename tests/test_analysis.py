@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from core.analysis import OVERALL, decision_checks, key_question_tallies, rate_dataset, with_published
 from core.dataset import Dataset
-from core.engine import Sufficiency, band, check_proposed, overall_rating, rate_standard, score_unit
+from core.engine import Sufficiency, band, check_proposed, rate_standard, score_unit
 from core.framework import load_framework
 from core.errors import InputError
 from core.ratings import Rating
@@ -105,7 +105,7 @@ def test_overall_once_every_standard_is_rated(small_store):
     # P2.4 RI 1 = 11 of 21; N=7: RI is 4-10, Good 11-17
     overall = _by(ratings, "Alpha", OVERALL)
     assert (overall["score"], overall["max_score"], overall["rating"]) == (11, 21, "Good")
-    assert overall_rating(11, 7, FW.rules) == Rating.GOOD
+    assert FW.rules.overall(11, 7) == Rating.GOOD
     assert ratings[(ratings["unit"] == "Beta") & (ratings["standard"] == OVERALL)].empty  # Beta has no domain one ratings yet
 
 
@@ -264,7 +264,7 @@ def test_vectorised_overall_equals_floor_of_fraction_times_n(values, fr):
     score, n = sum(values), len(values)
     got = rules.overall_values(np.array([score]), np.array([n]))[0]
     want = next((i for i, f in enumerate(fr) if score <= (Fraction(f, 10) * n).__floor__()), 3)
-    assert got == want == int(overall_rating(score, n, rules))
+    assert got == want == int(rules.overall(score, n))
 
 
 def test_published_annexes_are_rated_and_agree(store):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from core.engine import (Sufficiency, band, check_limiting_judgement, check_proposed, overall_cutoffs, rate_standard,
+from core.engine import (Sufficiency, band, check_limiting_judgement, check_proposed, rate_standard,
                          regional_staffing, score_unit, tally)
 from core.errors import InputError
 from core.framework import load_framework
@@ -90,7 +90,7 @@ def _parse_table_row(line):
 def test_r122_table_row_is_regenerated_from_the_overall_band_rule(fw25, line):
     region, pdus, published = _parse_table_row(line)
     assert fw25.region(region).pdus == pdus
-    assert overall_cutoffs(pdus, fw25.rules, 3 * pdus) == published
+    assert fw25.rules.cutoffs(pdus, 3 * pdus) == published
     assert fw25.region(region).published_cutoffs == published
     # every score in every range gives that range's rating, through the staffing rule itself
     for rating, (low, high) in published.items():

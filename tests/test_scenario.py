@@ -10,7 +10,7 @@ from hypothesis import given, strategies as st
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from core.engine import AGGREGATIONS, Sufficiency, overall_cutoffs, rate_standard, score_unit
+from core.engine import AGGREGATIONS, Sufficiency, rate_standard, score_unit
 from core.errors import InputError
 from core.framework import load_framework
 from core.ratings import Rating
@@ -55,7 +55,7 @@ def test_the_engine_takes_what_a_scenario_hands_it():
     assert rate_standard("P2.1", [Sufficiency("P2.1.1", 33, 40)], s.rules(FW)).rating == G
     result = score_unit({"P2.1": O, "P2.2": G}, s.rules(FW))
     assert result.score == 6 and result.max_score == 8
-    assert overall_cutoffs(2, s.rules(FW))[G] == (3, 4)  # RI up to floor(1.0 x 2), Good to floor(2.0 x 2)
+    assert s.rules(FW).cutoffs(2)[G] == (3, 4)  # RI up to floor(1.0 x 2), Good to floor(2.0 x 2)
 
 
 def test_excluded_standards_leave_the_score_and_its_maximum():
