@@ -216,9 +216,8 @@ def rate_dataset(dataset: Dataset, rules: Mapping[str, Rules] | Rules | None = N
         rated = mask & (frame["rating_value"] >= 0)
         weights = np.array([rs.weights[Rating(i)] for i in range(4)])
         frame.loc[rated, "score"] = weights[frame.loc[rated, "rating_value"].to_numpy()]
-    counted = frame[frame["counted"]]
-    summary = counted.groupby("inspection_id").agg(n=("standard", "size"), n_rated=("rating_value", lambda v: int((v >= 0).sum())),
-                                                   score=("score", "sum")).reset_index()
+    counted = frame.loc[frame["counted"], ["inspection_id", "standard", "score"]].assign(rated=frame["rating_value"] >= 0)
+    summary = counted.groupby("inspection_id").agg(n=("standard", "size"), n_rated=("rated", "sum"), score=("score", "sum")).reset_index()
     summary = summary[(summary["n"] == summary["n_rated"]) & (summary["n"] > 0)]
     overall = ins.merge(summary, on="inspection_id")
     overall["standard"] = OVERALL
@@ -253,30 +252,33 @@ def rate_dataset(dataset: Dataset, rules: Mapping[str, Rules] | Rules | None = N
 def _apply_decision_rules(frame: pd.DataFrame, frameworks: Mapping[str, Framework]) -> None:
     """Rule 6, in place: a proposed rating that breaks a DECISION RULE counts as the best rating the
     rule allows (``core.engine.check_proposed``). Only proposals a DECISION RULE speaks to are
-    checked here, one by one (a few per inspection at most); the rest of the frame is untouched."""
-    for col in ("decision_rule", "rule_reference", "rule_note"):
-        frame[col] = None
-    candidates = np.zeros(len(frame), dtype=bool)
+    checked, one by one (a few per inspection at most), on plain arrays; the rest is untouched."""
+    n = len(frame)
+    iid, std, fwk = frame["inspection_id"].to_numpy(), frame["standard"].to_numpy(), frame["framework"].to_numpy()
+    value, src = frame["rating_value"].to_numpy(np.int64).copy(), frame["source"].to_numpy()
+    rule_id, reference, note = (np.full(n, None, dtype=object) for _ in range(3))
+    proposed = src == "proposed"
+    candidates = np.zeros(n, dtype=bool)
     for fid, fw in frameworks.items():
+        in_fw = proposed & (fwk == fid)
         for rule in fw.decision_rules:
             if rule.kind == "rule":
-                candidates |= ((frame["framework"] == fid) & (frame["source"] == "proposed") & (frame["standard"] == rule.applies_to)
-                               & (frame["rating_value"] == int(rule.proposed))).to_numpy()
-    if not candidates.any():
-        return
-    involved = frame[frame["inspection_id"].isin(frame.loc[candidates, "inspection_id"])]
-    units = {iid: g for iid, g in involved.groupby("inspection_id")}
-    for idx in np.flatnonzero(candidates):
-        row = frame.iloc[idx]
-        g = units[row["inspection_id"]]
-        values = {s: (Rating(v) if v >= 0 else None) for s, v in zip(g["standard"], g["rating_value"])}
-        skipped = set(g.loc[g["source"] == "not inspected", "standard"])
-        check = check_proposed(frameworks[row["framework"]], row["standard"], Rating(int(row["rating_value"])), values, skipped)
-        if check.counts_as is not None:
-            label = frame.index[idx]
-            frame.loc[label, ["rating_value", "decision_rule", "rule_reference", "rule_note"]] = [
-                int(check.counts_as), check.rule.id, check.rule.reference, check.note]
-    frame["rating_value"] = frame["rating_value"].astype("int64")
+                candidates |= in_fw & (std == rule.applies_to) & (value == int(rule.proposed))
+    if candidates.any():
+        rows = np.flatnonzero(candidates)
+        involved = np.isin(iid, np.unique(iid[rows]))
+        ratings: dict = {}
+        skipped: dict = {}
+        for i in np.flatnonzero(involved):
+            ratings.setdefault(iid[i], {})[std[i]] = Rating(int(value[i])) if value[i] >= 0 else None
+            if src[i] == "not inspected":
+                skipped.setdefault(iid[i], set()).add(std[i])
+        for i in rows:
+            check = check_proposed(frameworks[fwk[i]], std[i], Rating(int(value[i])), ratings[iid[i]], skipped.get(iid[i], ()))
+            if check.counts_as is not None:
+                value[i], rule_id[i], reference[i], note[i] = int(check.counts_as), check.rule.id, check.rule.reference, check.note
+    frame["rating_value"] = value
+    frame["decision_rule"], frame["rule_reference"], frame["rule_note"] = rule_id, reference, note
 
 
 def _basis(r: dict, rs: Rules) -> str:

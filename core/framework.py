@@ -250,8 +250,14 @@ class Framework:
         raise KeyError(theme_id)
 
     def rules_for(self, standard_code: str) -> list[DecisionRule]:
-        key = canonical(standard_code)
-        return [r for r in self.decision_rules if r.applies_to == key]
+        return list(self._rules_by_standard.get(_safe_canonical(standard_code), ()))
+
+    @functools.cached_property
+    def _rules_by_standard(self) -> dict[str, tuple[DecisionRule, ...]]:
+        out: dict[str, tuple[DecisionRule, ...]] = {}
+        for r in self.decision_rules:
+            out[r.applies_to] = out.get(r.applies_to, ()) + (r,)
+        return out
 
 
 def _safe_canonical(code: str) -> str:

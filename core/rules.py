@@ -175,15 +175,15 @@ class Rules:
         denominator of an exact mean or median): the comparison ``1000 y >= t n`` is exact either way."""
         y = np.asarray(n_sufficient)
         n = np.asarray(n_relevant)
-        out = np.zeros(np.broadcast(y, n).shape, dtype=np.int64)
-        for rating in THRESHOLD_RATINGS:  # thresholds fall with the rating: count those reached
-            out += (1000 * y >= self.thresholds[rating] * n).astype(np.int64)
-        return np.where(n > 0, out, NO_RATING)
+        return np.where(n > 0, self._bands_reached(y, n), NO_RATING).astype(np.int64)
 
     def band(self, n_sufficient: int, n_relevant: int) -> Rating | None:
-        """Rule 2 for one share (None where nothing is relevant)."""
-        value = int(self.band_values(np.array([n_sufficient], dtype=object), np.array([n_relevant], dtype=object))[0])
-        return None if value == NO_RATING else Rating(value)
+        """Rule 2 for one share (None where nothing is relevant): the same comparison on Python integers."""
+        return Rating(int(self._bands_reached(int(n_sufficient), int(n_relevant)))) if n_relevant > 0 else None
+
+    def _bands_reached(self, y, n):
+        # thresholds fall with the rating, so the number of thresholds a share reaches is its rating value
+        return sum(_reaches(y, n, self.thresholds[rating]) for rating in THRESHOLD_RATINGS)
 
     # -- rules 4 and 5: scores and the overall rating -----------------------------------------------
 
@@ -207,15 +207,16 @@ class Rules:
         """Rule 5, elementwise: the overall rating value (0-3) of score S over N standards: Inadequate
         while 10 S <= f(Inadequate) N, and so on; above the last, Outstanding."""
         self._scoring()
-        s = np.asarray(score, dtype=np.int64)
-        n = np.asarray(n, dtype=np.int64)
-        out = np.zeros(np.broadcast(s, n).shape, dtype=np.int64)
-        for rating in FRACTION_RATINGS:  # fractions rise with the rating: count the bands passed
-            out += (10 * s > self.fractions[rating] * n).astype(np.int64)
-        return out
+        return np.asarray(self._bands_passed(np.asarray(score, dtype=np.int64), np.asarray(n, dtype=np.int64)), dtype=np.int64)
 
     def overall(self, score: int, n: int) -> Rating:
-        return Rating(int(self.overall_values(np.array([score]), np.array([n]))[0]))
+        """Rule 5 for one score: the same comparison on Python integers."""
+        self._scoring()
+        return Rating(int(self._bands_passed(int(score), int(n))))
+
+    def _bands_passed(self, score, n):
+        # fractions rise with the rating, so the number of bands a score is above is its rating value
+        return sum(_above(score, n, self.fractions[rating]) for rating in FRACTION_RATINGS)
 
     def cutoffs(self, n: int, max_score: int | None = None) -> dict[Rating, tuple[int, int]]:
         """Score ranges of each rating for N standards (rule 5): Inadequate 0..floor(f N), and so on."""
@@ -240,6 +241,17 @@ class Rules:
         if self.excluded:
             parts.append("not counting " + ", ".join(display(c) for c in sorted(self.excluded)))
         return "; ".join(parts)
+
+
+def _reaches(y, n, threshold_tenths: int):
+    """Rule 2's one comparison: y of n sufficient reach a threshold of t tenths of a percent (y/n >= t/1000).
+    Works alike on Python integers and on numpy arrays (0 or 1 each)."""
+    return (1000 * y >= threshold_tenths * n) * 1
+
+
+def _above(score, n, fraction_tenths: int):
+    """Rule 5's one comparison: a score S of N standards is above a band of f tenths (S > floor(f/10 x N))."""
+    return (10 * score > fraction_tenths * n) * 1
 
 
 def _keyed(values: Mapping[Rating, int], ratings: tuple[Rating, ...], name: str) -> dict[Rating, int]:
