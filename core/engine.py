@@ -253,8 +253,10 @@ def _condition_met(cond: Mapping, domain_two: Mapping[str, Rating | None], ratin
         if "all_in" in cond:
             allowed = {parse_rating(x) for x in cond["all_in"]}
             bad = [f"{display(c)} {r.label}" for c, r in rated.items() if r not in allowed]
-            return (not bad, f"domain two: {listing}" + (f"; not {' or '.join(x.label for x in sorted(allowed, reverse=True))}: "
-                                                        f"{', '.join(bad)}" if bad else ""), bad)
+            why = f"domain two: {listing}"
+            if bad:
+                why += f"; not {' or '.join(x.label for x in sorted(allowed, reverse=True))}: {', '.join(bad)}"
+            return not bad, why, bad
         counted = parse_rating(cond["count"])
         n = sum(1 for r in rated.values() if r == counted)
         ok = cond.get("min", 0) <= n <= cond.get("max", len(rated))

@@ -2,8 +2,8 @@
 
 A rating rests on a sample of cases. This module says, for every domain two rating, how wide the
 uncertainty of its percentage is, how many case answers stand between it and the next band, and how
-likely a different rating would be given the number of cases behind it. It is pure (numpy only)
-and works from counts: ``Sufficiency`` values one standard at a time, or a frame of key question
+likely a different rating would be given the number of cases behind it. It is pure (numpy and
+SciPy's numerical functions, no store or page) and works from counts: ``Sufficiency`` values one standard at a time, or a frame of key question
 tallies for the whole store at once (``robustness_frame``).
 
 Percentages and thresholds are compared exactly as ``core.engine`` compares them (in whole numbers
@@ -16,11 +16,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from statistics import NormalDist
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import special
 
 from core.codes import display
 from core.engine import Sufficiency, aggregate, rate_standard
@@ -37,8 +37,10 @@ BANDED = (Rating.OUTSTANDING, Rating.GOOD, Rating.REQUIRES_IMPROVEMENT)  # the r
 METHOD_HELP = {
     "interval": (
         "Interval: the Wilson score interval of a percentage (95% unless stated). For x sufficient of n relevant "
-        "cases, p = x/n and z the normal quantile of the confidence (1.96 at 95%): centre (p + z²/2n)/(1 + z²/n), "
-        "half-width z/(1 + z²/n) × √(p(1 − p)/n + z²/4n²). A key question with no relevant cases spans 0-100%. "
+        "cases, p = x/n and z the normal quantile of the confidence (1.96 at 95%, from SciPy's scipy.special.ndtri): "
+        "centre (p + z²/2n)/(1 + z²/n), half-width z/(1 + z²/n) × √(p(1 − p)/n + z²/4n²), written out so that every "
+        "percentage of the store is done at once, and tested against SciPy's "
+        "scipy.stats.binomtest(x, n).proportion_ci(method='wilson'). A key question with no relevant cases spans 0-100%. "
         "A standard's interval is its driving key question's under 'lowest' and the pooled answers' under "
         "'pooled'; a mean or median of percentages has none of its own (see each key question's)."
     ),
@@ -56,8 +58,9 @@ METHOD_HELP = {
         "after seeing the sample; key questions are taken as independent. The chance of each rating is the chance "
         "that the aggregation and thresholds, applied to the true sufficiencies, give it; the chance of a different "
         "rating is one minus the chance of the rating given. Under 'lowest' this is exact: P(at least a band) is the "
-        "product over key questions of P(true sufficiency at or above the band's threshold), from the regularized "
-        "incomplete beta function. Under 'pooled' it is exact with all answers as one sample, Beta(Σyes + 1, Σno + 1). "
+        "product over key questions of P(true sufficiency at or above the band's threshold), which is "
+        "1 − I_t(yes + 1, no + 1), the complement of the regularized incomplete beta function, computed by SciPy "
+        "(scipy.special.betaincc, the survival function of scipy.stats.beta). Under 'pooled' it is exact with all answers as one sample, Beta(Σyes + 1, Σno + 1). "
         f"Under 'mean' and 'median' it is a Monte Carlo estimate from {MONTE_CARLO_DRAWS} draws, seeded from the "
         "counts themselves, so the same counts always give the same figure (standard error at most 0.008). A "
         "standard with a single key question is exact under every aggregation."
@@ -76,7 +79,7 @@ __doc__ += "\n" + "\n\n".join(f"- {text}" for text in METHOD_HELP.values()) + "\
 def _z(confidence: float) -> float:
     if not 0 < confidence < 1:
         raise InputError(f"confidence must be between 0 and 1 (e.g. 0.95); got {confidence!r}")
-    return NormalDist().inv_cdf((1 + confidence) / 2)
+    return float(special.ndtri((1 + confidence) / 2))
 
 
 def wilson_interval(n_yes: int, n_relevant: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
@@ -313,53 +316,11 @@ def _rate(rated: Sequence[Sufficiency], rules: Rules, standard: str = ""):
 
 # -- the chance of a different rating -------------------------------------------------------------
 
-_lgamma = np.frompyfunc(math.lgamma, 1, 1)
-
-
-def _betacf(a: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """The continued fraction of the incomplete beta function (modified Lentz), elementwise.
-
-    Converges quickly for x < (a + 1) / (a + b + 2), in about sqrt(max(a, b)) steps.
-    """
-    tiny, eps = 1e-300, 1e-15
-    qab, qap, qam = a + b, a + 1.0, a - 1.0
-    c = np.ones_like(x)
-    d = 1.0 - qab * x / qap
-    d = 1.0 / np.where(np.abs(d) < tiny, tiny, d)
-    h = d.copy()
-    for m in range(1, 100_000):
-        m2 = 2.0 * m
-        for aa in (m * (b - m) * x / ((qam + m2) * (a + m2)), -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))):
-            d = 1.0 + aa * d
-            d = 1.0 / np.where(np.abs(d) < tiny, tiny, d)
-            c = 1.0 + aa / c
-            c = np.where(np.abs(c) < tiny, tiny, c)
-            delta = d * c
-            h = h * delta
-        if np.all(np.abs(delta - 1.0) < eps):
-            return h
-    raise ArithmeticError("the incomplete beta continued fraction did not converge")
-
-
 def beta_at_least(share, n_yes, n_no) -> np.ndarray:
-    """P(true sufficiency >= share) when it has the Beta(n_yes + 1, n_no + 1) distribution, elementwise.
-
-    This is 1 - I_share(yes + 1, no + 1), the regularized incomplete beta function; computed on the
-    side of the distribution where it does not lose digits to cancellation.
-    """
+    """P(true sufficiency >= share) when it has the Beta(n_yes + 1, n_no + 1) distribution, elementwise:
+    1 - I_share(yes + 1, no + 1), SciPy's ``special.betaincc`` (1 at a share of 0, 0 at a share of 1)."""
     x, yes, no = np.broadcast_arrays(np.asarray(share, float), np.asarray(n_yes, float), np.asarray(n_no, float))
-    out = np.where(x <= 0, 1.0, 0.0)
-    inside = (x > 0) & (x < 1)
-    if not inside.any():
-        return out
-    x, a, b = x[inside], yes[inside] + 1.0, no[inside] + 1.0
-    log_front = (_lgamma(a + b) - _lgamma(a) - _lgamma(b)).astype(float) + a * np.log(x) + b * np.log1p(-x)
-    front = np.exp(log_front)
-    lower_side = x < (a + 1.0) / (a + b + 2.0)
-    cf = _betacf(np.where(lower_side, a, b), np.where(lower_side, b, a), np.where(lower_side, x, 1.0 - x))
-    survival = np.where(lower_side, 1.0 - front * cf / a, front * cf / b)
-    out[inside] = np.clip(survival, 0.0, 1.0)
-    return out
+    return np.clip(special.betaincc(yes + 1.0, no + 1.0, np.clip(x, 0.0, 1.0)), 0.0, 1.0)
 
 
 def _probabilities_from_at_least(at_least: np.ndarray) -> np.ndarray:
