@@ -52,11 +52,9 @@ def normalised_name(name: str) -> str:
 
 
 def upgrade() -> None:
+    # (on SQLite, core.store.migrations.upgrade turns foreign keys off around the batch copies and
+    # checks them before commit)
     conn = op.get_bind()
-    if conn.dialect.name == "sqlite":
-        # batch mode copies a table, drops it and renames the copy: the drop would break the references
-        # to it until the rename, so foreign keys are checked at commit instead (this is one transaction)
-        op.execute("PRAGMA defer_foreign_keys = ON")
     with op.batch_alter_table("regions") as b:
         b.add_column(sa.Column("name_key", sa.String(length=120), nullable=True))
     with op.batch_alter_table("pdus") as b:
@@ -86,9 +84,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    conn = op.get_bind()
-    if conn.dialect.name == "sqlite":
-        op.execute("PRAGMA defer_foreign_keys = ON")
     op.drop_index("uq_uploads_inspection_id_kind_current", table_name="uploads")
     for table, (old, columns) in RENAMED_UNIQUE.items():
         with op.batch_alter_table(table) as b:
