@@ -116,7 +116,7 @@ def _evidence(rating: str, rationale: str) -> bytes:
                                       ratings=[("P1.1", rating, rationale)], judgements={"diversity": ("Yes", "fine")}))
 
 
-def test_a_second_evidence_workbook_is_the_next_version_and_only_its_ratings_count(store, tmp_path, capsys):
+def test_a_second_evidence_workbook_is_the_next_version_and_only_its_ratings_count(store, tmp_path, capsys, monkeypatch):
     url = store.url.render_as_string(hide_password=False)
     import_file(store, to_bytes(case_workbook(cases=[{"case_id": f"C{i}", "P2.1.1": "Yes" if i % 4 else "No"} for i in range(20)])), "cases.xlsx")
     first = import_file(store, _evidence("Good", "first view"), "evidence-1.xlsx")
@@ -134,6 +134,9 @@ def test_a_second_evidence_workbook_is_the_next_version_and_only_its_ratings_cou
     assert main(["ratings", "--db", url, "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [r["rating"] for r in rows if r["standard"] == "P 1.1"] == ["Inadequate"]
+    from tests.test_app_pages import open_app
+
+    open_app(url, monkeypatch, "pages/whatif.py")  # the What-if page too (raises on any exception it shows)
 
 
 # -- demo data stays apart ------------------------------------------------------------------------------
