@@ -9,7 +9,9 @@ from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.ingest.importer import import_file  # imported here, so that no forked process imports anything
 from core.names import name_key, normalised_name
+from core.store.db import _sqlite_pragmas
 from core.store.models import PDU, Inspection, Region, Upload
 from tests.ingest_helpers import ESSEX_NORTH, case_workbook, to_bytes
 
@@ -54,9 +56,6 @@ def _engine_like(engine):
 
 
 def _upload_in_process(url, connect_args, data, name, barrier, results):
-    from core.ingest.importer import import_file
-    from core.store.db import _sqlite_pragmas
-
     engine = create_engine(url, connect_args=connect_args)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
