@@ -207,7 +207,8 @@ def _int(text) -> int:
 # begin one) and every cell tag is written ``<c r="B7"``. Then the cells' references are read with
 # one pattern, and their count must equal the count of cell tags. Anything else, or any doubt,
 # takes the full parse of the whole sheet, which reads every element.
-_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"')
+_UPPER = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _RARE_TAG = re.compile(rb"<(?:f[\t\n\r />]|c[\t\n\r/>]|!|\?|sheetData)")
 _RARE_WORDS = (b'"e"', b"hidden", b"xmlns")
 _QUICK_LIMIT = 8 * 1024 * 1024  # larger sheets are streamed by the full parse, in constant memory
@@ -243,9 +244,9 @@ def _quick_scan(xml: bytes, scan: SheetScan, max_rows: int, findings: Findings) 
         return True
     try:
         if refs:
-            letters, digits = zip(*refs)
-            rows = [int(d) for d in set(digits)]
-            checker.max_col = max(_COLUMNS.get(x.decode(), 16385) for x in set(letters))
+            joined = b" ".join(refs)  # the letters and the digits of every reference, apart, without a loop in Python
+            rows = [int(d) for d in set(joined.translate(None, _UPPER).split())]
+            checker.max_col = max(_COLUMNS.get(x.decode(), 16385) for x in set(joined.translate(None, _DIGITS.encode()).split()))
             checker.row = max(rows)
             if checker.max_col > MAX_COLUMNS:
                 checker.refuse(f"a cell in column {get_column_letter(min(checker.max_col, 16384))}; a template has at most "

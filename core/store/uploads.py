@@ -175,8 +175,7 @@ def _update_fieldwork(inspection: Inspection, fields: InspectionFields) -> None:
 
 def _insert_cases(s: Session, upload_id: int, inspection_id: int, upload: ParsedUpload) -> None:
     ids = _insert_case_rows(s, upload_id, inspection_id, upload)
-    _insert_answers(s, [{"case_id": ids[c.case_ref], "code": code, "value": value}
-                        for c in upload.cases for code, value in c.answers.items()])
+    _insert_answers(s, [(ids[c.case_ref], code, value) for c in upload.cases for code, value in c.answers.items()])
 
 
 def _insert_case_rows(s: Session, upload_id: int, inspection_id: int, upload: ParsedUpload) -> dict[str, int]:
@@ -189,10 +188,30 @@ def _insert_case_rows(s: Session, upload_id: int, inspection_id: int, upload: Pa
     return dict(s.execute(select(Case.case_ref, Case.id).where(Case.upload_id == upload_id)).all())
 
 
-def _insert_answers(s: Session, rows: list[dict]) -> None:
-    # Core executemany on the table, not the ORM's bulk path: no per-row bookkeeping for 8,000 rows
-    if rows:
-        s.connection().execute(insert(Answer.__table__), rows)
+_ANSWER_COLUMNS = ("case_id", "code", "value")
+
+
+def _insert_answers(s: Session, rows: list[tuple[int, str, str]]) -> None:
+    """(case id, code, value) rows, in this session's transaction, by the driver's own bulk path:
+    COPY on PostgreSQL (psycopg), one prepared executemany on SQLite. A national round is some
+    400,000 answers: SQLAlchemy's per-row parameter handling would cost more than reading them."""
+    if not rows:
+        return
+    conn = s.connection()
+    table, columns = Answer.__table__.name, ", ".join(_ANSWER_COLUMNS)
+    driver = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql" and hasattr(driver, "cursor") and conn.dialect.driver == "psycopg":
+        with driver.cursor() as cur, cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    elif conn.dialect.name == "sqlite":
+        cur = driver.cursor()
+        try:
+            cur.executemany(f"INSERT INTO {table} ({columns}) VALUES (?, ?, ?)", rows)
+        finally:
+            cur.close()
+    else:
+        conn.execute(insert(Answer.__table__), [dict(zip(_ANSWER_COLUMNS, row)) for row in rows])
 
 
 def _insert_evidence(s: Session, upload_id: int, inspection_id: int, upload: ParsedUpload) -> None:
