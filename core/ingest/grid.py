@@ -195,10 +195,11 @@ def _what(grid: Grid, number: int, cells: tuple, i: int, inspection_sheet: bool)
     if number == 1:
         return "the heading", False
     heading = grid.header[i] if i < len(grid.header) else None
-    key = canonical_text(str(heading)).strip().lower() if heading is not None else ""
+    label = canonical_text(str(heading)).strip() if heading is not None else ""
+    key = label.lower()
     if key in NAME_COLUMNS:
         return ("the case id" if key == "case_id" else f"the {key} name"), True
-    return (f"the {key} value" if key else "the value"), False
+    return (f"the {label} value" if label else "the value"), False
 
 
 # -- CSV --------------------------------------------------------------------------------------
