@@ -56,7 +56,7 @@ def import_command(args: argparse.Namespace) -> int:
     engine = get_engine(args.db)
     user = args.user or _login_name()
     bar = _progress_bar(len(paths)) if sys.stderr.isatty() else None
-    say = bar.write if bar is not None else (lambda text: print(text, file=sys.stderr))
+    say = (lambda text: bar.write(text, file=sys.stderr)) if bar is not None else (lambda text: print(text, file=sys.stderr))
 
     def progress(p) -> None:
         if not p.outcome.loaded:
