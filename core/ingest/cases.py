@@ -36,7 +36,7 @@ class ParsedCase:
 @dataclass(frozen=True)
 class _Columns:
     case_id: int | None
-    attributes: tuple[tuple[int, str, dict[str, str]], ...]  # (index, name, lower-case word -> the word as listed)
+    attributes: tuple[tuple[int, str, dict[str, str]], ...]  # (index, name, the word as listed or in lower case -> as listed)
     answers: tuple[tuple[int, str], ...]  # (index, canonical code)
     unheaded: tuple[int, ...]  # columns with no heading: any value in them is reported
 
@@ -99,13 +99,17 @@ def _case(row: int, values: tuple, cols: _Columns, sheet: str | None, findings: 
     attributes = {}
     for i, name, allowed in cols.attributes:
         value = values[i]
-        if is_blank(value):
+        if value is None:
             continue
-        word = allowed.get(str(value).strip().lower()) if not isinstance(value, (Formula, CellError, bool)) else None
+        word = allowed.get(value) if value.__class__ is str else None  # the word as the list spells it (most cells)
         if word is None:
-            findings.add(*_bad_cell(value, ", ".join(allowed.values())), sheet, row, i + 1, name)
-        else:
-            attributes[name] = word
+            if is_blank(value):
+                continue
+            word = allowed.get(str(value).strip().lower()) if not isinstance(value, (Formula, CellError, bool)) else None
+            if word is None:
+                findings.add(*_bad_cell(value, ", ".join(dict.fromkeys(allowed.values()))), sheet, row, i + 1, name)
+                continue
+        attributes[name] = word
     # most cells hold the word as the dropdown writes it, or nothing: looked up without a loop in Python
     cells = cols.answer_values(values)
     words = list(map(_EXACT_ANSWERS.get, cells))
@@ -137,7 +141,7 @@ def _case_ref(row: int, values: tuple, cols: _Columns, sheet: str | None, findin
     if isinstance(value, (Formula, CellError)):
         findings.add(*_bad_cell(value, "a case reference"), sheet, row, column, CASE_ID)
         return None
-    ref = show(value, limit=10**9).strip()  # the whole text: a finding gives its true length
+    ref = value.strip() if value.__class__ is str else show(value, limit=10**9).strip()  # the whole text: a finding gives its true length
     if len(ref) > MAX_CASE_ID:
         findings.add(F.TOO_LONG, f"case_id has {len(ref):,} characters; at most {MAX_CASE_ID}", sheet, row, column, CASE_ID)
         return None
@@ -180,7 +184,7 @@ def _columns(grid: Grid, framework: Framework, case_type: CaseType, findings: Fi
         if key == CASE_ID:
             case_id = i
         elif key in attributes:
-            allowed = {v.lower(): v for v in attributes[key].values}
+            allowed = {**{v.lower(): v for v in attributes[key].values}, **{v: v for v in attributes[key].values}}
             attrs.append((i, key, allowed))
         elif inspection_columns and key in FIELD_NAMES:
             continue

@@ -62,7 +62,7 @@ class SheetScan:
     hidden_rows: list[int] = field(default_factory=list)
     hidden_row_count: int = 0
     hidden_columns: list[tuple[int, int]] = field(default_factory=list)  # (first, last)
-    max_row: int = 0
+    max_row: int = 0  # the furthest row and column seen (by the quick path: bounds on them)
     max_col: int = 0
 
 
@@ -201,16 +201,20 @@ def _int(text) -> int:
 # -- one sheet --------------------------------------------------------------------------------
 
 # The quick path, for the cells of a sheet as Excel and openpyxl write them. Everything outside
-# <sheetData> (the dimension, columns, merged ranges: a few kilobytes) is parsed in full; inside it,
+# <sheetData> (the dimension, columns, merged ranges: a few kilobytes) is parsed in full. Inside it,
 # where the cells are, a sheet qualifies when no formula, error cell, hidden row, comment, CDATA
 # section, processing instruction or namespace declaration is there (not even the bytes that would
-# begin one) and every cell tag is written ``<c r="B7"``. Then the cells' references are read with
-# one pattern, and their count must equal the count of cell tags. Anything else, or any doubt,
-# takes the full parse of the whole sheet, which reads every element.
-_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"')
-_UPPER = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_RARE_TAG = re.compile(rb"<(?:f[\t\n\r />]|c[\t\n\r/>]|!|\?|sheetData)")
+# begin one), every cell tag is written ``<c r="B7"``, and every reference lies within column KN
+# and row 9,999. Then the sheet is at most 9,999 rows by 300 columns whatever it holds, and its
+# cells are not read one by one here. Anything else, or any doubt, takes the full parse of the whole
+# sheet, which reads every element and places every cell.
+# one pass finds any of: a formula, a cell tag written otherwise, a comment or CDATA, a processing
+# instruction, a second <sheetData>, or a reference not of the form A1..KN9999 (three letters, a
+# column past KN, five digits, anything else)
+_RARE_TAG = re.compile(rb'<(?:f[\t\n\r />]|c[\t\n\r/>]|!|\?|sheetData|c r="(?:[A-Z]{3}|[L-Z][A-Z]|K[O-Z]|[A-Z]{1,2}[0-9]{5}|'
+                       rb'(?![A-Z]{1,2}[1-9][0-9]{0,3}")))')
 _RARE_WORDS = (b'"e"', b"hidden", b"xmlns")
+_QUICK_ROWS = 9_999
 _QUICK_LIMIT = 8 * 1024 * 1024  # larger sheets are streamed by the full parse, in constant memory
 
 
@@ -234,31 +238,13 @@ def _quick_scan(xml: bytes, scan: SheetScan, max_rows: int, findings: Findings) 
     body = start + len(b"<sheetData>")
     if _RARE_TAG.search(xml, body, end) or any(xml.find(word, body, end) != -1 for word in _RARE_WORDS):
         return False
-    refs = _CELL_REF.findall(xml, body, end)
-    if len(refs) != xml.count(b"<c ", body, end):
-        return False  # a cell without a reference, or one written another way
+    cells = xml.count(b"<c ", body, end)
+    if cells != xml.count(b'<c r="', body, end) or cells > MAX_GRID_CELLS:
+        return False
     # the rest of the sheet, parsed in full: <dimension>, <cols>, <mergeCells>, ...
     checker = _SheetScanner(scan, max_rows, findings)
     checker.run(io.BytesIO(xml[:start] + b"<sheetData/>" + xml[end + len(b"</sheetData>"):]))
-    if not scan.readable:
-        return True
-    try:
-        if refs:
-            joined = b" ".join(refs)  # the letters and the digits of every reference, apart, without a loop in Python
-            rows = [int(d) for d in set(joined.translate(None, _UPPER).split())]
-            checker.max_col = max(_COLUMNS.get(x.decode(), 16385) for x in set(joined.translate(None, _DIGITS.encode()).split()))
-            checker.row = max(rows)
-            if checker.max_col > MAX_COLUMNS:
-                checker.refuse(f"a cell in column {get_column_letter(min(checker.max_col, 16384))}; a template has at most "
-                               f"{MAX_COLUMNS} columns: delete the columns beyond your data")
-            if checker.row > MAX_SCANNED_ROWS and sum(r <= MAX_SCANNED_ROWS for r in rows) <= max_rows + 1:
-                checker.refuse(f"a row numbered {checker.row:,}: more than {MAX_SCANNED_ROWS:,} rows; delete the rows beyond your data")
-            checker._check_grid()
-            if len(refs) > checker.row * checker.max_col:
-                checker.refuse(f"{len(refs):,} cells in {checker.row:,} rows of {checker.max_col} columns: cells written twice")
-    except _Stop:
-        scan.readable = False
-    scan.max_row, scan.max_col = checker.row, checker.max_col
+    scan.max_row, scan.max_col = min(_QUICK_ROWS, cells), min(MAX_COLUMNS, cells)  # bounds, not counts
     return True
 
 
