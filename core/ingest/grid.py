@@ -38,6 +38,7 @@ class Grid:
     header: tuple = ()
     rows: list[tuple[int, tuple]] = field(default_factory=list)  # (row number as the sheet shows it, values)
     complete: bool = True  # False where reading stopped early (a finding says why)
+    plain_rows: set[int] = field(default_factory=set)  # rows known to hold only printable ASCII text: check_text skips them
 
     @property
     def width(self) -> int:
@@ -80,7 +81,13 @@ def grid_from_values(name: str, values: list[list], scan: SheetScan, max_rows: i
     grid.header = _trim(tuple(heading))
     width = len(grid.header)
     unheaded: set[int] = set()
+    grid.plain_rows = set()
     for number, row in enumerate(values[1:], start=2):
+        try:  # most rows are all text (calamine gives "" for an empty cell): checked at once, in C
+            joined = "".join(row)
+            plain = joined.isascii() and joined.isprintable()
+        except TypeError:  # a number or a date among them: check_text looks cell by cell
+            plain = False
         cells = [None if v == "" else v for v in row]
         if number in special:
             _overlay(cells, special[number])
@@ -104,6 +111,8 @@ def grid_from_values(name: str, values: list[list], scan: SheetScan, max_rows: i
                          sheet=name)
             grid.complete = False
             break
+        if plain and number not in special:
+            grid.plain_rows.add(number)
         grid.rows.append((number, tuple(cells)))
     return grid
 
@@ -157,7 +166,10 @@ def check_text(grid: Grid, findings: Findings, inspection_sheet: bool = False) -
     sheet a field's name is in column A and its value in column B."""
     if not inspection_sheet:
         grid.header = _checked(grid, 1, grid.header, findings, False)
+    plain = grid.plain_rows
     for k, (number, cells) in enumerate(grid.rows):
+        if number in plain:
+            continue
         texts = [v for v in cells if v.__class__ is str]
         joined = "".join(texts)
         if joined.isascii() and joined.isprintable():
