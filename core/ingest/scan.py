@@ -208,10 +208,10 @@ def _int(text) -> int:
 # and row 9,999. Then the sheet is at most 9,999 rows by 300 columns whatever it holds, and its
 # cells are not read one by one here. Anything else, or any doubt, takes the full parse of the whole
 # sheet, which reads every element and places every cell.
-# one pass finds any of: a formula, a cell tag written otherwise, a comment or CDATA, a processing
+# one pass finds any of: a formula, a cell tag written otherwise (or without its reference first), a comment or CDATA, a processing
 # instruction, a second <sheetData>, or a reference not of the form A1..KN9999 (three letters, a
 # column past KN, five digits, anything else)
-_RARE_TAG = re.compile(rb'<(?:f[\t\n\r />]|c[\t\n\r/>]|!|\?|sheetData|c r="(?:[A-Z]{3}|[L-Z][A-Z]|K[O-Z]|[A-Z]{1,2}[0-9]{5}|'
+_RARE_TAG = re.compile(rb'<(?:f[\t\n\r />]|c[\t\n\r/>]|!|\?|sheetData|c (?!r=")|c r="(?:[A-Z]{3}|[L-Z][A-Z]|K[O-Z]|[A-Z]{1,2}[0-9]{5}|'
                        rb'(?![A-Z]{1,2}[1-9][0-9]{0,3}")))')
 _RARE_WORDS = (b'"e"', b"hidden", b"xmlns")
 _QUICK_ROWS = 9_999
@@ -238,13 +238,11 @@ def _quick_scan(xml: bytes, scan: SheetScan, max_rows: int, findings: Findings) 
     body = start + len(b"<sheetData>")
     if _RARE_TAG.search(xml, body, end) or any(xml.find(word, body, end) != -1 for word in _RARE_WORDS):
         return False
-    cells = xml.count(b"<c ", body, end)
-    if cells != xml.count(b'<c r="', body, end) or cells > MAX_GRID_CELLS:
-        return False
+    # (at most 8 MB of XML: some 700,000 cells, so the reader's memory is bounded too)
     # the rest of the sheet, parsed in full: <dimension>, <cols>, <mergeCells>, ...
     checker = _SheetScanner(scan, max_rows, findings)
     checker.run(io.BytesIO(xml[:start] + b"<sheetData/>" + xml[end + len(b"</sheetData>"):]))
-    scan.max_row, scan.max_col = min(_QUICK_ROWS, cells), min(MAX_COLUMNS, cells)  # bounds, not counts
+    scan.max_row, scan.max_col = _QUICK_ROWS, MAX_COLUMNS  # bounds, not counts
     return True
 
 
