@@ -41,7 +41,7 @@ _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _SEP = "}"
-C, ROW, F_, V = (f"{_MAIN}{_SEP}{t}" for t in ("c", "row", "f", "v"))
+C, ROW, F_ = (f"{_MAIN}{_SEP}{t}" for t in ("c", "row", "f"))
 _DIMENSION, _MERGE, _COL, _SI, _SST = (f"{_MAIN}{_SEP}{t}" for t in ("dimension", "mergeCell", "col", "si", "sst"))
 _CHUNK = 1 << 16
 _DIGITS = "0123456789"
@@ -259,6 +259,7 @@ class _SheetScanner:
         self.max_col = 0
         self.capture: tuple | None = None  # (kind, row, col, parts) while a formula's or error's text is read
         self.p = None
+        self.others = {ROW: self._row, F_: self._formula, _MERGE: self._merge, _COL: self._col, _DIMENSION: self._dimension_tag}
 
     def run(self, part) -> None:
         p = self.p = _parser()
@@ -300,30 +301,38 @@ class _SheetScanner:
             if attrs.get("t") == "e":
                 self._capture("error")
             return
-        if name == ROW:
-            self._row(attrs)
-        elif name == F_:
-            self._capture("formula")
-        elif name == _MERGE:
-            ref = (attrs.get("ref") or "").strip().upper()
-            if ref:
-                self.scan.merges.append(ref)
-        elif name == _COL:
-            if str(attrs.get("hidden", "")).strip().lower() in ("1", "true"):
-                first = _int(attrs.get("min")) or 1
-                self.scan.hidden_columns.append((first, max(first, _int(attrs.get("max")) or first)))
-        elif name == _DIMENSION:
-            self._dimension(attrs.get("ref") or "")
+        other = self.others.get(name)  # None for the text of a cell (<v>, <is>, <t>), the most of the rest
+        if other is not None:
+            other(attrs)
+
+    def _formula(self, attrs) -> None:
+        self._capture("formula")
+
+    def _merge(self, attrs) -> None:
+        ref = (attrs.get("ref") or "").strip().upper()
+        if ref:
+            self.scan.merges.append(ref)
+
+    def _col(self, attrs) -> None:
+        if str(attrs.get("hidden", "")).strip().lower() in ("1", "true"):
+            first = _int(attrs.get("min")) or 1
+            self.scan.hidden_columns.append((first, max(first, _int(attrs.get("max")) or first)))
+
+    def _dimension_tag(self, attrs) -> None:
+        self._dimension(attrs.get("ref") or "")
 
     def _row(self, attrs) -> None:
-        number = _int(attrs.get("r")) or self.row + 1
+        r = attrs.get("r")
+        number = int(r) if r is not None and r.isdigit() and r.isascii() else (_int(r) or self.row + 1)
         if number < self.row:
             number = self.row + 1  # rows out of order: placed after the last, as readers do
         self.row, self.row_text, self.col, self.row_cells = number, str(number), 0, 0
         if number > MAX_SCANNED_ROWS and self.data_rows <= self.max_rows + 1:
             self.refuse(f"a row numbered {number:,}: more than {MAX_SCANNED_ROWS:,} rows; delete the rows beyond your data")
-        self._check_grid()
-        if str(attrs.get("hidden", "")).strip().lower() in ("1", "true"):
+        if number * self.max_col > MAX_GRID_CELLS:
+            self._check_grid()
+        hidden = attrs.get("hidden")
+        if hidden is not None and hidden.strip().lower() in ("1", "true"):
             self.scan.hidden_row_count += 1
             if len(self.scan.hidden_rows) < MAX_LISTED_HIDDEN:
                 self.scan.hidden_rows.append(number)
