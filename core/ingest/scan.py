@@ -211,11 +211,14 @@ def _int(text) -> int:
 # one pass finds any of: a formula, a cell tag written otherwise (or without its reference first), a comment or CDATA, a processing
 # instruction, a second <sheetData>, or a reference not of the form A1..KN9999 (three letters, a
 # column past KN, five digits, anything else)
-_RARE_TAG = re.compile(rb'<(?:f[\t\n\r />]|c[\t\n\r/>]|!|\?|sheetData|c (?!r=")|c r="(?:[A-Z]{3}|[L-Z][A-Z]|K[O-Z]|[A-Z]{1,2}[0-9]{5}|'
-                       rb'(?![A-Z]{1,2}[1-9][0-9]{0,3}")))')
+_RARE_TAG = re.compile(rb'<(?:f[\t\n\r />]|c[\t\n\r/>]|!|\?|sheetData|c (?!r=")|c r="(?:[A-Z]{3}|[L-Z][A-Z]|K[O-Z]|[A-Z]{1,2}[0-9]{8}|'
+                       rb'(?![A-Z]{1,2}[1-9][0-9]{0,6}")))')
+_LONG_SHEET = re.compile(rb'<c r="[A-Z]{1,2}[0-9]{5}')  # a row past 9,999: the rows are then read one by one
+_ROW_OF_CELL = re.compile(rb'<c r="[A-Z]{1,2}([0-9]{1,7})"')
+_COLUMN_OF_CELL = re.compile(rb'<c r="([A-Z]{1,2})[0-9]')
 _RARE_WORDS = (b'"e"', b"hidden", b"xmlns")
 _QUICK_ROWS = 9_999
-_QUICK_LIMIT = 8 * 1024 * 1024  # larger sheets are streamed by the full parse, in constant memory
+_QUICK_LIMIT = 24 * 1024 * 1024  # larger sheets are streamed by the full parse, in constant memory
 
 
 def _scan_sheet(zf: zipfile.ZipFile, path: str, scan: SheetScan, max_rows: int, findings: Findings) -> None:
@@ -238,11 +241,22 @@ def _quick_scan(xml: bytes, scan: SheetScan, max_rows: int, findings: Findings) 
     body = start + len(b"<sheetData>")
     if _RARE_TAG.search(xml, body, end) or any(xml.find(word, body, end) != -1 for word in _RARE_WORDS):
         return False
-    # (at most 8 MB of XML: some 700,000 cells, so the reader's memory is bounded too)
+    # (at most 24 MB of XML: some 2 million cells, so the reader's memory is bounded too)
     # the rest of the sheet, parsed in full: <dimension>, <cols>, <mergeCells>, ...
     checker = _SheetScanner(scan, max_rows, findings)
     checker.run(io.BytesIO(xml[:start] + b"<sheetData/>" + xml[end + len(b"</sheetData>"):]))
     scan.max_row, scan.max_col = _QUICK_ROWS, MAX_COLUMNS  # bounds, not counts
+    if scan.readable and _LONG_SHEET.search(xml, body, end):
+        rows = sorted({int(r) for r in _ROW_OF_CELL.findall(xml, body, end)})
+        try:
+            if rows[-1] > MAX_SCANNED_ROWS and sum(r <= MAX_SCANNED_ROWS for r in rows) <= max_rows + 1:
+                checker.refuse(f"a row numbered {rows[-1]:,}: more than {MAX_SCANNED_ROWS:,} rows; delete the rows beyond your data")
+            checker.row = rows[-1]
+            checker.max_col = max(_COLUMNS[c.decode()] for c in set(_COLUMN_OF_CELL.findall(xml, body, end)))
+            checker._check_grid()
+        except _Stop:
+            scan.readable = False
+        scan.max_row, scan.max_col = rows[-1], checker.max_col
     return True
 
 
