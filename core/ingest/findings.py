@@ -50,6 +50,8 @@ NO_DATA = "no-data"
 UNKNOWN_CODE = "unknown-code"
 BAD_NUMBER = "bad-number"
 DUPLICATE_ENTRY = "duplicate-entry"
+BAD_CHARACTER = "refused-character"  # a control, invisible or direction-changing character; a look-alike name
+HIDDEN = "hidden-part"  # a hidden sheet, row or column where data is read
 OUT_OF_SCOPE = "out-of-scope"  # a region the uploader may not load for
 
 
