@@ -80,13 +80,7 @@ def test_domain_modules_reach_the_store_and_ingest_only_through_the_core():
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
-# core/store/published.py still validates the published ratings CSV with the ingest package's findings
-# (core.ingest.findings, core.ingest.grid.show); they move into the core with the ingest work of issue 9.
-STORE_IMPORTS_OF_INGEST_STILL_TO_MOVE = {"core/store/published.py": ["core.ingest", "core.ingest.findings", "core.ingest.grid"],
-                                        "core/store/uploads.py": ["core.ingest.findings"]}
-
-
 def test_the_store_does_not_import_ingest():
     found = {p.relative_to(ROOT).as_posix(): sorted(m for m in _runtime_imports(p) if m == "core.ingest" or m.startswith("core.ingest."))
              for p in sorted((ROOT / "core" / "store").rglob("*.py"))}
-    assert {k: v for k, v in found.items() if v} == STORE_IMPORTS_OF_INGEST_STILL_TO_MOVE
+    assert {k: v for k, v in found.items() if v} == {}

@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape
 import pytest
 
 from core.errors import InvalidWorkbook
-from core.ingest import findings as F
+from core import findings as F
 from core.ingest.importer import check_file, import_file
 from core.ingest.spec import MAX_CASES
 from tests.ingest_helpers import ESSEX_NORTH, case_workbook, table_counts, to_bytes

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from core.ingest import findings as F
+from core import findings as F
 from core.ingest.importer import check_file, import_file
 from core.ingest.scan import MAX_SHARED_STRINGS
 from tests.ingest_helpers import case_workbook, table_counts, to_bytes

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.ingest import findings as F
+from core import findings as F
 from core.ingest.importer import check_file, import_file
 from core.names import canonical_text, text_problems
 from tests.ingest_helpers import ESSEX_NORTH, case_workbook, to_bytes

@@ -14,8 +14,8 @@ from openpyxl.utils import get_column_letter
 
 from core.codes import canonical
 from core.framework import CaseType, Framework
-from core.ingest import findings as F
-from core.ingest.findings import Findings
+from core import findings as F
+from core.findings import Findings
 from core.ingest.grid import CellError, Formula, Grid, is_blank, show
 from core.ingest.spec import ANSWER_WORDS, ANSWERS, CASE_ID, FIELD_NAMES, MAX_CASE_ID
 

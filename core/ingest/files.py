@@ -11,8 +11,8 @@ import io
 import zipfile
 from dataclasses import dataclass
 
-from core.ingest import findings as F
-from core.ingest.findings import Findings
+from core import findings as F
+from core.findings import Findings
 
 MAX_FILE_BYTES = 25 * 1024 * 1024  # a PDU's cases workbook is some 50 KB; a national CSV a few MB
 MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024  # 5,000 cases of 60 answers expand to about 20 MB

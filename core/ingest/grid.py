@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from openpyxl.utils import get_column_letter
 
-from core.ingest import findings as F
-from core.ingest.findings import Findings
+from core import findings as F
+from core.findings import Findings, show
 from core.names import canonical_text, text_problems
 from core.ingest.scan import SheetScan
 from core.ingest.spec import MAX_COLUMNS, MAX_SCANNED_ROWS
@@ -52,19 +52,6 @@ class Grid:
 
 def is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
-
-
-def show(value, limit: int = 60) -> str:
-    """A cell's value as a message quotes it."""
-    if isinstance(value, bool):
-        text = "TRUE" if value else "FALSE"
-    elif isinstance(value, float) and value.is_integer():
-        text = str(int(value))
-    elif isinstance(value, dt.datetime):
-        text = value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
-    else:
-        text = str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # -- workbooks --------------------------------------------------------------------------------

@@ -15,9 +15,9 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from core.errors import InputError, InvalidWorkbook
-from core.ingest import findings as F
+from core import findings as F
 from core.ingest.files import MAX_FILE_BYTES
-from core.ingest.findings import Finding
+from core.findings import Finding
 from core.ingest.parse import ParsedUpload, parse_upload
 from core.store.scope import Scope
 from core.store.uploads import Receipt, store_upload

@@ -15,11 +15,11 @@ from python_calamine import CalamineWorkbook
 
 from core.errors import InvalidWorkbook
 from core.framework import CaseType, Framework
-from core.ingest import findings as F
+from core import findings as F
 from core.ingest.cases import ParsedCase, case_type_of_columns, read_cases
 from core.ingest.evidence import ParsedEvidence, read_evidence
 from core.ingest.files import CSV, XLSX, sniff
-from core.ingest.findings import Findings
+from core.findings import Findings
 from core.ingest.grid import Grid, check_text, grid_from_values, read_csv
 from core.ingest.scan import PackageScan, SheetScan, scan_package
 from core.ingest.inspection import (InspectionFields, RawField, check_inspection, declared_template, fields_from_columns,

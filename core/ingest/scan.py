@@ -28,8 +28,8 @@ from xml.etree import ElementTree
 
 from openpyxl.utils import get_column_letter
 
-from core.ingest import findings as F
-from core.ingest.findings import Findings
+from core import findings as F
+from core.findings import Findings
 from core.ingest.spec import MAX_COLUMNS, MAX_SCANNED_ROWS
 
 MAX_PART_BYTES = 50 * 1024 * 1024  # one part, uncompressed: a sheet of 5,000 cases of 60 answers is some 10 MB

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidWorkbook
-from core.ingest.findings import Finding
+from core.findings import Finding
 from core.names import name_key as unit_key  # how unit names are compared
 from core.names import normalised_name
 from core.store.models import PDU, Answer, Case, EvidenceItem, Inspection, Judgement, ProposedRating, Region, SurveyFigure, Upload
