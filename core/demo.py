@@ -36,6 +36,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
+import numpy as np
+
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
 
@@ -46,6 +48,7 @@ from core.framework import Framework, load_framework
 from core.ratings import Rating
 from core.store.models import (PDU, Answer, Case, EvidenceItem, Inspection, Judgement, ProposedRating, Region,
                                SurveyFigure, Upload)
+from core.store.tallies import ANSWER_VALUES, count as count_tallies, insert_tallies
 
 FRAMEWORK_ID = "hmip-2025"
 DEFAULT_SEED = 2025
@@ -966,6 +969,7 @@ def _write_region(session: Session, ctx: _Context, plans: list[_InspectionPlan],
         codes = ctx.case_types[c.case_type].codes
         answer_rows.extend({"case_id": cid, "code": code, "value": v} for code, v in zip(codes, c.values) if v)
     _insert(session, Answer, answer_rows)
+    _write_tallies(session, ctx, plans, insp_ids, upload_ids)
 
     def child_rows(attr: str) -> list[dict]:
         return [{**row, "upload_id": uid, "inspection_id": iid}
@@ -981,6 +985,25 @@ def _write_region(session: Session, ctx: _Context, plans: list[_InspectionPlan],
     counts["answers"] += len(answer_rows)
     for c in case_plans:
         counts[f"case:{c.case_type}"] += 1
+
+
+def _write_tallies(session: Session, ctx: _Context, plans: list[_InspectionPlan], insp_ids: list[int],
+                   upload_ids: list[int]) -> None:
+    """Each demo upload's tallies (``core.store.tallies``), counted as ``store_upload`` counts a workbook's."""
+    number = {v: i + 1 for i, v in enumerate(ANSWER_VALUES)}
+    tally_rows, attribute_rows = [], []
+    for p, iid, uid in zip(plans, insp_ids, upload_ids):
+        by_type: dict[str, list[_CasePlan]] = {}
+        for c in p.cases:
+            by_type.setdefault(c.case_type, []).append(c)
+        for case_type, cases in by_type.items():
+            matrix = np.array([[number.get(v, 0) for v in c.values] for c in cases], dtype=np.int8)
+            names = sorted({n for c in cases for n in c.attributes})
+            t, a = count_tallies(uid, iid, case_type, ctx.case_types[case_type].codes, matrix,
+                                 {n: [c.attributes.get(n) for c in cases] for n in names})
+            tally_rows += t
+            attribute_rows += a
+    insert_tallies(session, tally_rows, attribute_rows)
 
 
 def _select_regions(fw: Framework, regions: int | Sequence[str] | None) -> list[str]:

@@ -18,6 +18,7 @@ from core.scenario import Scenario
 from core.store.migrations import upgrade
 from core.store.models import PDU, Answer, Case, Inspection, ProposedRating, Region, Upload
 from core.store.scenarios import save_scenario
+from core.store.tallies import count_stored
 from tests.conftest import sqlite_engine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,6 +69,7 @@ def store_url(tmp_path):
                                    for code, values in answers.items() for i, v in enumerate(values)])
         for std in ("P1.1", "P1.2", "P1.3"):
             s.add(ProposedRating(upload_id=up.id, inspection_id=ins.id, standard=std, rating="Good", rationale="test"))
+        count_stored(s.connection())  # the tallies store_upload would have written
     yield f"sqlite:///{tmp_path / 'store.db'}", engine
     engine.dispose()
 

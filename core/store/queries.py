@@ -4,11 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import Engine, case, exists, func, select
 from sqlalchemy.orm import Session
 
 from core.codes import display
-from core.store.models import Answer, Case, EvidenceItem, Inspection, Judgement, ProposedRating, PublishedRating, Region, SurveyFigure, Upload
+from core.store.models import Answer, AttributeTally, Case, EvidenceItem, Inspection, Judgement, ProposedRating, PublishedRating, Region, SurveyFigure, Tally, Upload
 from core.store.scope import Scope
 
 INSPECTION_COLUMNS = ["inspection_id", "level", "region", "unit", "framework", "round", "fieldwork_start", "status", "synthetic"]
@@ -19,7 +19,7 @@ class Dataset:
     """What the rating analysis needs, as plain frames (never ORM objects: safe to cache).
 
     - ``inspections``: inspection_id, level, region, unit, framework, round, fieldwork_start, status, synthetic
-    - ``counts``: inspection_id, case_type, code, n_yes, n_no, n_na  (answers of current uploads only)
+    - ``counts``: inspection_id, case_type, code, n_yes, n_no, n_na  (answers of current uploads only, from the tallies)
     - ``proposed``: inspection_id, standard, rating, rationale
     - ``judgements``: inspection_id, name, value
     - ``published``: seed, region, unit, framework, fieldwork, standard, rating, published_score, published_max, published_overall
@@ -59,14 +59,11 @@ def load_dataset(engine: Engine, scope: Scope) -> Dataset:
     """Everything the analysis rates, for the regions in scope, in one read-only session."""
     with Session(engine) as s:
         inspections = inspections_frame(s, scope)
+        # summed from the tallies written when each upload was stored, never from the answers
         counts_stmt = _scoped(
-            select(Case.inspection_id, Case.case_type, Answer.code,
-                   func.sum(case((Answer.value == "Yes", 1), else_=0)),
-                   func.sum(case((Answer.value == "No", 1), else_=0)),
-                   func.sum(case((Answer.value == "N/A", 1), else_=0)))
-            .join(Answer, Answer.case_id == Case.id)
-            .where(Case.upload_id.in_(_current_upload_ids())),
-            Case.inspection_id, scope).group_by(Case.inspection_id, Case.case_type, Answer.code)
+            select(Tally.inspection_id, Tally.case_type, Tally.code, func.sum(Tally.n_yes), func.sum(Tally.n_no), func.sum(Tally.n_na))
+            .where(Tally.upload_id.in_(_current_upload_ids())),
+            Tally.inspection_id, scope).group_by(Tally.inspection_id, Tally.case_type, Tally.code)
         counts = _frame(s, counts_stmt, ["inspection_id", "case_type", "code", "n_yes", "n_no", "n_na"])
         for col in ("n_yes", "n_no", "n_na"):
             counts[col] = counts[col].astype("int64")
@@ -100,6 +97,57 @@ def case_answers(engine: Engine, scope: Scope, inspection_ids: list[int] | None 
         df = _frame(s, stmt, ["inspection_id", "case_id", "case_ref", "case_type", "attributes", "code", "value"])
     attrs = pd.DataFrame(list(df["attributes"]), index=df.index) if len(df) else pd.DataFrame(index=df.index)
     return pd.concat([df.drop(columns=["attributes"]), attrs], axis=1)
+
+
+BREAKDOWN_COLUMNS = ["group", "n_cases", "n_yes", "n_no", "n_na"]
+
+
+def breakdown_counts(engine: Engine, scope: Scope, attribute: str, codes: list[str],
+                     inspection_ids: list[int] | None = None) -> pd.DataFrame:
+    """Answers to ``codes`` in the current uploads of the inspections (all in scope when None), by the
+    value of one case attribute, summed in SQL from the tallies: one row per value, and ``group`` None
+    for the cases that do not record it (the codes' tallies less the recorded values).
+
+    ``n_cases``: cases with an answer to any of the codes. For one code that is its number of answers;
+    for several (a theme), a case answering two of them is one case, so it is counted in SQL over
+    the answers. Columns: BREAKDOWN_COLUMNS."""
+    codes = list(dict.fromkeys(codes))
+    sums = (func.sum(AttributeTally.n_yes), func.sum(AttributeTally.n_no), func.sum(AttributeTally.n_na))
+    with Session(engine) as s:
+        by_value = _scoped(select(AttributeTally.value, *sums)
+                           .where(AttributeTally.upload_id.in_(_current_upload_ids()), AttributeTally.attribute == attribute,
+                                  AttributeTally.code.in_(codes)), AttributeTally.inspection_id, scope)
+        total = _scoped(select(func.sum(Tally.n_yes), func.sum(Tally.n_no), func.sum(Tally.n_na))
+                        .where(Tally.upload_id.in_(_current_upload_ids()), Tally.code.in_(codes)), Tally.inspection_id, scope)
+        if inspection_ids is not None:
+            by_value = by_value.where(AttributeTally.inspection_id.in_(list(inspection_ids)))
+            total = total.where(Tally.inspection_id.in_(list(inspection_ids)))
+        rows = [list(r) for r in s.execute(by_value.group_by(AttributeTally.value)).all()]
+        all_yes, all_no, all_na = (int(v or 0) for v in s.execute(total).one())
+        rest = (all_yes - sum(r[1] for r in rows), all_no - sum(r[2] for r in rows), all_na - sum(r[3] for r in rows))
+        if any(rest):
+            rows.append([None, *rest])
+        frame = pd.DataFrame(rows, columns=["group", "n_yes", "n_no", "n_na"])
+        if len(codes) == 1 or frame.empty:
+            frame["n_cases"] = frame["n_yes"] + frame["n_no"] + frame["n_na"]
+        else:
+            frame = frame.merge(_distinct_cases(s, scope, attribute, codes, inspection_ids), on="group", how="left")
+    for col in ("n_cases", "n_yes", "n_no", "n_na"):
+        frame[col] = frame[col].fillna(0).astype("int64")
+    return frame[BREAKDOWN_COLUMNS]
+
+
+def _distinct_cases(s: Session, scope: Scope, attribute: str, codes: list[str], inspection_ids) -> pd.DataFrame:
+    """Cases answering any of ``codes``, by the attribute's value (None: not recorded)."""
+    raw = Case.attributes[attribute].as_string()
+    value = case((func.trim(raw) == "", None), else_=raw)
+    # EXISTS on (case_id, code): the answers' unique index, one probe per case and code
+    answered = exists().where(Answer.case_id == Case.id, Answer.code.in_(codes))
+    stmt = _scoped(select(value, func.count(Case.id)).where(Case.upload_id.in_(_current_upload_ids()), answered),
+                   Case.inspection_id, scope)
+    if inspection_ids is not None:
+        stmt = stmt.where(Case.inspection_id.in_(list(inspection_ids)))
+    return pd.DataFrame([list(r) for r in s.execute(stmt.group_by(value)).all()], columns=["group", "n_cases"])
 
 
 def evidence_frame(engine: Engine, scope: Scope, inspection_ids: list[int] | None = None) -> pd.DataFrame:
