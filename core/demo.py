@@ -46,6 +46,7 @@ from core.engine import Sufficiency, check_proposed, rate_standard, regional_sta
 from core.errors import InputError, ProbationError
 from core.framework import Framework, load_framework
 from core.ratings import Rating
+from core.store.bulk import bulk_insert
 from core.store.models import (PDU, Answer, Case, EvidenceItem, Inspection, Judgement, ProposedRating, Region,
                                SurveyFigure, Upload)
 from core.store.tallies import ANSWER_VALUES, count as count_tallies, insert_tallies
@@ -53,7 +54,7 @@ from core.store.tallies import ANSWER_VALUES, count as count_tallies, insert_tal
 FRAMEWORK_ID = "hmip-2025"
 DEFAULT_SEED = 2025
 DEFAULT_ROUNDS = 2
-MAX_ROUNDS = 6
+MAX_ROUNDS = 12  # ten rounds is the scale benchmark (issue 11); rounds start in 2014-15 at twelve
 CURRENT_ROUND_START_YEAR = 2025  # the current round is 2025-26
 DEMO_USER = "demo"
 DEMO_KIND = "demo"
@@ -967,8 +968,8 @@ def _write_region(session: Session, ctx: _Context, plans: list[_InspectionPlan],
     answer_rows = []
     for cid, c in zip(case_ids, case_plans):
         codes = ctx.case_types[c.case_type].codes
-        answer_rows.extend({"case_id": cid, "code": code, "value": v} for code, v in zip(codes, c.values) if v)
-    _insert(session, Answer, answer_rows)
+        answer_rows.extend((cid, code, v) for code, v in zip(codes, c.values) if v)
+    bulk_insert(session, Answer.__table__, ("case_id", "code", "value"), answer_rows)
     _write_tallies(session, ctx, plans, insp_ids, upload_ids)
 
     def child_rows(attr: str) -> list[dict]:

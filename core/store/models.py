@@ -186,6 +186,7 @@ class Tally(Base):
     version or a withdrawn upload drops out by its upload's status, not by rewriting tallies."""
 
     __tablename__ = "tallies"
+    __table_args__ = {"sqlite_with_rowid": False}  # SQLite: rows kept in key order, no second tree for the key
     upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id", ondelete="CASCADE"), primary_key=True)
     case_type: Mapped[str] = mapped_column(String(40), primary_key=True)
     code: Mapped[str] = mapped_column(String(20), primary_key=True)
@@ -202,6 +203,7 @@ class AttributeTally(Base):
     way breakdowns look them up."""
 
     __tablename__ = "attribute_tallies"
+    __table_args__ = {"sqlite_with_rowid": False}
     upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id", ondelete="CASCADE"), primary_key=True)
     attribute: Mapped[str] = mapped_column(String(40), primary_key=True)
     code: Mapped[str] = mapped_column(String(20), primary_key=True)

@@ -76,15 +76,18 @@ def _scoped(stmt, inspection_id_column, scope: Scope):
             .where(scope.filter(Region.name)))
 
 
+def _counts_statement(scope: Scope):
+    return _scoped(select(Tally.inspection_id, Tally.case_type, Tally.code, Tally.n_yes, Tally.n_no, Tally.n_na)
+                   .where(Tally.upload_id.in_(_current_upload_ids())), Tally.inspection_id, scope)
+
+
 def load_dataset(engine: Engine, scope: Scope) -> Dataset:
     """Everything the analysis rates, for the regions in scope, in one read-only session."""
     with Session(engine) as s:
         inspections = inspections_frame(s, scope)
         # from the tallies written when each upload was stored, never from the answers; an inspection
         # has one current upload of a kind, so rows are summed only where two current uploads overlap
-        counts_stmt = _scoped(
-            select(Tally.inspection_id, Tally.case_type, Tally.code, Tally.n_yes, Tally.n_no, Tally.n_na)
-            .where(Tally.upload_id.in_(_current_upload_ids())), Tally.inspection_id, scope)
+        counts_stmt = _counts_statement(scope)
         counts = _plain_frame(s, counts_stmt, COUNT_COLUMNS)
         keys = ["inspection_id", "case_type", "code"]
         if counts.duplicated(keys).any():
@@ -136,17 +139,9 @@ def breakdown_counts(engine: Engine, scope: Scope, attribute: str, codes: list[s
     for several (a theme), a case answering two of them is one case, so it is counted in SQL over
     the answers. Columns: BREAKDOWN_COLUMNS."""
     codes = list(dict.fromkeys(codes))
-    sums = (func.sum(AttributeTally.n_yes), func.sum(AttributeTally.n_no), func.sum(AttributeTally.n_na))
+    by_value, total = _breakdown_statements(scope, attribute, codes, inspection_ids)
     with Session(engine) as s:
-        by_value = _scoped(select(AttributeTally.value, *sums)
-                           .where(AttributeTally.upload_id.in_(_current_upload_ids()), AttributeTally.attribute == attribute,
-                                  AttributeTally.code.in_(codes)), AttributeTally.inspection_id, scope)
-        total = _scoped(select(func.sum(Tally.n_yes), func.sum(Tally.n_no), func.sum(Tally.n_na))
-                        .where(Tally.upload_id.in_(_current_upload_ids()), Tally.code.in_(codes)), Tally.inspection_id, scope)
-        if inspection_ids is not None:
-            by_value = by_value.where(AttributeTally.inspection_id.in_(list(inspection_ids)))
-            total = total.where(Tally.inspection_id.in_(list(inspection_ids)))
-        rows = [list(r) for r in s.execute(by_value.group_by(AttributeTally.value)).all()]
+        rows = [list(r) for r in s.execute(by_value).all()]
         all_yes, all_no, all_na = (int(v or 0) for v in s.execute(total).one())
         rest = (all_yes - sum(r[1] for r in rows), all_no - sum(r[2] for r in rows), all_na - sum(r[3] for r in rows))
         if any(rest):
@@ -161,8 +156,21 @@ def breakdown_counts(engine: Engine, scope: Scope, attribute: str, codes: list[s
     return frame[BREAKDOWN_COLUMNS]
 
 
-def _distinct_cases(s: Session, scope: Scope, attribute: str, codes: list[str], inspection_ids) -> pd.DataFrame:
-    """Cases answering any of ``codes``, by the attribute's value (None: not recorded)."""
+def _breakdown_statements(scope: Scope, attribute: str, codes: list[str], inspection_ids):
+    """The two sums behind a breakdown: per recorded value, and over every case."""
+    sums = (func.sum(AttributeTally.n_yes), func.sum(AttributeTally.n_no), func.sum(AttributeTally.n_na))
+    by_value = _scoped(select(AttributeTally.value, *sums)
+                       .where(AttributeTally.upload_id.in_(_current_upload_ids()), AttributeTally.attribute == attribute,
+                              AttributeTally.code.in_(codes)), AttributeTally.inspection_id, scope)
+    total = _scoped(select(func.sum(Tally.n_yes), func.sum(Tally.n_no), func.sum(Tally.n_na))
+                    .where(Tally.upload_id.in_(_current_upload_ids()), Tally.code.in_(codes)), Tally.inspection_id, scope)
+    if inspection_ids is not None:
+        by_value = by_value.where(AttributeTally.inspection_id.in_(list(inspection_ids)))
+        total = total.where(Tally.inspection_id.in_(list(inspection_ids)))
+    return by_value.group_by(AttributeTally.value), total
+
+
+def _distinct_cases_statement(scope: Scope, attribute: str, codes: list[str], inspection_ids):
     raw = Case.attributes[attribute].as_string()
     value = case((func.trim(raw) == "", None), else_=raw)
     # EXISTS on (case_id, code): the answers' unique index, one probe per case and code
@@ -171,7 +179,29 @@ def _distinct_cases(s: Session, scope: Scope, attribute: str, codes: list[str], 
                    Case.inspection_id, scope)
     if inspection_ids is not None:
         stmt = stmt.where(Case.inspection_id.in_(list(inspection_ids)))
-    return pd.DataFrame([list(r) for r in s.execute(stmt.group_by(value)).all()], columns=["group", "n_cases"])
+    return stmt.group_by(value)
+
+
+def _distinct_cases(s: Session, scope: Scope, attribute: str, codes: list[str], inspection_ids) -> pd.DataFrame:
+    """Cases answering any of ``codes``, by the attribute's value (None: not recorded)."""
+    stmt = _distinct_cases_statement(scope, attribute, codes, inspection_ids)
+    return pd.DataFrame([list(r) for r in s.execute(stmt).all()], columns=["group", "n_cases"])
+
+
+def hot_reads(scope: Scope, attribute: str, codes: list[str], inspection_ids: list[int]) -> dict[str, object]:
+    """The statements the dashboard runs on every cache miss, by name, as they are run: for the
+    benchmark to print their query plans (bench/bench_pages.py)."""
+    by_value, total = _breakdown_statements(scope, attribute, list(codes), inspection_ids)
+    return {
+        "dataset: key question counts (tallies of current uploads)": _counts_statement(scope),
+        "dataset: proposed ratings of current uploads": _scoped(
+            select(ProposedRating.inspection_id, ProposedRating.standard, ProposedRating.rating)
+            .where(ProposedRating.upload_id.in_(_current_upload_ids())), ProposedRating.inspection_id, scope),
+        "breakdown: answers by attribute value (attribute tallies)": by_value,
+        "breakdown: all answers to the codes (tallies)": total,
+        "breakdown: cases answering any of a theme's codes": _distinct_cases_statement(scope, attribute, list(codes), inspection_ids),
+        "store version (every page, every run)": select(func.count(Upload.id), func.max(Upload.id)),
+    }
 
 
 def evidence_frame(engine: Engine, scope: Scope, inspection_ids: list[int] | None = None) -> pd.DataFrame:

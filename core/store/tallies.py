@@ -15,12 +15,14 @@ takes a fraction of a second, and one workbook about a millisecond.
 """
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
-from sqlalchemy import JSON, Connection, column, insert, select, table
+from sqlalchemy import JSON, Connection, column, select, table
 from sqlalchemy.orm import Session
 
+from core.store.bulk import bulk_insert
 from core.store.models import AttributeTally, Tally
 
 ANSWER_VALUES = ("Yes", "No", "N/A")  # stored as 1, 2, 3 in the answer matrix; 0 is no answer
@@ -91,13 +93,15 @@ def count_cases(upload_id: int, inspection_id: int, case_type: str,
     return count(upload_id, inspection_id, case_type, codes, answer_matrix(codes, (a for _, a in cases)), attributes)
 
 
+TALLY_COLUMNS = ("upload_id", "case_type", "code", "inspection_id", *_COLUMNS)
+ATTRIBUTE_TALLY_COLUMNS = ("upload_id", "attribute", "code", "case_type", "value", "inspection_id", *_COLUMNS)
+
+
 def insert_tallies(session: Session, tally_rows: list[dict], attribute_rows: list[dict]) -> None:
-    """Write tally rows (Core executemany, like the answers themselves)."""
-    connection = session.connection()
-    if tally_rows:
-        connection.execute(insert(Tally.__table__), tally_rows)
-    if attribute_rows:
-        connection.execute(insert(AttributeTally.__table__), attribute_rows)
+    """Write tally rows by the driver's bulk path (``core.store.bulk``), in the session's transaction."""
+    bulk_insert(session, Tally.__table__, TALLY_COLUMNS, list(map(itemgetter(*TALLY_COLUMNS), tally_rows)))
+    bulk_insert(session, AttributeTally.__table__, ATTRIBUTE_TALLY_COLUMNS,
+                list(map(itemgetter(*ATTRIBUTE_TALLY_COLUMNS), attribute_rows)))
 
 
 def write_upload_tallies(session: Session, upload_id: int, inspection_id: int, upload) -> None:

@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["inspection_id"], ["inspections.id"], name=op.f("fk_tallies_inspection_id_inspections")),
         sa.ForeignKeyConstraint(["upload_id"], ["uploads.id"], name=op.f("fk_tallies_upload_id_uploads"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("upload_id", "case_type", "code", name=op.f("pk_tallies")),
+        sqlite_with_rowid=False,
     )
     op.create_index(op.f("ix_tallies_inspection_id"), "tallies", ["inspection_id"], unique=False)
     op.create_table(
@@ -52,6 +53,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["upload_id"], ["uploads.id"], name=op.f("fk_attribute_tallies_upload_id_uploads"),
                                 ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("upload_id", "attribute", "code", "case_type", "value", name=op.f("pk_attribute_tallies")),
+        sqlite_with_rowid=False,
     )
     # the hot reads (see bench/bench_pages.py, which prints their plans): current uploads of the
     # inspections in scope, and every case of an upload
