@@ -38,7 +38,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from core.codes import display
@@ -988,6 +988,14 @@ def _write_region(session: Session, ctx: _Context, plans: list[_InspectionPlan],
         counts[f"case:{c.case_type}"] += 1
 
 
+def _large_write(session: Session) -> None:
+    """SQLite: a page cache big enough for the transaction's index pages (256 MB at most, for this
+    connection). With the default 2 MB, ten rounds spill and rewrite the same pages to the journal
+    over and over, and the write waits on the disk for minutes."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("PRAGMA cache_size = -262144"))
+
+
 def _write_tallies(session: Session, ctx: _Context, plans: list[_InspectionPlan], insp_ids: list[int],
                    upload_ids: list[int]) -> None:
     """Each demo upload's tallies (``core.store.tallies``), counted as ``store_upload`` counts a workbook's."""
@@ -1055,6 +1063,7 @@ def load_demo(engine: Engine, rounds: int = DEFAULT_ROUNDS, seed: int = DEFAULT_
     counts: Counter = Counter()
     d2_counts: Counter = Counter()
     with Session(engine) as s, s.begin():
+        _large_write(s)
         if if_empty and s.execute(select(func.count()).select_from(Inspection)).scalar_one():
             return DemoSummary(False, "The store already holds inspections; the demo was not loaded.", seed, labels)
         keys = {(r, "pdu", u, rnd) for r in chosen for u in ctx.names[r] for rnd in labels}
