@@ -62,6 +62,7 @@ def sqlite_store(workdir: Path) -> str:
     built = CACHE / f"demo-{ROUNDS}-rounds.db"
     if not built.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
+        (CACHE / ".gitignore").write_text("*\n")  # built stores are never committed
         partial = built.with_suffix(".partial")
         partial.unlink(missing_ok=True)
         seconds = _build(f"sqlite:///{partial}")

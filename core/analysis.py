@@ -237,8 +237,9 @@ def rate_dataset(dataset: Dataset, rules: Mapping[str, RuleSet] | RuleSet | None
         frame.loc[mask & frame["standard"].isin(rs.excluded), "counted"] = False
         rated = mask & (frame["rating_value"] >= 0)
         frame.loc[rated, "score"] = np.asarray(rs.weights)[frame.loc[rated, "rating_value"].to_numpy()]
-    counted = frame[frame["counted"]]
-    summary = counted.groupby("inspection_id").agg(n=("standard", "size"), n_rated=("rating_value", lambda v: int((v >= 0).sum())),
+    counted = frame[frame["counted"]].assign(rated=lambda f: (f["rating_value"] >= 0).astype("int64"))
+    # sums, not a Python function per inspection: this runs on every slider move of the What-if page
+    summary = counted.groupby("inspection_id").agg(n=("standard", "size"), n_rated=("rated", "sum"),
                                                    score=("score", "sum")).reset_index()
     summary = summary[(summary["n"] == summary["n_rated"]) & (summary["n"] > 0)]
     overall = ins.merge(summary, on="inspection_id")
