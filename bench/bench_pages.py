@@ -166,14 +166,16 @@ def in_process(engine, repeats: int) -> dict:
     read_cpu, _ = median(lambda: load_dataset(engine, Scope.national()), clock=time.process_time)
     frameworks = frameworks_of(dataset)
     tallies = key_question_tallies(dataset, frameworks)
-    rerate = []
+    rerate, rerate_cpu = [], []
     for link in SCENARIOS:
         rules = rules_for_scenario(Scenario.from_query(link), frameworks)
         seconds, _ = median(lambda: rate_dataset(dataset, rules, frameworks, with_basis=False, tallies=tallies))
+        cpu, _ = median(lambda: rate_dataset(dataset, rules, frameworks, with_basis=False, tallies=tallies), clock=time.process_time)
         rerate.append(seconds)
+        rerate_cpu.append(cpu)
     return {"inspections": len(dataset.inspections), "count_rows": len(dataset.counts), "read_ms": read_s * 1000,
             "read_cpu_ms": read_cpu * 1000, "rerate_ms": statistics.median(rerate) * 1000,
-            "rerate_each_ms": [r * 1000 for r in rerate]}
+            "rerate_each_ms": [r * 1000 for r in rerate], "rerate_cpu_ms": statistics.median(rerate_cpu) * 1000}
 
 
 # -- in the browser -------------------------------------------------------------------------------------
@@ -218,13 +220,20 @@ def streamlit(script: str, store_url: str | None, logs: Path):
 
 
 def render(browser, url: str) -> float:
-    """Seconds from asking for ``url`` in a fresh browser session until the page has rendered."""
+    """Seconds from asking for ``url`` in a fresh browser session until the page has rendered
+    (infinity if it has not within TIMEOUT_MS)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     try:
         started = time.perf_counter()
         page.goto(url)
-        page.wait_for_selector(RENDERED, timeout=TIMEOUT_MS)
+        try:
+            page.wait_for_selector(RENDERED, timeout=TIMEOUT_MS)
+        except PlaywrightTimeout:
+            print(f"  {url}: not rendered within {TIMEOUT_MS / 1000:.0f} s", flush=True)
+            return float("inf")
         seconds = time.perf_counter() - started
         errors = page.locator('[data-testid="stException"]').count()
         if errors:
@@ -252,8 +261,10 @@ def browser_run(browser, store_url: str, workdir: Path, repeats: int) -> dict:
     with streamlit("app.py", store_url, workdir) as (url, process):
         first = render(browser, f"{url}/overview")
         pages = {}
+        print(f"  first page after the server started: {first * 1000:.0f} ms", flush=True)
         for name in PAGES:
             pages[name] = statistics.median(render(browser, f"{url}/{name}") for _ in range(repeats))
+            print(f"  {name}: {pages[name] * 1000:.0f} ms", flush=True)
         pages["whatif, a new scenario by link"] = statistics.median(
             render(browser, f"{url}/whatif?{link}") for link in SCENARIOS)
         now, peak = rss_mb(process.pid)
@@ -278,7 +289,8 @@ def report(label: str, store_url: str, browser, repeats: int, workdir: Path) -> 
           f"{figures['read_cpu_ms']:.0f} ms CPU")
     ok_rerate = figures["rerate_ms"] <= RERATE_LIMIT_MS
     print(f"re-rating the whole store under a new scenario: median {figures['rerate_ms']:.0f} ms "
-          f"({', '.join(f'{r:.0f}' for r in figures['rerate_each_ms'])}) target <= {RERATE_LIMIT_MS:.0f} ms: "
+          f"wall ({', '.join(f'{r:.0f}' for r in figures['rerate_each_ms'])}), {figures['rerate_cpu_ms']:.0f} ms CPU; "
+          f"target <= {RERATE_LIMIT_MS:.0f} ms: "
           f"{'ok' if ok_rerate else 'MISSED'}")
     b = browser_run(browser, store_url, workdir, repeats)
     base = b["base"]

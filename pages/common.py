@@ -182,8 +182,10 @@ def download_buttons(name: str, sheets: dict[str, pd.DataFrame], key: str) -> No
     """CSV (first table) and Excel (all tables) downloads side by side."""
     first = next(iter(sheets.values()))
     c1, c2 = st.columns(2)
-    c1.download_button("Download CSV", csv_bytes(first), f"{name}.csv", "text/csv", key=f"{key}-csv")
-    c2.download_button("Download Excel", excel_bytes(sheets), f"{name}.xlsx",
+    # the files are made when a button is clicked, not on every run of the page: an Excel file of a
+    # round's evidence takes longer to write than the rest of the page takes to render
+    c1.download_button("Download CSV", lambda: csv_bytes(first), f"{name}.csv", "text/csv", key=f"{key}-csv")
+    c2.download_button("Download Excel", lambda: excel_bytes(sheets), f"{name}.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}-xlsx")
 
 

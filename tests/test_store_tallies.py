@@ -154,3 +154,19 @@ def test_counting_a_matrix_by_hand():
     assert [(r["attribute"], r["value"], r["code"], r["n_yes"], r["n_no"], r["n_na"]) for r in by] == [
         ("sex", "Male", "A", 1, 0, 1), ("sex", "Male", "B", 1, 1, 0)]
     assert count(1, 1, "court", codes, np.zeros((0, 2), dtype=np.int8), {}) == ([], [])
+
+
+def test_every_read_lists_each_row_once_for_a_national_reader(store):
+    """Reads that skip the scope's join for a national reader must not multiply rows by the
+    inspections or regions (two regions, two inspections here)."""
+    from core.store.queries import uploads_frame
+
+    _import(store, CASES)
+    _import(store, CASES[:2], unit="Bolton", region="North West")
+    ds = load_dataset(store, Scope.national())
+    assert not ds.counts.duplicated(["inspection_id", "case_type", "code"]).any()
+    assert len(uploads_frame(store, Scope.national())) == 2
+    answers = sum(1 for c in CASES + CASES[:2] for k in c if k not in ("case_id", "practitioner_grade", "sex"))
+    assert len(case_answers(store, Scope.national())) == answers
+    for scope, n in ((Scope.national(), 2), (Scope.of_regions("North West"), 1)):
+        assert load_dataset(store, scope).counts["inspection_id"].nunique() == n

@@ -69,16 +69,23 @@ def inspections_frame(session: Session, scope: Scope) -> pd.DataFrame:
 
 
 def _scoped(stmt, inspection_id_column, scope: Scope):
-    if scope.regions is None:  # a national reader: every row, no join needed
-        return stmt
     return (stmt.join(Inspection, inspection_id_column == Inspection.id)
             .join(Region, Inspection.region_id == Region.id)
             .where(scope.filter(Region.name)))
 
 
+def _in_scope(stmt, inspection_id_column, scope: Scope):
+    """``_scoped`` for a statement that selects no column of the inspection or region: a national
+    reader's rows need no join at all, a regional reader's are those of the inspections in scope."""
+    if scope.regions is None:
+        return stmt
+    return stmt.where(inspection_id_column.in_(select(Inspection.id).join(Region, Inspection.region_id == Region.id)
+                                               .where(scope.filter(Region.name))))
+
+
 def _counts_statement(scope: Scope):
-    return _scoped(select(Tally.inspection_id, Tally.case_type, Tally.code, Tally.n_yes, Tally.n_no, Tally.n_na)
-                   .where(Tally.upload_id.in_(_current_upload_ids())), Tally.inspection_id, scope)
+    return _in_scope(select(Tally.inspection_id, Tally.case_type, Tally.code, Tally.n_yes, Tally.n_no, Tally.n_na)
+                     .where(Tally.upload_id.in_(_current_upload_ids())), Tally.inspection_id, scope)
 
 
 def load_dataset(engine: Engine, scope: Scope) -> Dataset:
@@ -94,10 +101,10 @@ def load_dataset(engine: Engine, scope: Scope) -> Dataset:
             counts = counts.groupby(keys, as_index=False, sort=False)[["n_yes", "n_no", "n_na"]].sum()
         for col in ("n_yes", "n_no", "n_na"):
             counts[col] = counts[col].astype("int64")
-        proposed = _frame(s, _scoped(select(ProposedRating.inspection_id, ProposedRating.standard, ProposedRating.rating, ProposedRating.rationale)
+        proposed = _frame(s, _in_scope(select(ProposedRating.inspection_id, ProposedRating.standard, ProposedRating.rating, ProposedRating.rationale)
                                      .where(ProposedRating.upload_id.in_(_current_upload_ids())), ProposedRating.inspection_id, scope),
                           ["inspection_id", "standard", "rating", "rationale"])
-        judgements = _frame(s, _scoped(select(Judgement.inspection_id, Judgement.name, Judgement.value)
+        judgements = _frame(s, _in_scope(select(Judgement.inspection_id, Judgement.name, Judgement.value)
                                        .where(Judgement.upload_id.in_(_current_upload_ids())), Judgement.inspection_id, scope),
                             ["inspection_id", "name", "value"])
         pub_stmt = select(PublishedRating.seed, PublishedRating.region_name, PublishedRating.unit_name, PublishedRating.framework,
@@ -159,11 +166,11 @@ def breakdown_counts(engine: Engine, scope: Scope, attribute: str, codes: list[s
 def _breakdown_statements(scope: Scope, attribute: str, codes: list[str], inspection_ids):
     """The two sums behind a breakdown: per recorded value, and over every case."""
     sums = (func.sum(AttributeTally.n_yes), func.sum(AttributeTally.n_no), func.sum(AttributeTally.n_na))
-    by_value = _scoped(select(AttributeTally.value, *sums)
-                       .where(AttributeTally.upload_id.in_(_current_upload_ids()), AttributeTally.attribute == attribute,
-                              AttributeTally.code.in_(codes)), AttributeTally.inspection_id, scope)
-    total = _scoped(select(func.sum(Tally.n_yes), func.sum(Tally.n_no), func.sum(Tally.n_na))
-                    .where(Tally.upload_id.in_(_current_upload_ids()), Tally.code.in_(codes)), Tally.inspection_id, scope)
+    by_value = _in_scope(select(AttributeTally.value, *sums)
+                         .where(AttributeTally.upload_id.in_(_current_upload_ids()), AttributeTally.attribute == attribute,
+                                AttributeTally.code.in_(codes)), AttributeTally.inspection_id, scope)
+    total = _in_scope(select(func.sum(Tally.n_yes), func.sum(Tally.n_no), func.sum(Tally.n_na))
+                      .where(Tally.upload_id.in_(_current_upload_ids()), Tally.code.in_(codes)), Tally.inspection_id, scope)
     if inspection_ids is not None:
         by_value = by_value.where(AttributeTally.inspection_id.in_(list(inspection_ids)))
         total = total.where(Tally.inspection_id.in_(list(inspection_ids)))
@@ -175,8 +182,8 @@ def _distinct_cases_statement(scope: Scope, attribute: str, codes: list[str], in
     value = case((func.trim(raw) == "", None), else_=raw)
     # EXISTS on (case_id, code): the answers' unique index, one probe per case and code
     answered = exists().where(Answer.case_id == Case.id, Answer.code.in_(codes))
-    stmt = _scoped(select(value, func.count(Case.id)).where(Case.upload_id.in_(_current_upload_ids()), answered),
-                   Case.inspection_id, scope)
+    stmt = _in_scope(select(value, func.count(Case.id)).where(Case.upload_id.in_(_current_upload_ids()), answered),
+                     Case.inspection_id, scope)
     if inspection_ids is not None:
         stmt = stmt.where(Case.inspection_id.in_(list(inspection_ids)))
     return stmt.group_by(value)
@@ -194,7 +201,7 @@ def hot_reads(scope: Scope, attribute: str, codes: list[str], inspection_ids: li
     by_value, total = _breakdown_statements(scope, attribute, list(codes), inspection_ids)
     return {
         "dataset: key question counts (tallies of current uploads)": _counts_statement(scope),
-        "dataset: proposed ratings of current uploads": _scoped(
+        "dataset: proposed ratings of current uploads": _in_scope(
             select(ProposedRating.inspection_id, ProposedRating.standard, ProposedRating.rating)
             .where(ProposedRating.upload_id.in_(_current_upload_ids())), ProposedRating.inspection_id, scope),
         "breakdown: answers by attribute value (attribute tallies)": by_value,
