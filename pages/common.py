@@ -15,7 +15,7 @@ import streamlit as st
 from core.analysis import decision_checks, rate_dataset, with_published
 from core.charts import RATING_COLOURS
 from core.csvio import safe_cell
-from core.framework import load_framework
+from core.framework import default_framework_id, load_framework
 from core.store.db import database_url, get_engine
 from core.store.queries import Dataset, breakdown_counts, case_answers as read_case_answers, load_dataset, store_version
 from core.store.scope import Scope
@@ -131,8 +131,9 @@ def nation_name(scope: Scope) -> str:
     return "National" if scope.regions is None else "All regions you can see"
 
 
-def framework(framework_id: str = "hmip-2025"):
-    return load_framework(framework_id)
+def framework(framework_id: str | None = None):
+    """A framework by id; by default the one in force today (core.framework.default_framework_id)."""
+    return load_framework(framework_id or default_framework_id())
 
 
 def query_choice(key: str, options: list, default=None):
