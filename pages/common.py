@@ -14,7 +14,7 @@ import streamlit as st
 
 from core.analysis import decision_checks, rate_dataset, with_published
 from core.charts import RATING_COLOURS
-from core.csvio import safe_cell
+from core.csvio import safe_frame
 from core.framework import default_framework_id, load_framework
 from core.store.db import database_url, get_engine
 from core.store.queries import Dataset, breakdown_counts, case_answers as read_case_answers, load_dataset, store_version
@@ -171,12 +171,12 @@ def excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
         for name, frame in sheets.items():
-            frame.map(lambda v: safe_cell(v) if isinstance(v, str) else v).to_excel(xw, sheet_name=name[:31], index=False)
+            safe_frame(frame).to_excel(xw, sheet_name=name[:31], index=False)
     return buf.getvalue()
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    return frame.map(lambda v: safe_cell(v) if isinstance(v, str) else v).to_csv(index=False).encode("utf-8")
+    return safe_frame(frame).to_csv(index=False).encode("utf-8")
 
 
 def download_buttons(name: str, sheets: dict[str, pd.DataFrame], key: str) -> None:
