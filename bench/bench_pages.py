@@ -69,6 +69,8 @@ def sqlite_store(workdir: Path) -> str:
         _checkpoint(partial)
         partial.rename(built)
         print(f"built the {ROUNDS}-round demo store on SQLite in {seconds:.0f} s")
+    _upgrade(f"sqlite:///{built}")  # a store built before the newest migration: migrated once, not in the timed start
+    _checkpoint(built)
     copy = workdir / "store.db"
     shutil.copyfile(built, copy)
     return f"sqlite:///{copy}"
@@ -105,9 +107,22 @@ def postgres_store() -> str | None:
     if not done:
         seconds = _build(url)
         print(f"built the {ROUNDS}-round demo store on PostgreSQL in {seconds:.0f} s")
+    _upgrade(url)
     with create_engine(url).begin() as c:
         c.execute(text("ANALYZE"))
     return url
+
+
+def _upgrade(url: str) -> None:
+    from sqlalchemy import create_engine
+
+    from core.store.migrations import upgrade
+
+    engine = create_engine(url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
 
 
 def _build(url: str) -> float:
