@@ -41,9 +41,11 @@ browser:
 test: install browser
 	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
-bench: install
+bench: install browser
 	$(PY) bench/bench_whatif.py
 	$(PY) bench/bench_import.py
+	$(PY) bench/bench_hostile.py
+	$(PY) bench/bench_pages.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -17,7 +17,7 @@ from core.charts import RATING_COLOURS
 from core.csvio import safe_frame
 from core.framework import default_framework_id, load_framework
 from core.store.db import database_url, get_engine
-from core.store.queries import Dataset, case_answers as read_case_answers, load_dataset, store_version
+from core.store.queries import Dataset, breakdown_counts, case_answers as read_case_answers, load_dataset, store_version
 from core.store.scope import Scope
 
 def _use_the_apps_navigation() -> None:
@@ -183,8 +183,10 @@ def download_buttons(name: str, sheets: dict[str, pd.DataFrame], key: str) -> No
     """CSV (first table) and Excel (all tables) downloads side by side."""
     first = next(iter(sheets.values()))
     c1, c2 = st.columns(2)
-    c1.download_button("Download CSV", csv_bytes(first), f"{name}.csv", "text/csv", key=f"{key}-csv")
-    c2.download_button("Download Excel", excel_bytes(sheets), f"{name}.xlsx",
+    # the files are made when a button is clicked, not on every run of the page: an Excel file of a
+    # round's evidence takes longer to write than the rest of the page takes to render
+    c1.download_button("Download CSV", lambda: csv_bytes(first), f"{name}.csv", "text/csv", key=f"{key}-csv")
+    c2.download_button("Download Excel", lambda: excel_bytes(sheets), f"{name}.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}-xlsx")
 
 
@@ -242,6 +244,17 @@ def _case_answers(url: str, scope_key: tuple, version: tuple, inspection_ids: tu
 def case_answers(scope: Scope, inspection_ids, codes) -> pd.DataFrame:
     """Case-level answers with attributes (for breakdowns), cached by scope and store version."""
     return _case_answers(*_key(scope), tuple(int(i) for i in inspection_ids), tuple(codes))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _breakdown(url: str, scope_key: tuple, version: tuple, attribute: str, codes: tuple, inspection_ids: tuple) -> pd.DataFrame:
+    return breakdown_counts(_engine(url), Scope.from_cache_key(scope_key), attribute, list(codes), list(inspection_ids))
+
+
+def breakdown(scope: Scope, inspection_ids, codes, attribute: str) -> pd.DataFrame:
+    """Answers to ``codes`` by a case attribute's value, summed in SQL from the tallies (for
+    core.compare.breakdown_table), cached by scope and store version."""
+    return _breakdown(*_key(scope), attribute, tuple(codes), tuple(int(i) for i in inspection_ids))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from core import charts, compare
 from core.codes import display
-from pages.common import (case_answers, current_scope, dataset, download_buttons, framework, nation_name,
+from pages.common import (breakdown, current_scope, dataset, download_buttons, framework, nation_name,
                           query_choice, query_choices, ratings, set_query, synthetic_banner, tallies)
 
 KINDS = {"theme": "Theme", "key_question": "Key question"}
@@ -130,8 +130,7 @@ labels = {a.name: a.label for a in fw.case_attributes}
 attribute = st.radio("Break down by", attributes, index=attributes.index(query_choice("attribute", attributes)),
                      format_func=labels.get, key="compare-attribute", horizontal=True)
 set_query(attribute=attribute)
-answers = case_answers(scope, shown["inspection_id"], codes)
-split = compare.breakdown(answers, codes, attribute, fw.attribute(attribute).values)
+split = compare.breakdown_table(breakdown(scope, shown["inspection_id"], codes, attribute), attribute, fw.attribute(attribute).values)
 if split.empty:
     st.info("No case answers to this in the inspections shown.")
 else:

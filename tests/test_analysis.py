@@ -22,6 +22,7 @@ from core.rules import AGGREGATIONS, Rules
 from core.scenario import Scenario
 from core.store.models import PDU, Answer, Case, Inspection, Judgement, ProposedRating, Region, Upload
 from core.store.queries import load_dataset
+from core.store.tallies import count_stored
 from core.store.scope import Scope
 
 FW = load_framework("hmip-2025")
@@ -80,6 +81,7 @@ def small_store(store):
         for std, rating in (("P1.1", "Good"), ("P1.2", "Requires improvement"), ("P1.3", "Outstanding")):
             s.add(ProposedRating(upload_id=up_a.id, inspection_id=a.id, standard=std, rating=rating, rationale="test"))
         s.add(Judgement(upload_id=up_a.id, inspection_id=a.id, name="diversity", value=True))
+        count_stored(s.connection())  # the tallies store_upload would have written
     return store
 
 

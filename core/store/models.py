@@ -210,3 +210,43 @@ class Scenario(Base):
     spec: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+
+
+class Tally(Base):
+    """An upload's answers to one code, counted once when the upload is stored (uploads never change).
+
+    Dashboard reads sum these over the *current* uploads instead of scanning every answer; a new
+    version or a withdrawn upload drops out by its upload's status, not by rewriting tallies."""
+
+    __tablename__ = "tallies"
+    __table_args__ = {"sqlite_with_rowid": False}  # SQLite: rows kept in key order, no second tree for the key
+    upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id", ondelete="CASCADE"), primary_key=True)
+    case_type: Mapped[str] = mapped_column(String(40), primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), index=True)
+    n_yes: Mapped[int] = mapped_column(Integer)
+    n_no: Mapped[int] = mapped_column(Integer)
+    n_na: Mapped[int] = mapped_column(Integer)
+
+
+class AttributeTally(Base):
+    """An upload's answers to one code among its cases with one value of one case attribute (e.g.
+    practitioner_grade = PSO). Cases without the attribute have no row: a breakdown's 'Not recorded'
+    is the code's tally less the recorded values. Keyed upload first, then attribute and code, the
+    way breakdowns look them up."""
+
+    __tablename__ = "attribute_tallies"
+    __table_args__ = {"sqlite_with_rowid": False}
+    upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id", ondelete="CASCADE"), primary_key=True)
+    attribute: Mapped[str] = mapped_column(String(40), primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    case_type: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(80), primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"))
+    n_yes: Mapped[int] = mapped_column(Integer)
+    n_no: Mapped[int] = mapped_column(Integer)
+    n_na: Mapped[int] = mapped_column(Integer)
+
+
+# The dashboard's reads start from the current uploads of the inspections in scope (revision 0004_tallies)
+Index("ix_uploads_is_current", Upload.is_current, Upload.inspection_id)

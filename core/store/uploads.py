@@ -22,6 +22,7 @@ from core.findings import Finding
 from core.names import name_key as unit_key  # how unit names are compared
 from core.names import normalised_name
 from core.store.models import PDU, Answer, Case, EvidenceItem, Inspection, Judgement, ProposedRating, Region, SurveyFigure, Upload
+from core.store.tallies import write_upload_tallies
 
 if TYPE_CHECKING:  # the store needs only the shape of a checked upload, not the spreadsheet readers
     from core.ingest.inspection import InspectionFields
@@ -95,6 +96,7 @@ def store_upload(engine: Engine, upload: ParsedUpload, sha256: str, user: str) -
             _insert_evidence(s, row.id, inspection.id, upload)
         else:
             _insert_cases(s, row.id, inspection.id, upload)
+        write_upload_tallies(s, row.id, inspection.id, upload)
         return _receipt(LOADED if version == 1 else NEW_VERSION, upload, inspection, row)
 
 
