@@ -318,38 +318,60 @@ def decision_checks(dataset: Dataset, ratings: pd.DataFrame, frameworks: Mapping
     Columns: CHECK_COLUMNS: inspection_id, unit, standard, proposed, counts_as (the rating that counts:
     the proposal, or where a DECISION RULE is broken the best rating it allows), check, severity (ok,
     flag, breach, pending), explanation, reference.
+
+    One pass over the ratings as plain lists (no per-inspection frames): each inspection's ratings,
+    and each region and round's PDU ratings for regional staffing, are gathered once.
     """
     frameworks = dict(frameworks or frameworks_of(dataset))
+    judgements = _judgement_map(dataset)
+    per_ins: dict = {}
+    pdu_ratings: dict = {}
+    staffing_std = {fid: (fw.regional_staffing.pdu_standard if fw.regional_staffing else None) for fid, fw in frameworks.items()}
+    cols = ["inspection_id", "standard", "rating_value", "source", "proposed_rating", "framework", "level", "region", "round", "unit"]
+    for iid, std, value, src, proposed_text, fid, level, region, rnd, unit in zip(*(ratings[c].tolist() for c in cols)):
+        entry = per_ins.get(iid)
+        if entry is None:
+            entry = per_ins[iid] = ({}, set(), [], [])  # values, not inspected, proposals, overall value
+        if std == OVERALL:
+            entry[3].append(value)
+        else:
+            entry[0][std] = Rating(value) if value >= 0 else None
+        if src == "not inspected":
+            entry[1].add(std)
+        elif src == "proposed":
+            entry[2].append((std, proposed_text))
+        if level == "pdu" and std == staffing_std.get(fid):
+            pdu_ratings.setdefault((fid, region, rnd), []).append((unit, value))
+
     rows = []
-    by_ins = {i: g for i, g in ratings.groupby("inspection_id")}
-    judgements = {(j["inspection_id"], j["name"]): bool(j["value"]) for j in dataset.judgements.to_dict("records")}
-    for ins in dataset.inspections.to_dict("records"):
-        fw = frameworks[ins["framework"]]
-        g = by_ins.get(ins["inspection_id"])
-        if g is None:
+    ins_cols = ["inspection_id", "framework", "unit", "level", "region", "round"]
+    for iid, fid, unit, level, region, rnd in zip(*(dataset.inspections[c].tolist() for c in ins_cols)):
+        entry = per_ins.get(iid)
+        if entry is None:
             continue
-        values = {r["standard"]: (Rating(r["rating_value"]) if r["rating_value"] >= 0 else None)
-                  for r in g.to_dict("records") if r["standard"] != OVERALL}
-        not_inspected = set(g.loc[g["source"] == "not inspected", "standard"])
-        for r in g[g["source"] == "proposed"].to_dict("records"):
-            proposed = parse_rating(r["proposed_rating"])
-            rule = fw.regional_staffing
-            if rule and r["standard"] == rule.standard and ins["level"] == "region":
-                check, check_id, reference = (_staffing_check(dataset, fw, ins, ratings, proposed, judgements),
-                                              f"{rule.standard}-usual", rule.reference)
+        fw = frameworks[fid]
+        values, not_inspected, proposals, overall = entry
+        rule = fw.regional_staffing
+        for std, proposed_text in proposals:
+            proposed = parse_rating(proposed_text)
+            if rule and std == rule.standard and level == "region":
+                ins = {"inspection_id": iid, "region": region, "round": rnd}
+                try:
+                    check = _staffing(fw, ins, pdu_ratings.get((fid, region, rnd), []), judgements).check(proposed)
+                except StaffingUnavailable as exc:
+                    check = RuleCheck(rule.standard, proposed, None, None, f"cannot yet check the usual R 1.2 rating: {exc}")
+                check_id, reference = f"{rule.standard}-usual", rule.reference
             else:
-                check = check_proposed(fw, r["standard"], proposed, values, not_inspected)
+                check = check_proposed(fw, std, proposed, values, not_inspected)
                 check_id, reference = (check.rule.id, check.rule.reference) if check.rule else ("", "")
             explanation = f"{check.note}: {check.explanation}" if check.note else check.explanation
-            rows.append({"inspection_id": ins["inspection_id"], "unit": ins["unit"], "standard": r["standard"], "proposed": proposed.label,
+            rows.append({"inspection_id": iid, "unit": unit, "standard": std, "proposed": proposed.label,
                          "counts_as": check.counted.label, "check": check_id, "severity": check.severity, "explanation": explanation,
                          "reference": reference})
-        overall = g[g["standard"] == OVERALL]
-        if not overall.empty and overall.iloc[0]["rating_value"] >= 0:
-            lj = check_limiting_judgement(fw, ins["level"], Rating(int(overall.iloc[0]["rating_value"])),
-                                          judgements.get((ins["inspection_id"], "diversity")))
+        if overall and overall[0] >= 0:
+            lj = check_limiting_judgement(fw, level, Rating(int(overall[0])), judgements.get((iid, "diversity")))
             if lj:
-                rows.append({"inspection_id": ins["inspection_id"], "unit": ins["unit"], "standard": OVERALL,
+                rows.append({"inspection_id": iid, "unit": unit, "standard": OVERALL,
                              "proposed": lj.proposed_overall.label, "counts_as": lj.proposed_overall.label, "check": "diversity", "severity": lj.severity,
                              "explanation": lj.explanation, "reference": ""})
     return pd.DataFrame(rows, columns=CHECK_COLUMNS)
@@ -357,6 +379,11 @@ def decision_checks(dataset: Dataset, ratings: pd.DataFrame, frameworks: Mapping
 
 class StaffingUnavailable(ProbationError):
     """Regional staffing R 1.2 cannot be worked out yet; the message says what is missing."""
+
+
+def _judgement_map(dataset: Dataset) -> dict:
+    j = dataset.judgements
+    return {(i, n): bool(v) for i, n, v in zip(j["inspection_id"].tolist(), j["name"].tolist(), j["value"].tolist())}
 
 
 def staffing_for_region(dataset: Dataset, fw: Framework, region_inspection: dict, ratings: pd.DataFrame,
@@ -367,26 +394,25 @@ def staffing_for_region(dataset: Dataset, fw: Framework, region_inspection: dict
     if rule is None:
         raise StaffingUnavailable(f"framework {fw.id} has no regional staffing rule")
     if judgements is None:
-        judgements = {(j["inspection_id"], j["name"]): bool(j["value"]) for j in dataset.judgements.to_dict("records")}
-    question = judgements.get((region_inspection["inspection_id"], rule.regional_question))
+        judgements = _judgement_map(dataset)
     pdus = ratings[(ratings["region"] == region_inspection["region"]) & (ratings["round"] == region_inspection["round"])
                    & (ratings["framework"] == fw.id) & (ratings["level"] == "pdu") & (ratings["standard"] == rule.pdu_standard)]
-    unrated = sorted(pdus.loc[pdus["rating_value"] < 0, "unit"])
+    return _staffing(fw, region_inspection, list(zip(pdus["unit"].tolist(), pdus["rating_value"].tolist())), judgements)
+
+
+def _staffing(fw: Framework, region_inspection: dict, pdus: list, judgements: Mapping):
+    """``staffing_for_region`` given the region's PDU ratings as (unit, rating value) pairs."""
+    rule = fw.regional_staffing
+    question = judgements.get((region_inspection["inspection_id"], rule.regional_question))
+    unrated = sorted(unit for unit, value in pdus if value < 0)
     if question is None:
         raise StaffingUnavailable(f"the {display(rule.regional_question)} yes/no judgement is not recorded yet")
-    if pdus.empty or unrated:
+    if not pdus or unrated:
         raise StaffingUnavailable(f"{display(rule.pdu_standard)} is not rated yet for " + (", ".join(unrated) if unrated else "any PDU of the region"))
     try:
-        return regional_staffing(fw, region_inspection["region"], [Rating(v) for v in pdus["rating_value"]], question)
+        return regional_staffing(fw, region_inspection["region"], [Rating(v) for _, v in pdus], question)
     except ProbationError as exc:  # e.g. the store holds a different number of PDUs than the framework's table
         raise StaffingUnavailable(str(exc)) from None
-
-
-def _staffing_check(dataset, fw, ins, ratings, proposed: Rating, judgements) -> RuleCheck:
-    try:
-        return staffing_for_region(dataset, fw, ins, ratings, judgements).check(proposed)
-    except StaffingUnavailable as exc:
-        return RuleCheck(fw.regional_staffing.standard, proposed, None, None, f"cannot yet check the usual R 1.2 rating: {exc}")
 
 
 def with_published(ratings: pd.DataFrame, dataset: Dataset, frameworks: Mapping[str, Framework] | None = None) -> pd.DataFrame:
