@@ -21,6 +21,7 @@ from core.errors import InvalidWorkbook
 from core.findings import Finding
 from core.names import name_key as unit_key  # how unit names are compared
 from core.names import normalised_name
+from core.store.bulk import bulk_insert
 from core.store.models import PDU, Answer, Case, EvidenceItem, Inspection, Judgement, ProposedRating, Region, SurveyFigure, Upload
 from core.store.tallies import write_upload_tallies
 
@@ -205,38 +206,13 @@ def _insert_case_rows(s: Session, upload_id: int, inspection_id: int, upload: Pa
     if not upload.cases:
         return {}
     rows = [(upload_id, inspection_id, upload.case_type, c.case_ref, json.dumps(c.attributes)) for c in upload.cases]
-    if not _bulk_insert(s, Case.__table__.name, _CASE_COLUMNS, rows):
-        s.connection().execute(insert(Case.__table__), [{**dict(zip(_CASE_COLUMNS, row)), "attributes": c.attributes}
-                                                        for row, c in zip(rows, upload.cases)])
+    bulk_insert(s, Case.__table__, _CASE_COLUMNS, rows)
     return dict(s.execute(select(Case.case_ref, Case.id).where(Case.upload_id == upload_id)).all())
 
 
 def _insert_answers(s: Session, rows: list[tuple[int, str, str]]) -> None:
-    if rows and not _bulk_insert(s, Answer.__table__.name, _ANSWER_COLUMNS, rows):
-        s.connection().execute(insert(Answer.__table__), [dict(zip(_ANSWER_COLUMNS, row)) for row in rows])
-
-
-def _bulk_insert(s: Session, table: str, columns: tuple[str, ...], rows: list[tuple]) -> bool:
-    """Rows in this session's transaction by the driver's own bulk path: COPY on PostgreSQL
-    (psycopg), one prepared executemany on SQLite. A national round is some 400,000 answers:
-    SQLAlchemy's per-row parameter handling would cost more than reading them. Values must be
-    as the column stores them (a JSON column: its text). False for any other database."""
-    conn = s.connection()
-    driver = conn.connection.driver_connection
-    names = ", ".join(columns)
-    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
-        with driver.cursor() as cur, cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return True
-    if conn.dialect.name == "sqlite":
-        cur = driver.cursor()
-        try:
-            cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})", rows)
-        finally:
-            cur.close()
-        return True
-    return False
+    """A national round is some 400,000 answers: by the driver's own bulk path (core.store.bulk)."""
+    bulk_insert(s, Answer.__table__, _ANSWER_COLUMNS, rows)
 
 
 def _insert_evidence(s: Session, upload_id: int, inspection_id: int, upload: ParsedUpload) -> None:
