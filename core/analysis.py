@@ -154,9 +154,15 @@ def _proposed_values(dataset: Dataset) -> pd.DataFrame:
     p = dataset.proposed.copy()
     if p.empty:
         return pd.DataFrame(columns=["inspection_id", "standard", "rating_value", "rationale"])
-    p["standard"] = p["standard"].map(canonical)
-    p["rating_value"] = p["rating"].map(_proposed_value)
+    p["standard"] = _map_distinct(p["standard"], canonical)
+    p["rating_value"] = _map_distinct(p["rating"], _proposed_value)
     return p[["inspection_id", "standard", "rating_value", "rationale"]]
+
+
+def _map_distinct(values: pd.Series, fn) -> pd.Series:
+    """``values.map(fn)`` calling ``fn`` once per distinct value (a few dozen codes and rating words
+    among thousands of rows, read again on every re-rating)."""
+    return values.map({v: fn(v) for v in values.unique()})
 
 
 def _proposed_value(text: str) -> int:

@@ -3,6 +3,7 @@ accepted without it ('P2.1')."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _CODE = re.compile(r"^([A-Za-z])?\s*(\d+(?:\.\d+)*)(?:\.([A-Za-z]))?$")
 
@@ -11,8 +12,18 @@ def canonical(code: str) -> str:
     """The compact key of a code: 'P 2.1' -> 'P2.1', 'p2.1.2.A' -> 'P2.1.2.a'.
 
     Supplementary case questions have short letter codes ('MO'), kept upper-case.
-    Raises ValueError for anything else.
+    Raises ValueError for anything else. Text codes are remembered (a few hundred distinct codes,
+    asked for thousands of times on every re-rating); a refusal is not.
     """
+    return _canonical_text(code) if isinstance(code, str) else _canonical(code)
+
+
+@lru_cache(maxsize=4096)
+def _canonical_text(code: str) -> str:
+    return _canonical(code)
+
+
+def _canonical(code) -> str:
     text = str(code).strip()
     if text.isalpha() and 2 <= len(text) <= 4:
         return text.upper()
