@@ -13,7 +13,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core.errors import ProbationError
 
-COMMAND_MODULES = ("core.commands.rating", "core.commands.ratings", "core.commands.demo", "core.commands.whatif", "core.commands.ingest")
+COMMAND_MODULES = ("core.commands.rating", "core.commands.ratings", "core.commands.demo", "core.commands.whatif", "core.commands.ingest",
+                   "core.commands.access")
 EXIT_BAD_INPUT = 2
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 
 from core.csvio import write_rows
@@ -23,12 +22,14 @@ def register(sub) -> None:
     p = sub.add_parser("import", help="check and load filled templates (.xlsx) or case CSV files, each in one transaction")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--db", metavar="URL", help="SQLAlchemy URL of the store (default: DATABASE_URL, else data/probation.db)")
-    p.add_argument("--as", dest="user", metavar="USER", help="who is uploading, for the audit trail (default: your login name)")
+    p.add_argument("--as", dest="user", metavar="EMAIL", help="who is uploading, for the audit trail (default: your login name); "
+                                                              "a known user's role and regions apply")
     p.set_defaults(handler=import_command)
 
     p = sub.add_parser("load-published", help="load data/published_ratings.csv into the store (safe to repeat)")
     p.add_argument("--db", metavar="URL", help="SQLAlchemy URL of the store (default: DATABASE_URL, else data/probation.db)")
     p.add_argument("--file", help="another published ratings CSV (default: data/published_ratings.csv)")
+    p.add_argument("--as", dest="user", metavar="EMAIL", help="who is loading, for the audit trail; a known user must be an admin")
     p.set_defaults(handler=load_published_command)
 
 
@@ -42,15 +43,16 @@ def template_command(args: argparse.Namespace) -> int:
 
 def import_command(args: argparse.Namespace) -> int:
     """Each file is its own transaction: a rejected file is reported and the others still load."""
-    from core.ingest.importer import import_file
+    from core.commands.access import principal
+    from core.operations import upload
     from core.store.db import get_engine
 
     engine = get_engine(args.db)
-    user = args.user or _login_name()
+    by = principal(engine, args)
     receipts, rejected = [], 0
     for path in args.files:
         try:
-            r = import_file(engine, path, user=user)
+            r = upload(engine, by, path)
         except InvalidWorkbook as exc:
             rejected += 1
             print(f"error: {exc}", file=sys.stderr)
@@ -66,16 +68,12 @@ def import_command(args: argparse.Namespace) -> int:
 
 
 def load_published_command(args: argparse.Namespace) -> int:
+    from core.commands.access import principal
+    from core.operations import load_published_as
     from core.store.db import get_engine
-    from core.store.published import PUBLISHED_CSV, load_published
 
-    result = load_published(get_engine(args.db), args.file or PUBLISHED_CSV)
+    engine = get_engine(args.db)
+    result = load_published_as(engine, principal(engine, args), args.file)
     print(result.summary())
     return 0
 
-
-def _login_name() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers: the audit trail still needs a name
-        return "command line"
