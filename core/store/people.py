@@ -51,8 +51,12 @@ def _checked(role: str, regions) -> tuple[str, tuple[str, ...]]:
     return role, regions
 
 
-def _require_admin(by: Principal) -> None:
-    by.require(by.may_manage_people, "manage users")
+def _require_admin(engine: Engine, by: Principal, what: str) -> None:
+    try:
+        by.require(by.may_manage_people, "manage users")
+    except AccessDenied as exc:
+        refuse(engine, by, what, exc)
+        raise
 
 
 def find_person(engine: Engine, email: str) -> PersonRecord | None:
@@ -62,7 +66,7 @@ def find_person(engine: Engine, email: str) -> PersonRecord | None:
 
 
 def add_person(engine: Engine, email: str, role: str, regions=(), *, by: Principal) -> PersonRecord:
-    _require_admin(by)
+    _require_admin(engine, by, f"add user {email}")
     email = check_email(email)
     role, regions = _checked(role, regions)
     try:
@@ -79,7 +83,7 @@ def add_person(engine: Engine, email: str, role: str, regions=(), *, by: Princip
 
 def change_person(engine: Engine, email: str, role: str | None = None, regions=None, *, by: Principal) -> PersonRecord:
     """Change a user's role and/or regions (``regions`` replaces theirs; None keeps them)."""
-    _require_admin(by)
+    _require_admin(engine, by, f"change user {email}")
     email = normalise_email(email)
     with Session(engine) as s, s.begin():
         row = s.scalars(select(Person).where(Person.email == email).with_for_update()).one_or_none()
@@ -96,7 +100,7 @@ def change_person(engine: Engine, email: str, role: str | None = None, regions=N
 
 
 def remove_person(engine: Engine, email: str, *, by: Principal) -> None:
-    _require_admin(by)
+    _require_admin(engine, by, f"remove user {email}")
     email = normalise_email(email)
     with Session(engine) as s, s.begin():
         row = s.scalars(select(Person).where(Person.email == email).with_for_update()).one_or_none()
