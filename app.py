@@ -9,8 +9,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.access import NO_ACCESS_MESSAGE, OPEN_LOCAL_BANNER
-from pages.common import auth_configured, begin_request, engine, signed_in
+from core.access import OPEN_LOCAL_BANNER
+from pages.common import auth_configured, begin_request, engine, show_gate, signed_in
 
 HERE = Path(__file__).parent
 
@@ -47,14 +47,6 @@ with st.sidebar:
 if not auth_configured():
     st.warning(OPEN_LOCAL_BANNER, icon=":material/lock_open:")
 elif not principal.has_access:
-    st.title("Probation inspection ratings")
-    if not signed_in():
-        st.write("Sign in to continue.")
-        st.button("Sign in", key="sign-in", type="primary", icon=":material/login:", on_click=st.login)
-    else:
-        st.error(NO_ACCESS_MESSAGE)
-        if principal.who == "unverified e-mail":
-            st.caption("Your sign-in did not come with an e-mail address that your provider has verified.")
-    st.stop()
+    show_gate(principal)  # the sign-in page, or "no access yet"; stops here
 
 navigation.run()

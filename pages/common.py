@@ -12,8 +12,9 @@ from typing import Iterable
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
-from core.access import Principal, verified_email
+from core.access import NO_ACCESS_MESSAGE, Principal, verified_email
 from core.analysis import decision_checks, rate_dataset, with_published
 from core.charts import RATING_COLOURS
 from core.csvio import safe_cell
@@ -53,9 +54,6 @@ def _engine(url: str):
 def engine():
     """The process's engine for the configured store (DATABASE_URL, else data/probation.db)."""
     return _engine(database_url())
-
-
-PRINCIPAL = "request-principal"  # the principal app.py built for this run (read by every page)
 
 
 def auth_configured() -> bool:
@@ -108,7 +106,9 @@ def begin_request() -> Principal:
     """Build the principal once for this run (app.py calls it first) and record a sign-in, or the
     refusal of a signed-in person with no access, once per session."""
     principal = build_principal()
-    st.session_state[PRINCIPAL] = principal
+    ctx = get_script_run_ctx()
+    if ctx is not None:  # kept for this run only: the cursors dict is new at every run
+        ctx._request_principal = (ctx.cursors, principal)
     if auth_configured() and signed_in() and st.session_state.get("audited-sign-in") != principal.who:
         st.session_state["audited-sign-in"] = principal.who
         if principal.has_access:
@@ -122,10 +122,28 @@ def begin_request() -> Principal:
     return principal
 
 
+def show_gate(principal: Principal) -> None:
+    """For a visitor with no access, the only thing shown: a sign-in page, or "no access yet". Stops the run."""
+    st.title("Probation inspection ratings")
+    if not signed_in():
+        st.write("Sign in to continue.")
+        st.button("Sign in", key="sign-in", type="primary", icon=":material/login:", on_click=st.login)
+    else:
+        st.error(NO_ACCESS_MESSAGE)
+        if principal.who == "unverified e-mail":
+            st.caption("Your sign-in did not come with an e-mail address that your provider has verified.")
+    st.stop()
+
+
 def current_principal() -> Principal:
-    """The principal of this run, as app.py built it (built here when a page runs alone, as in tests)."""
-    principal = st.session_state.get(PRINCIPAL)
-    return principal if isinstance(principal, Principal) else begin_request()
+    """The principal of this run, as app.py built it (built here when a page runs alone, as in
+    AppTest). A visitor with no access gets the sign-in page, or "no access yet", and the page stops."""
+    ctx = get_script_run_ctx()
+    cached = getattr(ctx, "_request_principal", None)
+    principal = cached[1] if cached is not None and cached[0] is ctx.cursors else begin_request()
+    if not principal.has_access:
+        show_gate(principal)
+    return principal
 
 
 def current_user() -> str:
