@@ -7,6 +7,7 @@ import streamlit as st
 from core.access import ROLES
 from core.errors import ProbationError
 from core.framework import national_regions
+from core.operations import load_published_as
 from core.store import audit
 from core.store.people import add_person, change_person, people_frame, remove_person
 from pages.common import audited_export, csv_bytes, current_principal, engine
@@ -64,6 +65,14 @@ if not people.empty:
     c4.button("Change", key="admin-change", on_click=_act, args=(change_person, who, new_role, new_regions),
               kwargs={"done": f"Changed {who}."})
     c4.button("Remove", key="admin-remove", on_click=_act, args=(remove_person, who), kwargs={"done": f"Removed {who}."})
+
+st.subheader("Published ratings", anchor=False)
+st.caption("The published annexes (data/published_ratings.csv): rows already there are left alone, changed ones corrected.")
+if st.button("Load published ratings", key="admin-load-published"):
+    try:
+        st.success(load_published_as(engine(), by).summary())
+    except ProbationError as exc:
+        st.error(str(exc))
 
 st.subheader("Audit trail", anchor=False)
 f1, f2, f3 = st.columns([1, 2, 2])

@@ -235,7 +235,11 @@ def test_an_admin_manages_people_on_the_admin_page_and_filters_the_audit_trail(d
     rerun(at)
     trail = at.dataframe[-1].value
     assert set(trail["action"]) == {audit.USER_ADDED} and "new.lead@example.org" in set(trail["object"])
-    (name,) = [n for n in downloads if n.startswith("audit-")]
+    at.button(key="admin-load-published").click()
+    rerun(at)
+    assert any(s.value.startswith("published ratings:") for s in at.success)
+    assert audit_rows(demo, audit.PUBLISHED_LOADED)["user"].iloc[-1] == ROLES["admin"][0]
+    name = [n for n in downloads if n.startswith("audit-")][-1]  # the latest run's
     text = downloads[name]().decode("utf-8")
     assert text.splitlines()[0].startswith("at,user,action,object,outcome")
 
