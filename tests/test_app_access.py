@@ -313,3 +313,25 @@ def test_open_local_mode_runs_every_page_with_everything(demo, monkeypatch, down
         lines = make().decode("utf-8").splitlines() if name.endswith(".csv") else []
         if len(lines) > 1 and "region" in lines[0].split(","):
             assert any(MINE in line for line in lines[1:]) or any(OTHER in line for line in lines[1:]), name
+
+
+def test_scenario_saved_overwritten_and_deleted_are_audited(demo, monkeypatch):
+    engine = get_engine(demo.url)
+    before = len(audit.events(engine))
+    at = as_role(demo, monkeypatch, "regional", "pages/whatif.py")
+    for _ in range(2):  # saved, then overwritten
+        at.text_input(key="whatif-save-name").set_value("Regional view")
+        rerun(at)
+        at.button(key="whatif-save").click()
+        rerun(at)
+        assert not at.error, [e.value for e in at.error]
+    at.selectbox(key="whatif-load").set_value("Regional view")
+    rerun(at)
+    at.button(key="whatif-delete").click()
+    rerun(at)
+    events = audit.events(engine).iloc[before:]
+    events = events[events["action"].str.startswith("scenario-")]
+    assert [(e["user"], e["action"], e["object"]) for e in events.to_dict("records")] == [
+        (ROLES["regional"][0], audit.SCENARIO_SAVED, "Regional view"),
+        (ROLES["regional"][0], audit.SCENARIO_OVERWRITTEN, "Regional view"),
+        (ROLES["regional"][0], audit.SCENARIO_DELETED, "Regional view")]
