@@ -679,7 +679,7 @@ def _pdu_domain_two(fw: Framework, tallies: dict[str, tuple[int, int]]) -> dict[
     out = {}
     for s in fw.standards_at("pdu", 2):
         kqs = [Sufficiency(kq.code, *tallies[kq.code]) for kq in s.key_questions if kq.code in tallies]
-        out[s.code] = rate_standard(s.code, kqs, fw.bands).rating
+        out[s.code] = rate_standard(s.code, kqs, fw.rules).rating
     return out
 
 
@@ -690,7 +690,7 @@ def _region_domain_two(fw: Framework, pooled: dict[str, list[int]]) -> dict[str,
         for kq in s.key_questions:
             yes, rel = pooled.get(kq.pooled_from or kq.code, (0, 0))
             kqs.append(Sufficiency(kq.code, yes, rel))
-        out[s.code] = rate_standard(s.code, kqs, fw.bands).rating
+        out[s.code] = rate_standard(s.code, kqs, fw.rules).rating
     return out
 
 
@@ -814,7 +814,8 @@ def _pdu_domain_one(rng: random.Random, fw: Framework, p: _InspectionPlan, lat: 
     }
     p.proposed = [{"standard": s, "rating": prop[s].label, "rationale": _rationale(fw, s, prop[s], by_standard[s], contexts[s])}
                   for s in ("P1.1", "P1.2", "P1.3")]
-    return score_unit({**prop, **d2}, fw.score_weights, fw.overall_bands).rating
+    counted = {s: check_proposed(fw, s, r, d2).counted for s, r in prop.items()}  # as the store counts them (rule 6)
+    return score_unit({**counted, **d2}, fw.rules).rating
 
 
 def _diversity_judgement(sufficient: bool, regional: bool) -> dict:

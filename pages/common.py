@@ -18,7 +18,7 @@ from core.access import NO_ACCESS_MESSAGE, Principal, verified_email
 from core.analysis import decision_checks, rate_dataset, with_published
 from core.charts import RATING_COLOURS
 from core.csvio import safe_cell
-from core.framework import load_framework
+from core.framework import default_framework_id, load_framework
 from core.operations import record_export
 from core.store import audit
 from core.store.db import database_url, get_engine
@@ -200,8 +200,9 @@ def nation_name(scope: Scope) -> str:
     return "National" if scope.regions is None else "All regions you can see"
 
 
-def framework(framework_id: str = "hmip-2025"):
-    return load_framework(framework_id)
+def framework(framework_id: str | None = None):
+    """A framework by id; by default the one in force today (core.framework.default_framework_id)."""
+    return load_framework(framework_id or default_framework_id())
 
 
 def query_choice(key: str, options: list, default=None):

@@ -6,7 +6,6 @@ import streamlit as st
 
 from core import charts, compare
 from core.codes import display
-from core.ratings import Rating
 from pages.common import (case_answers, current_scope, dataset, download_buttons, framework, nation_name,
                           query_choice, query_choices, ratings, set_query, synthetic_banner, tallies)
 
@@ -113,8 +112,7 @@ matrix = compare.key_question_matrix(all_tallies[all_tallies["inspection_id"].is
 if matrix.empty:
     st.info("No PDU key question answers in the inspections shown.")
 else:
-    t = fw.bands.thresholds
-    thresholds = (t[Rating.OUTSTANDING], t[Rating.GOOD], t[Rating.REQUIRES_IMPROVEMENT])
+    thresholds = fw.rules.threshold_percents()
     st.plotly_chart(charts.key_question_heatmap(matrix, thresholds=thresholds), width="stretch", key="compare-heatmap")
     st.caption(f"Each cell is coloured by the rating its percentage would give as the lowest key question of its standard "
                f"(Outstanding {thresholds[0]:g}% or more, Good {thresholds[1]:g}%, Requires improvement {thresholds[2]:g}%, "

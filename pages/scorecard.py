@@ -2,7 +2,7 @@
 proposed ratings, the evidence, and the PDU against its region and the nation."""
 import streamlit as st
 
-from core.analysis import OVERALL, RuleSet
+from core.analysis import OVERALL
 from core.charts import comparison_bars, trend_chart
 from core.codes import display
 from core.compare import trend, unit_vs_region_vs_nation
@@ -44,8 +44,7 @@ st.dataframe(style_ratings(annex_table), hide_index=True, width="stretch")
 unit_checks = checks(scope)
 unit_checks = unit_checks[unit_checks["inspection_id"] == inspection_id]
 if not overall.empty and (unit_checks["severity"] == "breach").any():
-    st.error("This overall rating counts a proposed rating that breaks a DECISION RULE (below); "
-             "the panel must resolve it before the rating stands.")
+    st.error("A proposed rating breaks a DECISION RULE (below): it counts as the best rating the rule allows.")
 st.subheader("Decision rules on proposed ratings", anchor=False)
 if unit_checks.empty:
     st.caption("No proposed domain one ratings to check.")
@@ -64,7 +63,7 @@ st.dataframe(kq, hide_index=True, width="stretch", column_config={
     "small_sample": "Small sample"})
 
 st.subheader("How robust is each domain two rating?", anchor=False)
-robust = attach_robustness(unit_rows[unit_rows["domain"] == 2], counts, {fw.id: RuleSet.from_framework(fw)})
+robust = attach_robustness(unit_rows[unit_rows["domain"] == 2], counts, {fw.id: fw.rules})
 st.dataframe(robust[["standard", "rating", "percent", "ci_low", "ci_high", "cases_up", "changes_up", "cases_down", "changes_down",
                      "p_different", "small_sample"]].assign(standard=lambda d: d["standard"].map(display)),
              hide_index=True, width="stretch", column_config={

@@ -1,35 +1,16 @@
 """Reads of the store. Every read takes the reader's scope (the regions they may see)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pandas as pd
 from sqlalchemy import Engine, case, func, select
 from sqlalchemy.orm import Session
 
 from core.codes import display
+from core.dataset import Dataset  # noqa: F401 (the read model lives in the core; imported from here too)
 from core.store.models import Answer, Case, EvidenceItem, Inspection, Judgement, ProposedRating, PublishedRating, Region, SurveyFigure, Upload
 from core.store.scope import Scope
 
 INSPECTION_COLUMNS = ["inspection_id", "level", "region", "unit", "framework", "round", "fieldwork_start", "status", "synthetic"]
-
-
-@dataclass
-class Dataset:
-    """What the rating analysis needs, as plain frames (never ORM objects: safe to cache).
-
-    - ``inspections``: inspection_id, level, region, unit, framework, round, fieldwork_start, status, synthetic
-    - ``counts``: inspection_id, case_type, code, n_yes, n_no, n_na  (answers of current uploads only)
-    - ``proposed``: inspection_id, standard, rating, rationale
-    - ``judgements``: inspection_id, name, value
-    - ``published``: seed, region, unit, framework, fieldwork, standard, rating, published_score, published_max, published_overall
-    """
-
-    inspections: pd.DataFrame
-    counts: pd.DataFrame
-    proposed: pd.DataFrame
-    judgements: pd.DataFrame
-    published: pd.DataFrame
 
 
 def _frame(session: Session, stmt, columns: list[str]) -> pd.DataFrame:

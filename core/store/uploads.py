@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from core.ingest.inspection import unit_key
+from core.names import name_key as unit_key  # how unit names are compared (the store does not import ingest)
 from core.store.models import PDU, Answer, Case, EvidenceItem, Inspection, Judgement, ProposedRating, Region, SurveyFigure, Upload
 
 if TYPE_CHECKING:  # the store needs only the shape of a checked upload, not the spreadsheet readers
