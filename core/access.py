@@ -169,15 +169,6 @@ class Principal:
             return "no regions"
         return "every region" if self.regions is None else (", ".join(sorted(self.regions)) or "no regions")
 
-    @property
-    def scope(self):
-        """The store's read scope for this principal (``core.store.scope.Scope``): nothing without access."""
-        from core.store.scope import Scope  # a plain value object; no database is touched
-
-        if not self.has_access:
-            return Scope.of_regions(user=self.who)
-        return Scope.national(self.who) if self.regions is None else Scope.of_regions(*self.regions, user=self.who)
-
 
 def principal_for(identity: str | None, person: tuple[str, list[str]] | None, admins: Iterable[str] = ()) -> Principal:
     """The principal of a signed-in request: ``identity`` is the verified e-mail (None: anonymous or

@@ -19,7 +19,7 @@ from core.analysis import decision_checks, rate_dataset, with_published
 from core.charts import RATING_COLOURS
 from core.csvio import safe_cell
 from core.framework import default_framework_id, load_framework
-from core.operations import record_export
+from core.store.actions import record_export
 from core.store import audit
 from core.store.db import database_url, get_engine
 from core.store.people import principal_of
@@ -152,7 +152,7 @@ def current_user() -> str:
 
 def current_scope() -> Scope:
     """The regions the principal of this run may see (nothing without access)."""
-    return current_principal().scope
+    return Scope.for_principal(current_principal())
 
 
 def _key(scope: Scope) -> tuple:

@@ -7,16 +7,16 @@ from core.errors import InvalidWorkbook, ProbationError
 from core.framework import available_frameworks
 from core.ingest.spec import TEMPLATE_KINDS
 from core.ingest.template import template_bytes, template_file_name
-from core.operations import upload
+from core.ingest.audited import upload
 from core.store.withdrawals import uploads_listing, withdraw_upload
-from pages.common import current_principal, engine
+from pages.common import current_principal, current_scope, engine
 
 TEMPLATE_HELP = {"cases": "sentence management cases (PDU)", "court": "court reports (PDU)", "unpaid-work": "unpaid work cases (regional fieldwork)",
                  "victim": "statutory victim cases (regional fieldwork)", "evidence": "domain one evidence, proposed ratings, survey figures, judgements"}
 
 st.title("Upload fieldwork")
 by = current_principal()
-scope = by.scope
+scope = current_scope()
 
 st.subheader("1. Download a template", anchor=False)
 t1, t2, t3 = st.columns([1, 2, 1])

@@ -15,7 +15,7 @@ from core.engine import AGGREGATION_HELP, AGGREGATIONS
 from core.errors import ProbationError
 from core.robustness import METHOD_HELP, attach_robustness
 from core.scenario import MAX_FRACTION, MAX_WEIGHT, QUERY_KEYS, Scenario, link_problems
-from core.operations import delete_scenario_as, save_scenario_as
+from core.store.actions import delete_scenario_as, save_scenario_as
 from core.store.scenarios import list_scenarios, load_scenario, may_change, scenario_name
 from core.whatif import diff, direction_counts, summary
 from pages.common import (audited_export, csv_bytes, current_principal, current_scope, current_user, dataset, engine, excel_bytes,

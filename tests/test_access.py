@@ -7,6 +7,7 @@ import pytest
 from core.access import (ADMIN, INSPECTOR, NATIONAL, REGIONAL, Principal, check_email, normalise_email, principal_for,
                          verified_email)
 from core.errors import InputError
+from core.store.scope import Scope
 
 MINE, OTHER = "Wales", "South West"
 
@@ -61,16 +62,16 @@ def test_the_permissions_of_each_role(role):
 def test_the_operator_and_open_local_mode_may_do_everything_and_nobody_nothing():
     for p in (Principal.operator("ops"), Principal.open_local()):
         assert p.unrestricted and p.may_read(OTHER) and p.may_upload(OTHER) and p.may_withdraw("x", OTHER)
-        assert p.scope.regions is None
+        assert Scope.for_principal(p).regions is None
     nobody = Principal.nobody("stranger@example.org")
     assert not nobody.has_access and not nobody.may_read(MINE) and not nobody.may_upload(MINE)
-    assert nobody.scope.regions == frozenset()  # reads nothing at all
+    assert Scope.for_principal(nobody).regions == frozenset()  # reads nothing at all
 
 
 def test_principal_for_a_request():
     assert principal_for(None, None) == Principal.nobody()
     assert not principal_for("x@example.org", None).has_access
-    assert principal_for("X@example.org", (REGIONAL, [MINE])).scope.regions == frozenset({MINE})
+    assert Scope.for_principal(principal_for("X@example.org", (REGIONAL, [MINE]))).regions == frozenset({MINE})
     first = principal_for("Boss@Example.org", None, admins=["boss@example.org"])
     assert first.role == ADMIN and first.who == "boss@example.org"
 

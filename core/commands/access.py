@@ -162,10 +162,11 @@ def audit_command(args) -> int:
 
 
 def uploads_command(args) -> int:
+    from core.store.scope import Scope
     from core.store.withdrawals import uploads_listing
 
     engine = _engine(args)
-    frame = uploads_listing(engine, principal(engine, args).scope)
+    frame = uploads_listing(engine, Scope.for_principal(principal(engine, args)))
     frame["uploaded_at"] = frame["uploaded_at"].map(_when)
     frame["withdrawn_at"] = frame["withdrawn_at"].map(_when)
     frame["counts"] = frame["counts"].map(lambda c: ";".join(f"{k}={v}" for k, v in (c or {}).items()))

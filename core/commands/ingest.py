@@ -44,7 +44,7 @@ def template_command(args: argparse.Namespace) -> int:
 def import_command(args: argparse.Namespace) -> int:
     """Each file is its own transaction: a rejected file is reported and the others still load."""
     from core.commands.access import principal
-    from core.operations import upload
+    from core.ingest.audited import upload
     from core.store.db import get_engine
 
     engine = get_engine(args.db)
@@ -69,7 +69,7 @@ def import_command(args: argparse.Namespace) -> int:
 
 def load_published_command(args: argparse.Namespace) -> int:
     from core.commands.access import principal
-    from core.operations import load_published_as
+    from core.store.actions import load_published_as
     from core.store.db import get_engine
 
     engine = get_engine(args.db)
