@@ -7,16 +7,28 @@ PYTHON ?= python3
 PORT ?= 8501
 # Where `make run` listens: this machine only, unless told otherwise (e.g. make run ADDRESS=0.0.0.0).
 ADDRESS ?= 127.0.0.1
+# every package at the version (and hash) the lock names: installs do not drift. `make lock` remakes it.
+LOCK := requirements.lock
+UV_VERSION := 0.13.8
 
-.PHONY: install run test bench browser clean
+.PHONY: install run test bench browser clean lock
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# After changing the dependencies in pyproject.toml: resolve them again (uv, from PyPI) for every
+# platform and Python 3.11+, with hashes; then `make install` installs exactly that.
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet "uv==$(UV_VERSION)"
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --generate-hashes --universal --python-version 3.11 \
+		--quiet -o $(LOCK)
 
 run: install
 	$(PY) -m core demo --if-empty

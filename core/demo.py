@@ -43,6 +43,7 @@ from core.codes import display
 from core.engine import Sufficiency, check_proposed, rate_standard, regional_staffing, score_unit
 from core.errors import InputError, ProbationError
 from core.framework import Framework, load_framework
+from core.names import normalised_name
 from core.ratings import Rating
 from core.store.models import (PDU, Answer, Case, EvidenceItem, Inspection, Judgement, ProposedRating, Region,
                                SurveyFigure, Upload)
@@ -915,17 +916,20 @@ def _insert(session: Session, model, rows: list[dict]) -> None:
 
 
 def _region_ids(session: Session, regions: Sequence[str], names: dict[str, list[str]]) -> tuple[dict, dict]:
-    region_ids = dict(session.execute(select(Region.name, Region.id).where(Region.name.in_(list(regions)))).all())
+    keys = {normalised_name(r): r for r in regions}
+    region_ids = {keys[k]: rid for k, rid in session.execute(select(Region.name_key, Region.id)
+                                                               .where(Region.name_key.in_(list(keys)))).all()}
     missing = [r for r in regions if r not in region_ids]
-    for name, rid in zip(missing, _ids(session, Region, [{"name": r} for r in missing])):
+    for name, rid in zip(missing, _ids(session, Region, [{"name": r, "name_key": normalised_name(r)} for r in missing])):
         region_ids[name] = rid
     pdu_ids = {}
     for region in regions:
-        existing = dict(session.execute(select(PDU.name, PDU.id).where(PDU.region_id == region_ids[region])).all())
-        new = [u for u in names[region] if u not in existing]
-        existing.update(zip(new, _ids(session, PDU, [{"region_id": region_ids[region], "name": u} for u in new])))
+        existing = dict(session.execute(select(PDU.name_key, PDU.id).where(PDU.region_id == region_ids[region])).all())
+        new = [u for u in names[region] if normalised_name(u) not in existing]
+        existing.update(zip((normalised_name(u) for u in new),
+                            _ids(session, PDU, [{"region_id": region_ids[region], "name": u, "name_key": normalised_name(u)} for u in new])))
         for u in names[region]:
-            pdu_ids[(region, u)] = existing[u]
+            pdu_ids[(region, u)] = existing[normalised_name(u)]
     return region_ids, pdu_ids
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 _MONTHS = {m: i for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august", "september",
                                         "october", "november", "december"], start=1)}
@@ -12,6 +13,14 @@ def name_key(name: str) -> str:
     """A unit or region name for comparison: case, spacing, commas and '&' for 'and' do not matter
     ('Redcar, Cleveland & Middlesbrough' = 'redcar cleveland and middlesbrough')."""
     return " ".join(str(name).replace("&", " and ").replace(",", " ").lower().split())
+
+
+def normalised_name(name: str) -> str:
+    """The key under which the store holds a unit or region name once: Unicode NFKC, case folded,
+    '&' read as 'and', commas and runs of spaces (of any kind) collapsed ('Salford', ' SALFORD ',
+    'ｓａｌｆｏｒｄ' are one name). The database keeps it unique, so two spellings never make two PDUs."""
+    text = unicodedata.normalize("NFKC", str(name)).casefold()
+    return " ".join(text.replace("&", " and ").replace(",", " ").split())
 
 
 def round_of(day: dt.date) -> str:

@@ -17,7 +17,7 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_r
 from core.access import NO_ACCESS_MESSAGE, Principal, verified_email
 from core.analysis import decision_checks, rate_dataset, with_published
 from core.charts import RATING_COLOURS
-from core.csvio import safe_cell
+from core.csvio import safe_frame
 from core.framework import default_framework_id, load_framework
 from core.store.actions import record_export
 from core.store import audit
@@ -240,12 +240,12 @@ def excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
         for name, frame in sheets.items():
-            frame.map(lambda v: safe_cell(v) if isinstance(v, str) else v).to_excel(xw, sheet_name=name[:31], index=False)
+            safe_frame(frame).to_excel(xw, sheet_name=name[:31], index=False)
     return buf.getvalue()
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    return frame.map(lambda v: safe_cell(v) if isinstance(v, str) else v).to_csv(index=False).encode("utf-8")
+    return safe_frame(frame).to_csv(index=False).encode("utf-8")
 
 
 def audited_export(make, table: str, file_name: str, rows: int):

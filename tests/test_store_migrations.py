@@ -36,13 +36,13 @@ def test_every_table_and_the_version_table_land_in_the_stores_own_schema(store):
 
 
 def test_a_store_made_before_migrations_is_stamped_and_keeps_its_rows(store):
-    # a store that Base.metadata.create_all made: the baseline's tables, no alembic_version
+    # a store that Base.metadata.create_all made: the first revision's tables, no alembic_version
     from alembic import command
 
-    from core.store.migrations import BASELINE, alembic_config
+    from core.store.migrations import alembic_config
 
     with store.begin() as conn:
-        command.downgrade(alembic_config(conn), BASELINE)
+        command.downgrade(alembic_config(conn), "0001")
         conn.execute(text("drop table alembic_version"))
         conn.execute(text("insert into regions (name) values ('Wales')"))
     assert current_revision(store) is None

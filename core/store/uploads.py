@@ -15,7 +15,10 @@ from sqlalchemy import Engine, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from core.names import name_key as unit_key  # how unit names are compared (the store does not import ingest)
+from core.errors import InvalidWorkbook
+from core.ingest.findings import Finding
+from core.names import name_key as unit_key  # how unit names are compared
+from core.names import normalised_name
 from core.store.models import PDU, Answer, Case, EvidenceItem, Inspection, Judgement, ProposedRating, Region, SurveyFigure, Upload
 
 if TYPE_CHECKING:  # the store needs only the shape of a checked upload, not the spreadsheet readers
@@ -25,6 +28,7 @@ if TYPE_CHECKING:  # the store needs only the shape of a checked upload, not the
 LOADED = "loaded"
 ALREADY_LOADED = "already loaded"
 NEW_VERSION = "new version"
+DEMO_INSPECTION = "demo-inspection"  # the finding type of an upload that would land on a synthetic inspection
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,8 @@ def store_upload(engine: Engine, upload: ParsedUpload, sha256: str, user: str) -
     with Session(engine) as s, s.begin():
         _serialise_writers(s)
         inspection = _inspection_for_update(s, upload.inspection)
+        if inspection.synthetic:
+            raise InvalidWorkbook(upload.file_name, [Finding(DEMO_INSPECTION, _DEMO_REFUSAL.format(label=upload.inspection.label))])
         current = s.execute(select(Upload).where(Upload.inspection_id == inspection.id, Upload.kind == upload.kind,
                                                  Upload.is_current.is_(True))).scalar_one_or_none()
         if current is not None and current.sha256 == sha256:
@@ -88,6 +94,10 @@ def store_upload(engine: Engine, upload: ParsedUpload, sha256: str, user: str) -
         else:
             _insert_cases(s, row.id, inspection.id, upload)
         return _receipt(LOADED if version == 1 else NEW_VERSION, upload, inspection, row)
+
+
+_DEMO_REFUSAL = ("{label} is a synthetic demo inspection: real fieldwork cannot be mixed with invented data. "
+                 "Remove the demo first (python -m core demo --remove), or check the unit and round.")
 
 
 def _receipt(status: str, upload: ParsedUpload, inspection: Inspection, row: Upload) -> Receipt:
@@ -137,17 +147,18 @@ def _inspection_for_update(s: Session, fields: InspectionFields) -> Inspection:
 
 
 def _region_id(s: Session, name: str) -> int:
-    _insert_if_absent(s, Region, {"name": name}, ["name"])
-    return s.execute(select(Region.id).where(Region.name == name)).scalar_one()
+    key = normalised_name(name)
+    _insert_if_absent(s, Region, {"name": name, "name_key": key}, ["name_key"])
+    return s.execute(select(Region.id).where(Region.name_key == key)).scalar_one()
 
 
 def _pdu_id(s: Session, region_id: int, name: str) -> int:
-    # PDU names are matched as people type them: "Essex North" and "essex  north" are one PDU
-    known = {unit_key(n): i for i, n in s.execute(select(PDU.id, PDU.name).where(PDU.region_id == region_id)).all()}
-    if unit_key(name) in known:
-        return known[unit_key(name)]
-    _insert_if_absent(s, PDU, {"region_id": region_id, "name": name}, ["region_id", "name"])
-    return s.execute(select(PDU.id).where(PDU.region_id == region_id, PDU.name == name)).scalar_one()
+    # One PDU per normalised name, kept by the unique (region_id, name_key): of eight first uploads at
+    # once spelt 'Salford', 'SALFORD', ' salford ', one inserts and the others, waiting on its key until
+    # it commits, insert nothing and read its row
+    key = normalised_name(name)
+    _insert_if_absent(s, PDU, {"region_id": region_id, "name": name, "name_key": key}, ["region_id", "name_key"])
+    return s.execute(select(PDU.id).where(PDU.region_id == region_id, PDU.name_key == key)).scalar_one()
 
 
 def _insert_if_absent(s: Session, model, values: dict, unique: list[str]) -> None:

@@ -1,7 +1,7 @@
 """People and roles, the append-only audit trail, and withdrawn uploads (issue 10).
 
 Revision ID: 0003_people_audit
-Revises: 0001
+Revises: 0002_integrity
 Create Date: 2026-12-03
 
 ``audit_events`` is append-only: a trigger refuses every UPDATE and DELETE of its rows, on SQLite
@@ -14,7 +14,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision: str = '0003_people_audit'
-down_revision: Union[str, Sequence[str], None] = '0001'
+down_revision: Union[str, Sequence[str], None] = '0002_integrity'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
