@@ -6,7 +6,6 @@ another's scope and a new upload is seen at once. Sessions are never cached: eac
 """
 from __future__ import annotations
 
-import io
 from typing import Iterable
 
 import pandas as pd
@@ -14,7 +13,6 @@ import streamlit as st
 
 from core.analysis import decision_checks, rate_dataset, with_published
 from core.charts import RATING_COLOURS
-from core.csvio import safe_cell
 from core.framework import load_framework
 from core.store.db import database_url, get_engine
 from core.store.queries import Dataset, case_answers as read_case_answers, load_dataset, store_version
@@ -135,22 +133,33 @@ def framework(framework_id: str = "hmip-2025"):
     return load_framework(framework_id)
 
 
+VIEW = "view"  # the round, region and unit this reader chose last: carried to the next page opened by the sidebar
+VIEW_KEYS = ("round", "region", "unit")
+
+
+def _remembered(key: str):
+    return st.session_state.get(VIEW, {}).get(key) if key in VIEW_KEYS else None
+
+
 def query_choice(key: str, options: list, default=None):
-    """The option named in the URL's query parameter ``key`` if it is one of ``options``, else the default."""
-    wanted = st.query_params.get(key)
-    for o in options:
-        if str(o) == wanted:
-            return o
+    """The option named in the URL's query parameter ``key`` if it is one of ``options``; else the one
+    this reader chose last on another page (round, region, unit); else the default."""
+    for wanted in (st.query_params.get(key), _remembered(key)):
+        for o in options:
+            if wanted is not None and str(o) == wanted:
+                return o
     return default if default is not None else (options[0] if options else None)
 
 
 def query_choices(key: str, options: list) -> list:
-    wanted = st.query_params.get_all(key)
+    wanted = st.query_params.get_all(key) or ([_remembered(key)] if _remembered(key) else [])
     return [o for o in options if str(o) in wanted]
 
 
 def set_query(**params) -> None:
-    """Mirror the filter state into the URL so that the view can be shared."""
+    """Mirror the filter state into the URL so that the view can be shared, and remember the round,
+    region and unit for the next page (one region of a multiselect; none when several or all)."""
+    memory = dict(st.session_state.get(VIEW, {}))
     for k, v in params.items():
         if v is None or v == [] or v == "":
             st.query_params.pop(k, None)
@@ -158,6 +167,41 @@ def set_query(**params) -> None:
             st.query_params[k] = [str(x) for x in v]
         else:
             st.query_params[k] = str(v)
+        if k in VIEW_KEYS:
+            one = v[0] if isinstance(v, (list, tuple)) and len(v) == 1 else (None if isinstance(v, (list, tuple)) else v)
+            memory[k] = None if one is None or one == "" else str(one)
+    st.session_state[VIEW] = memory
+
+
+def download_table(frame: pd.DataFrame, name: str, key: str, label: str = "this table") -> None:
+    """CSV and Excel downloads of exactly the table shown (core.exports), beside it."""
+    from core.exports import XLSX, csv_bytes, excel_bytes
+
+    c1, c2, _ = st.columns([1, 1, 2])
+    c1.download_button(f"Download {label} (CSV)", csv_bytes(frame), f"{name}.csv", "text/csv", key=f"{key}-csv",
+                       on_click="ignore")
+    c2.download_button(f"Download {label} (Excel)", excel_bytes({name[:31]: frame}), f"{name}.xlsx", XLSX, key=f"{key}-xlsx",
+                       on_click="ignore")
+
+
+@st.cache_data(show_spinner="Working out how robust each rating is…", max_entries=32)
+def _robust_ratings(url: str, scope_key: tuple, version: tuple) -> pd.DataFrame:
+    from core.analysis import RuleSet, frameworks_of
+    from core.robustness import attach_robustness
+
+    rated = _ratings(url, scope_key, version)
+    frameworks = frameworks_of(_dataset(url, scope_key, version))
+    rules = {fid: RuleSet.from_framework(f) for fid, f in frameworks.items()}
+    d2 = rated["domain"].eq(2) & rated["rating"].notna() & rated["inspection_id"].notna()
+    robust = attach_robustness(rated[d2], _tallies(url, scope_key, version), rules)
+    extra = robust[["inspection_id", "standard", "ci_low", "ci_high", "p_different", "small_sample"]]
+    return rated.merge(extra, on=["inspection_id", "standard"], how="left")
+
+
+def robust_ratings(scope: Scope) -> pd.DataFrame:
+    """Every rating in scope with the interval, chance of another rating and small-sample flag of
+    each domain two rating (framework rules) beside it."""
+    return _robust_ratings(*_key(scope))
 
 
 def synthetic_banner(frame: pd.DataFrame) -> None:
@@ -166,16 +210,16 @@ def synthetic_banner(frame: pd.DataFrame) -> None:
 
 
 def excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """An .xlsx of the given tables, every text cell safe against formula injection."""
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
-        for name, frame in sheets.items():
-            frame.map(lambda v: safe_cell(v) if isinstance(v, str) else v).to_excel(xw, sheet_name=name[:31], index=False)
-    return buf.getvalue()
+    """An .xlsx of the given tables, every text cell safe against formula injection (core.exports)."""
+    from core.exports import excel_bytes as write
+
+    return write(sheets)
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    return frame.map(lambda v: safe_cell(v) if isinstance(v, str) else v).to_csv(index=False).encode("utf-8")
+    from core.exports import csv_bytes as write
+
+    return write(frame)
 
 
 def download_buttons(name: str, sheets: dict[str, pd.DataFrame], key: str) -> None:

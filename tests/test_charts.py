@@ -152,7 +152,7 @@ def test_rating_distribution_stacks_the_count_of_each_rating_by_standard_in_fixe
     now = RATINGS[(RATINGS["round"] == "2025-26") & (RATINGS["standard"] != "OVERALL")]
     fig = charts.rating_distribution(now)
     assert [t.name for t in fig.data] == ["Inadequate", "Requires improvement", "Good", "Outstanding"]
-    assert [t.marker.color for t in fig.data] == ["#d73027", "#f1a340", "#7fbf7b", "#1b7837"]
+    assert [t.marker.color for t in fig.data] == [charts.RATING_COLOURS[r] for r in ["Inadequate", "Requires improvement", "Good", "Outstanding"]]
     counts = {t.name: list(t.y) for t in fig.data}
     assert list(fig.data[0].x) == ["P 2.1", "P 2.2"]
     assert counts == {"Inadequate": [1, 0], "Requires improvement": [0, 0], "Good": [2, 0], "Outstanding": [0, 1]}
