@@ -189,7 +189,8 @@ def _threshold_words(rating: str, pct: float | None, thresholds: Mapping[str, fl
 
 
 WHY_COLUMNS = ["Standard", "Rating", "Driving key question", "Cases sufficient", "Sufficient (%)", "Threshold",
-               "95% interval", "Chance of another rating", "Read with care"]
+               "95% interval", "Chance of another rating", "Read with care", "Answers to move up a band",
+               "Answers to move down a band"]
 
 
 def why_table(rows: pd.DataFrame, question_text, thresholds: Mapping[str, float]) -> pd.DataFrame:
@@ -214,6 +215,8 @@ def why_table(rows: pd.DataFrame, question_text, thresholds: Mapping[str, float]
             "95% interval": fmt.interval(r.get("ci_low"), r.get("ci_high"), fraction=True),
             "Chance of another rating": fmt.fraction_percent(r.get("p_different")),
             "Read with care": reason,
+            "Answers to move up a band": fmt.cell(r.get("changes_up")),
+            "Answers to move down a band": fmt.cell(r.get("changes_down")),
         })
     return pd.DataFrame(out, columns=WHY_COLUMNS)
 
@@ -293,3 +296,85 @@ def annex_layout(title: str, subtitle: str, ratings_table: pd.DataFrame, key_que
     return [("title", title), ("title", subtitle),
             ("table", "Ratings by standard", pd.concat([standards, summary], ignore_index=True)),
             ("table", "Domain two key questions", key_questions)]
+
+
+# -- one-line summaries of the charts (their accessible name and the caption beneath) ----------------------
+
+def distribution_summary(ratings: pd.DataFrame, noun: str = "units") -> str:
+    rated = ratings[ratings["rating"].isin(fmt.RATING_ORDER)]
+    if rated.empty:
+        return f"Ratings by standard: no {noun} rated yet."
+    counts = rated["rating"].value_counts()
+    parts = ", ".join(f"{int(counts.get(r, 0))} {r}" for r in reversed(fmt.RATING_ORDER))
+    return (f"Ratings by standard for {rated['unit'].nunique()} {noun} across {rated['standard'].nunique()} standards: "
+            f"{parts}.")
+
+
+def bars_summary(frame: pd.DataFrame, label: str, what: str) -> str:
+    """'Cases sufficient on X by PDU: highest A (85.0%), lowest B (40.0%), 12 PDUs.'"""
+    f = frame[frame["percent"].notna()] if "percent" in frame else frame.iloc[0:0]
+    if f.empty:
+        return f"{what}: no relevant answers."
+    top, bottom = f.loc[f["percent"].idxmax()], f.loc[f["percent"].idxmin()]
+    return (f"{what}: {len(f)} shown; highest {top[label]} ({fmt.percent(top['percent'])}), "
+            f"lowest {bottom[label]} ({fmt.percent(bottom['percent'])}).")
+
+
+def funnel_summary(points: pd.DataFrame, positions: Sequence[str]) -> str:
+    if points.empty:
+        return "Funnel plot: no PDU has relevant answers."
+    above = int(points["position"].isin(positions[:2]).sum())
+    below = int(points["position"].isin(positions[3:]).sum())
+    return (f"Funnel plot of {len(points)} PDUs against the rate of {fmt.percent(points['national_percent'].iloc[0])}: "
+            f"{above} above the 95% limit, {below} below it, {len(points) - above - below} within.")
+
+
+def heatmap_summary(matrix: pd.DataFrame) -> str:
+    if matrix.empty:
+        return "Key questions by PDU: no answers."
+    low = matrix.loc[matrix["percent"].idxmin()] if matrix["percent"].notna().any() else None
+    text = f"Key questions by PDU: {matrix['unit'].nunique()} PDUs, {matrix['key_question'].nunique()} key questions"
+    if low is not None:
+        text += f"; lowest {low['unit']} on {fmt.code(low['key_question'])} ({fmt.percent(low['percent'])})"
+    return text + "."
+
+
+def comparison_summary(side: pd.DataFrame, unit: str) -> str:
+    if side.empty:
+        return f"{unit}: no key question answers."
+    own = side[side["comparison"] == "unit"]
+    region = side[side["comparison"] == "region"].set_index("key_question_label")["percent"]
+    below = [k for k, p in zip(own["key_question_label"], own["percent"]) if k in region and pd.notna(p) and p < region[k]]
+    return (f"{unit} on {len(own)} key questions beside its region and the nation; below its region on "
+            f"{len(below)} of them.")
+
+
+def trend_summary(history: pd.DataFrame, unit: str) -> str:
+    overall = history[history["standard"] == OVERALL]
+    steps = "; ".join(f"{r} {g}" for r, g in zip(overall["round"], overall["rating"].map(fmt.cell)) if g)
+    return f"{unit}: ratings across {history['round'].nunique()} rounds" + (f", overall {steps}." if steps else ".")
+
+
+# -- evidence ------------------------------------------------------------------------------------------------
+
+EVIDENCE_LABELS = {"region": "Region", "unit": "Unit", "round": "Round", "standard": "Standard", "key_question": "Key question",
+                   "prompt": "Prompt", "kind": "Kind", "judgement": "Judgement", "source": "Source", "text": "Evidence"}
+
+
+def evidence_table(items: pd.DataFrame, columns: Sequence[str] = ("key_question", "prompt", "kind", "judgement", "source", "text")
+                   ) -> pd.DataFrame:
+    """Evidence items as shown and exported: human headings, codes as published, no ids."""
+    cols = [c for c in columns if c in items.columns]
+    out = items[cols].copy()
+    for c in ("standard", "key_question", "prompt"):
+        if c in out:
+            out[c] = out[c].map(fmt.code)
+    return out.map(fmt.cell).rename(columns=EVIDENCE_LABELS).reset_index(drop=True)
+
+
+def survey_table(figures: pd.DataFrame) -> pd.DataFrame:
+    """Survey figures: the prompt, the survey, the question, '68 of 84 respondents' and the share."""
+    return pd.DataFrame({"Prompt": figures["prompt"].map(fmt.code), "Survey": figures["survey"].map(fmt.cell),
+                         "Question": figures["question"].map(fmt.cell),
+                         "Respondents": [fmt.count_text(y, n, "respondents") for y, n in zip(figures["numerator"], figures["denominator"])],
+                         "Share (%)": [fmt.percent_of(y, n) for y, n in zip(figures["numerator"], figures["denominator"])]})

@@ -194,7 +194,8 @@ def _robust_ratings(url: str, scope_key: tuple, version: tuple) -> pd.DataFrame:
     rules = {fid: RuleSet.from_framework(f) for fid, f in frameworks.items()}
     d2 = rated["domain"].eq(2) & rated["rating"].notna() & rated["inspection_id"].notna()
     robust = attach_robustness(rated[d2], _tallies(url, scope_key, version), rules)
-    extra = robust[["inspection_id", "standard", "ci_low", "ci_high", "p_different", "small_sample"]]
+    extra = robust[["inspection_id", "standard", "ci_low", "ci_high", "p_different", "small_sample", "cases_up", "changes_up",
+                    "cases_down", "changes_down"]]
     return rated.merge(extra, on=["inspection_id", "standard"], how="left")
 
 
@@ -232,13 +233,28 @@ def download_buttons(name: str, sheets: dict[str, pd.DataFrame], key: str) -> No
 
 
 def style_ratings(frame: pd.DataFrame, columns: Iterable[str] = ("rating",)):
-    """Colour rating cells as the annexes do."""
+    """Colour rating cells (colour-blind-safe palette, core.colours); the rating stays in words."""
+    from core.colours import RATING_TEXT
+
     def colour(v):
-        c = RATING_COLOURS.get(v)
-        return f"background-color: {c}; color: {'white' if v in ('Outstanding', 'Inadequate') else 'black'}" if c else ""
+        rating = str(v).split(" ⚠")[0] if isinstance(v, str) else v
+        c = RATING_COLOURS.get(rating)
+        return f"background-color: {c}; color: {RATING_TEXT[rating]}" if c else ""
 
     cols = [c for c in columns if c in frame.columns]
     return frame.style.map(colour, subset=cols) if cols else frame
+
+
+def units_table_config(frame: pd.DataFrame) -> dict:
+    """Column settings of a table of units: the score as a number, the link to each unit's page."""
+    config = {"Score": st.column_config.NumberColumn("Score", format="%d"),
+              "Out of": st.column_config.NumberColumn("Out of", format="%d"),
+              "Read with care": st.column_config.TextColumn("Read with care", width="medium"),
+              "Sufficient (%)": st.column_config.NumberColumn("Sufficient (%)", format="%.1f")}
+    for link in ("Scorecard", "Region page"):
+        if link in frame.columns:
+            config[link] = st.column_config.LinkColumn(link, display_text="Open", width="small")
+    return config
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -18,6 +19,7 @@ from core.codes import canonical
 from core.codes import display_standard
 from core.compare import COLUMN_LABELS as LABEL
 from core.evidence import filter_evidence
+from core.formatting import rating_rank
 from core.framework import load_framework
 from core.reports import annex, overview_table
 from core.scenario import Scenario
@@ -116,11 +118,18 @@ def test_overview_counts_the_units_the_core_rates_in_each_round(app, demo):
         at.selectbox(key="overview-round").set_value(round_)
         rerun(at)
         units = overview_expected(demo, round_)
-        assert metrics(at) == {"Units": str(len(units)), "Overall rated": str(int(units["overall_rating"].notna().sum())),
+        assert metrics(at) == {"PDUs": str(int((units["level"] == "PDU").sum())), "Regions": str(int((units["level"] == "Region").sum())),
+                               "Rated overall": str(int(units["overall_rating"].notna().sum())),
                                "Inadequate overall": str(int((units["overall_rating"] == "Inadequate").sum()))}
         shown = at.dataframe[0].value
-        assert list(zip(shown["unit"], shown["overall_rating"], shown["score"])) == \
-            list(zip(units["unit"], units["overall_rating"], units["score"]))
+        ratings = [r.split(" ⚠")[0] or None for r in shown["Overall rating"]]
+        scores = [f"{s}/{m}" if pd.notna(m) else "" for s, m in zip(shown["Score"], shown["Out of"])]
+        assert sorted(zip(shown["Unit"], ratings, scores), key=str) == \
+            sorted(zip(units["unit"], units["overall_rating"], units["score"]), key=str)
+        # worst first: rating order, then the score as a share of its maximum, numerically
+        keys = [(rating_rank(r), s / m if pd.notna(m) else 99) for r, s, m in zip(ratings, shown["Score"], shown["Out of"])]
+        assert keys == sorted(keys)
+        assert shown["Score"].dtype.kind in "iuf" or str(shown["Score"].dtype) == "Int64"
         assert at.query_params["round"] == round_
     assert len(units) == 15  # 2 regions, 13 PDUs: the demo is what this test thinks it is
 
@@ -132,8 +141,8 @@ def test_overview_narrowed_to_one_region_counts_only_its_units(app, demo):
     rerun(at)
     round_ = at.selectbox(key="overview-round").value
     units = overview_expected(demo, round_, [region])
-    assert metrics(at)["Units"] == str(len(units))
-    assert set(at.dataframe[0].value["region"]) == {region}
+    assert int(metrics(at)["PDUs"]) + int(metrics(at)["Regions"]) == len(units)
+    assert set(at.dataframe[0].value["Region"]) == {region}
 
 
 def test_a_reader_scoped_to_one_region_sees_only_that_region(app, demo):
@@ -142,8 +151,8 @@ def test_a_reader_scoped_to_one_region_sees_only_that_region(app, demo):
              secrets={"scopes": {"lead@example.org": [region]}, "default_scope": "none"})
     round_ = at.selectbox(key="overview-round").value
     units = overview_expected(demo, round_, [region])
-    assert metrics(at)["Units"] == str(len(units))
-    assert set(at.dataframe[0].value["region"]) == {region}
+    assert int(metrics(at)["PDUs"]) + int(metrics(at)["Regions"]) == len(units)
+    assert set(at.dataframe[0].value["Region"]) == {region}
     assert any(region in c.value and "lead@example.org" in c.value for c in at.sidebar.caption)
 
 
@@ -156,9 +165,17 @@ def assert_scorecard_shows(at, demo, inspection):
     assert (shown["Overall rating"], shown["Score"]) == (o["rating"], f"{int(o['score'])}/{int(o['max_score'])}")
     assert at.header[0].value == f"{inspection['unit']} PDU"
     expected_annex = annex(demo.ratings, inspection["inspection_id"])
-    annex_shown = at.dataframe[0].value
-    assert list(zip(annex_shown["standard"], annex_shown["rating"].fillna(""))) == \
+    annex_shown = table_with(at, "How it is reached")
+    assert list(zip(annex_shown["Standard"], [r.split(" ⚠")[0] for r in annex_shown["Rating"]])) == \
         list(zip(expected_annex["standard"], expected_annex["rating"].fillna("")))
+
+
+def table_with(at, column: str):
+    """The first table on the page with a column headed ``column``."""
+    for frame in at.dataframe:
+        if column in frame.value.columns:
+            return frame.value
+    raise AssertionError(f"no table with a column {column!r}")
 
 
 def test_scorecard_shows_the_core_overall_rating_and_score_of_the_pdu_it_selects(app, demo):
