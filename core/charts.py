@@ -79,24 +79,34 @@ def _split_small(frame: pd.DataFrame) -> list[tuple[str, str, pd.DataFrame]]:
 def sufficiency_bars(frame: pd.DataFrame, title: str = "Sufficiency", label: str | None = None,
                      reference: float | None = None, reference_name: str = "National") -> go.Figure:
     """Horizontal bars of ``percent`` per row with Wilson 95% intervals as error bars, one bar per PDU
-    (or region, or round), in the frame's order from the top. Rows with fewer than 20 relevant cases
-    are a lighter trace of their own. ``reference`` draws a dashed line (e.g. the national rate)."""
+    (or region, or round), in the frame's order from the top. With a ``section`` column (see
+    ``core.compare.bar_rows``) the bars are grouped under section labels (a region, or "Highest 5").
+    Rows with fewer than 20 relevant cases are lighter. ``reference`` draws a dashed line (e.g. the
+    national rate)."""
     col = _label_column(frame, label)
+    names = frame[col].astype(str).map(plot_text)
+    grouped = "section" in frame.columns and frame["section"].astype(str).ne("").any()
+    y = [frame["section"].astype(str).map(plot_text).tolist(), names.tolist()] if grouped else names.tolist()
+    small = frame["small_sample"].fillna(True).astype(bool) if "small_sample" in frame else pd.Series(False, index=frame.index)
     fig = go.Figure()
-    for name, colour, part in _split_small(frame):
-        fig.add_trace(go.Bar(
-            x=part["percent"], y=part[col].astype(str).map(plot_text), orientation="h", name=name, marker_color=colour, error_x=_error(part),
-            customdata=np.column_stack([_counts_text(part), _hover_interval(part)]),
-            hovertemplate="%{y}: %{x:.1f}% sufficient<br>%{customdata[0]} relevant cases<br>%{customdata[1]}<extra></extra>"))
+    fig.add_trace(go.Bar(
+        x=frame["percent"], y=y, orientation="h", showlegend=False,
+        marker_color=[SMALL_SAMPLE_COLOUR if s else SUFFICIENT_COLOUR for s in small], error_x=_error(frame),
+        customdata=np.column_stack([names, _counts_text(frame), _hover_interval(frame)]) if len(frame) else None,
+        hovertemplate="%{customdata[0]}: %{x:.1f}% sufficient<br>%{customdata[1]} relevant cases<br>%{customdata[2]}<extra></extra>"))
+    for name, colour, part in _split_small(frame):  # legend entries only
+        fig.add_trace(go.Bar(x=[None], y=[[None], [None]] if grouped else [None], orientation="h", name=name, marker_color=colour,
+                             hoverinfo="skip"))
     if reference is not None and not pd.isna(reference):
         fig.add_vline(x=reference, line_dash="dash", line_color="#000000",
                       annotation_text=f"{plot_text(reference_name)} {reference:.1f}%", annotation_position="top")
-    fig.update_layout(title=plot_text(title), height=_height(len(frame)), barmode="overlay", legend_orientation="h",
+    fig.update_layout(title=plot_text(title), height=_height(len(frame), minimum=300), barmode="overlay", legend_orientation="h",
                       legend=dict(y=-0.08, yanchor="top") if len(frame) < 30 else dict(y=1.0, yanchor="bottom"),
                       margin=dict(l=10, r=10, t=70, b=40))
     fig.update_xaxes(title="Cases sufficient (%)", **PERCENT_AXIS)
-    fig.update_yaxes(title=None, autorange="reversed", categoryorder="array", categoryarray=list(frame[col].astype(str).map(plot_text)),
-                     automargin=True)
+    fig.update_yaxes(title=None, autorange="reversed", automargin=True)
+    if not grouped:
+        fig.update_yaxes(categoryorder="array", categoryarray=names.tolist())
     return fig
 
 
