@@ -378,3 +378,59 @@ def survey_table(figures: pd.DataFrame) -> pd.DataFrame:
                          "Question": figures["question"].map(fmt.cell),
                          "Respondents": [fmt.count_text(y, n, "respondents") for y, n in zip(figures["numerator"], figures["denominator"])],
                          "Share (%)": [fmt.percent_of(y, n) for y, n in zip(figures["numerator"], figures["denominator"])]})
+
+
+# -- What-if ----------------------------------------------------------------------------------------------
+
+CHANGE_WORDS = {"up": "Better", "down": "Worse", "rated": "Now rated", "unrated": "No longer rated"}
+
+
+def changes_table(changes: pd.DataFrame, framework_title=lambda f: f) -> pd.DataFrame:
+    """Every rating that changes under a scenario, as shown and exported."""
+    cols = ["Unit", "Level", "Region", "Round", "Framework", "Standard", "Now", "Under the scenario", "Change", "Bands moved"]
+    if changes.empty:
+        return pd.DataFrame(columns=cols)
+    return pd.DataFrame({
+        "Unit": changes["unit"].map(fmt.cell), "Level": changes["level"].map(lambda v: LEVEL_NAMES.get(v, fmt.cell(v))),
+        "Region": changes["region"].map(fmt.cell), "Round": changes["round"].map(fmt.cell),
+        "Framework": changes["framework"].map(lambda f: framework_title(f) if not fmt.is_empty(f) else ""),
+        "Standard": changes["standard"].map(fmt.code), "Now": changes["before"].map(fmt.cell),
+        "Under the scenario": changes["after"].map(fmt.cell),
+        "Change": changes["direction"].map(lambda d: CHANGE_WORDS.get(d, fmt.cell(d))),
+        "Bands moved": pd.array([None if fmt.is_empty(v) else int(v) for v in changes["steps"]], dtype="Int64")}, columns=cols).reset_index(drop=True)
+
+
+def direction_table(counts: pd.DataFrame) -> pd.DataFrame:
+    """How many ratings of each standard get better, worse, rated or unrated."""
+    out = counts.rename(columns={**CHANGE_WORDS, "standard": "Standard", "total": "Total"})
+    if "Standard" in out:
+        out["Standard"] = out["Standard"].map(fmt.code)
+    return out
+
+
+ROBUSTNESS_COLUMNS = ["Standard", "Rating", "Sufficient (%)", "95% interval", "Answers to move up", "Answers to move down",
+                      "Chance of another rating (%)", "Read with care"]
+
+
+def robustness_table(frame: pd.DataFrame, context: bool = True) -> pd.DataFrame:
+    """Domain two ratings with how robust each is (core.robustness columns), as shown and exported:
+    the chance of another rating as a percentage, the interval as a range, and the reason to read a
+    rating with care. ``context``: lead with the unit, region and round."""
+    sample = frame["sample"] if "sample" in frame else frame.get("n_relevant", pd.Series(None, index=frame.index))
+    reasons = [fmt.small_sample_reason(n, p) if not fmt.is_empty(r) else ""
+               for n, p, r in zip(sample, frame["p_different"], frame["rating"])]
+    out = pd.DataFrame({
+        "Standard": frame["standard"].map(fmt.code),
+        "Rating": [fmt.marked_rating(r, why) for r, why in zip(frame["rating"], reasons)],
+        "Sufficient (%)": pd.array([fmt.percent_value(v) for v in frame["percent"]], dtype="Float64"),
+        "95% interval": [fmt.interval(lo, hi, fraction=True) for lo, hi in zip(frame["ci_low"], frame["ci_high"])],
+        "Answers to move up": pd.array([None if fmt.is_empty(v) else int(v) for v in frame["cases_up"]], dtype="Int64"),
+        "Answers to move down": pd.array([None if fmt.is_empty(v) else int(v) for v in frame["cases_down"]], dtype="Int64"),
+        "Chance of another rating (%)": pd.array([fmt.percent_value(None if fmt.is_empty(p) else 100 * float(p))
+                                                  for p in frame["p_different"]], dtype="Float64"),
+        "Read with care": reasons}, columns=ROBUSTNESS_COLUMNS)
+    if context:
+        out.insert(0, "Round", frame["round"].map(fmt.cell).to_numpy())
+        out.insert(0, "Region", frame["region"].map(fmt.cell).to_numpy())
+        out.insert(0, "Unit", frame["unit"].map(fmt.cell).to_numpy())
+    return out.reset_index(drop=True)
