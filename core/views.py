@@ -434,3 +434,54 @@ def robustness_table(frame: pd.DataFrame, context: bool = True) -> pd.DataFrame:
         out.insert(0, "Region", frame["region"].map(fmt.cell).to_numpy())
         out.insert(0, "Unit", frame["unit"].map(fmt.cell).to_numpy())
     return out.reset_index(drop=True)
+
+
+# -- uploads -------------------------------------------------------------------------------------------------
+
+KIND_NAMES = {"cases": "sentence management cases", "court": "court reports", "unpaid-work": "unpaid work cases",
+              "victim": "statutory victim cases", "evidence": "domain one evidence", "demo": "synthetic demonstration data"}
+
+
+def _held(counts: Mapping[str, int]) -> str:
+    parts = [f"{int(n):,} {k.replace('_', ' ')}" for k, n in (counts or {}).items()]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1] if parts else "nothing"
+
+
+def receipt_sentences(receipt, framework_title=lambda f: f) -> tuple[str, str]:
+    """(headline, details) of an upload's receipt in sentences; technical details (hash, ids) are
+    for ``receipt_details``."""
+    unit = f"{receipt.unit} PDU ({receipt.region})" if receipt.level == "pdu" else f"{receipt.region} region"
+    kind = KIND_NAMES.get(receipt.kind, str(receipt.kind))
+    where = f"{unit}, round {receipt.round}, under {framework_title(receipt.framework)}"
+    if receipt.status == "already loaded":
+        head = f"{receipt.file_name} was already loaded as version {receipt.version}: nothing changed."
+        details = f"It is the {kind} upload for {where}, holding {_held(receipt.counts)}."
+    else:
+        head = f"{receipt.file_name} was loaded as version {receipt.version} of the {kind} for {unit}."
+        details = f"Round {receipt.round}, under {framework_title(receipt.framework)}. It holds {_held(receipt.counts)}."
+        if receipt.status == "new version":
+            details += f" Version {receipt.version - 1} is kept in the history but no longer counts."
+    return head, details
+
+
+def receipt_details(receipt) -> pd.DataFrame:
+    """The technical details of a receipt, folded away on the page."""
+    return pd.DataFrame([{"Detail": "SHA-256 of the file", "Value": receipt.sha256},
+                         {"Detail": "Uploaded by", "Value": receipt.uploaded_by},
+                         {"Detail": "Upload number", "Value": str(receipt.upload_id)},
+                         {"Detail": "Inspection", "Value": receipt.inspection}])
+
+
+def history_table(uploads: pd.DataFrame) -> pd.DataFrame:
+    """The upload history in words: no ids; the hash shortened (the full one is in the receipt)."""
+    cols = ["Uploaded", "File", "Unit", "Region", "Round", "Kind", "Version", "Counts", "Holds", "Uploaded by", "SHA-256 (start)"]
+    if uploads.empty:
+        return pd.DataFrame(columns=cols)
+    return pd.DataFrame({
+        "Uploaded": uploads["uploaded_at"].map(lambda t: "" if fmt.is_empty(t) else str(t)[:16]),
+        "File": uploads["file_name"].map(fmt.cell), "Unit": uploads["unit"].map(fmt.cell), "Region": uploads["region"].map(fmt.cell),
+        "Round": uploads["round"].map(fmt.cell), "Kind": uploads["kind"].map(lambda k: KIND_NAMES.get(k, fmt.cell(k))),
+        "Version": uploads["version"], "Counts": uploads["current"].map(lambda c: "Yes" if c else "No (replaced)"),
+        "Holds": uploads["counts"].map(lambda c: _held(c) if isinstance(c, Mapping) else fmt.cell(c)),
+        "Uploaded by": uploads["uploaded_by"].map(fmt.cell),
+        "SHA-256 (start)": uploads["sha256"].map(lambda h: "" if fmt.is_empty(h) else str(h)[:12])}, columns=cols)

@@ -65,6 +65,11 @@ def assert_ran(at: AppTest) -> None:
     assert not problems, "the page raised:\n" + "\n".join(problems)
 
 
+def read(markdown: str) -> str:
+    """Text as a reader sees it: the markdown escapes undone."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
 def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
@@ -354,14 +359,15 @@ def test_an_upload_through_the_page_loads_the_workbook_or_lists_every_problem_by
     rerun(at)
     at.button(key="upload-submit").click()
     rerun(at)
-    assert [s.value for s in at.success] and "essex-north.xlsx: loaded as version 1" in at.success[0].value
+    assert [s.value for s in at.success] and "essex-north.xlsx was loaded as version 1" in read(at.success[0].value)
     assert len(at.dataframe[-1].value) == 1  # the history now holds the upload
 
     at.file_uploader(key="upload-file").set_value(("essex-north-bad.xlsx", workbook_with_a_bad_cell(), XLSX))
     rerun(at)
     at.button(key="upload-submit").click()
     rerun(at)
-    assert [e.value for e in at.error] == ["essex-north-bad.xlsx was not loaded. Nothing was written. Put these right and upload it again."]
+    assert [read(e.value) for e in at.error] == [
+        "essex-north-bad.xlsx was not loaded. Nothing was written. Put these right and upload it again."]
     problems = at.dataframe[0].value
     assert list(problems["where"]) == [BAD_CELL]
     assert "Yse" in problems["problem"].iloc[0]
@@ -395,3 +401,27 @@ def test_the_first_case_upload_into_an_empty_store_is_rated_on_every_page(tmp_pa
         assert_ran(at)
     at.switch_page("pages/overview.py").run()
     assert (metrics(at)["PDUs"], metrics(at)["Regions"]) == ("1", "0")
+
+
+def test_many_files_uploaded_at_once_are_each_checked_and_loaded_on_their_own_with_a_receipt_in_sentences(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'many.db'}"
+    at = open_app(url, monkeypatch, "pages/upload.py")
+    at.file_uploader(key="upload-file").set_value([("essex-north.xlsx", valid_workbook(), XLSX),
+                                                   ("essex-north-bad.xlsx", workbook_with_a_bad_cell(), XLSX),
+                                                   ("essex-north-again.xlsx", valid_workbook(), XLSX)])
+    rerun(at)
+    at.button(key="upload-submit").click()
+    rerun(at)
+    said = [read(s.value) for s in at.success]
+    assert said == ["essex-north.xlsx was loaded as version 1 of the sentence management cases for Essex North PDU "
+                    "(East of England).",
+                    "essex-north-again.xlsx was already loaded as version 1: nothing changed."]
+    assert [read(e.value) for e in at.error] == [
+        "essex-north-bad.xlsx was not loaded. Nothing was written. Put these right and upload it again."]
+    history = uploads_frame(get_engine(url), Scope.national())
+    assert len(history) == 1  # the good file once; the bad one wrote nothing
+    sha = history["sha256"].iloc[0]
+    assert not any(sha in m.value for m in at.markdown) and not any(sha in s for s in said)  # the hash is folded away
+    assert any(sha in str(t.value.values) for t in at.dataframe)  # ... in the technical details
+    assert "hmip-2025" not in " ".join(read(m.value) for m in at.markdown)  # the framework by its name
+    assert at.get("progress")[0].value == 100  # the bar, full once every file is done
