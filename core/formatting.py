@@ -159,15 +159,20 @@ def marked_rating(rating: Any, reason: str) -> str:
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&=\"'@/])")
 
 
+_AUTOLINK = re.compile(r"(?i)(?<=https)(?=://)|(?<=http)(?=://)|(?<=ftp)(?=://)|(?<=www)(?=\.)|(?<=@)|(?<=mailto)(?=:)")
+WORD_JOINER = "\u2060"  # invisible: breaks the pattern a markdown renderer links by itself ('https://', 'www.', 'a@b.org')
+
+
 def markdown_text(value: Any) -> str:
     """Text safe in any Streamlit element that renders markdown (headers, captions, alerts, help texts,
-    tab and expander labels): every markdown, HTML, emoji (':smile:'), colour (':red[…]'), maths ('$')
-    and link-making character ('https://', 'www.') escaped, line breaks kept as spaces. Shows exactly
-    the text it was given."""
+    tab and expander labels): every markdown, HTML, emoji (':smile:'), colour (':red[…]') and maths
+    ('$') character escaped with a backslash, line breaks kept as spaces, and an invisible word joiner
+    put into 'https://', 'www.' and 'a@b' (the renderer turns those into links after escapes are read).
+    Shows the text it was given."""
     if is_empty(value):
         return ""
     text = " ".join(str(value).splitlines())
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", _AUTOLINK.sub(WORD_JOINER, text))
 
 
 def plot_text(value: Any) -> str:

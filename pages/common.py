@@ -13,6 +13,7 @@ import streamlit as st
 
 from core.analysis import decision_checks, rate_dataset, with_published
 from core.charts import RATING_COLOURS
+from core.formatting import markdown_text
 from core.framework import load_framework
 from core.store.db import database_url, get_engine
 from core.store.queries import Dataset, case_answers as read_case_answers, load_dataset, store_version
@@ -243,6 +244,26 @@ def style_ratings(frame: pd.DataFrame, columns: Iterable[str] = ("rating",)):
 
     cols = [c for c in columns if c in frame.columns]
     return frame.style.map(colour, subset=cols) if cols else frame
+
+
+def unit_links(units: pd.DataFrame, name_col: str, heading: str, per_row: int = 4) -> None:
+    """A page link for each unit of a table (its scorecard, or its region page), grouped by region:
+    links a reader can reach by keyboard, that keep this session (the view carried to the page)."""
+    if units.empty or "Scorecard" not in units.columns:
+        return
+    from urllib.parse import parse_qsl, urlsplit
+
+    st.markdown(f"**{heading}**")
+    for region, group in units.groupby(units["Region"] if "Region" in units.columns else pd.Series("", index=units.index),
+                                       sort=True):
+        if region:
+            st.caption(markdown_text(region))
+        cols = st.columns(per_row)
+        for i, (name, link) in enumerate(zip(group[name_col], group["Scorecard"])):
+            parts = urlsplit(link)
+            page = "pages/scorecard.py" if parts.path.endswith("scorecard") else "pages/region.py"
+            cols[i % per_row].page_link(page, label=markdown_text(name), query_params=dict(parse_qsl(parts.query)),
+                                        icon=":material/assignment:" if page.endswith("scorecard.py") else ":material/map:")
 
 
 def units_table_config(frame: pd.DataFrame) -> dict:

@@ -9,7 +9,7 @@ from core.codes import display
 from core.formatting import markdown_text as md
 from core.ratings import Rating
 from pages.common import (case_answers, current_scope, dataset, download_table, framework, nation_name, query_choice,
-                          query_choices, ratings, set_query, synthetic_banner, tallies, units_table_config)
+                          query_choices, ratings, set_query, synthetic_banner, tallies, unit_links, units_table_config)
 
 FEW = 5  # the best and worst few bars shown until the reader asks for all
 
@@ -106,6 +106,9 @@ if by == "unit" and not ordered.empty:
 st.caption("Lowest first.")
 st.dataframe(shown_table, hide_index=True, width="stretch", key="compare-table", column_config=units_table_config(shown_table))
 download_table(shown_table, f"compare-{measure}-{by}-{round_}", key="compare-download")
+if by == "unit" and "Scorecard" in shown_table.columns:
+    with st.expander("Open a unit's page"):
+        unit_links(shown_table, "Unit", "Scorecards and region pages")
 
 # -- funnel plot -----------------------------------------------------------------------------------------
 st.header("PDUs against the national rate", anchor=False)

@@ -7,7 +7,7 @@ from core.analysis import OVERALL
 from core.charts import rating_distribution
 from core.formatting import markdown_text as md
 from pages.common import (current_scope, download_table, query_choice, query_choices, robust_ratings, set_query, style_ratings,
-                          synthetic_banner, units_table_config)
+                          synthetic_banner, unit_links, units_table_config)
 
 st.title("Overview")
 table = robust_ratings(current_scope())
@@ -42,9 +42,15 @@ st.header("Units and their overall ratings", anchor=False)
 st.caption("Worst first: by overall rating, then by score as a share of its maximum. ⚠ marks a rating to read with care "
            "(a domain two rating on fewer than 20 relevant cases, or with a 30% or greater chance of being different); "
            "the reason is in its own column. Follow a unit's link for its scorecard.")
-st.dataframe(style_ratings(units, ["Overall rating"]), hide_index=True, width="stretch", key="overview-units",
-             column_config=units_table_config(units))
+with st.container(key="table-overview-units"):  # a handle on the table for the browser tests
+    st.dataframe(style_ratings(units, ["Overall rating"]), hide_index=True, width="stretch",
+                 column_config=units_table_config(units))
 download_table(units, f"overview-{round_}", key="overview-download")
+if len(chosen) == 1:
+    unit_links(units, "Unit", "Open a unit's page")
+else:
+    with st.expander("Open a unit's page"):
+        unit_links(units, "Unit", "Scorecards and region pages")
 
 st.header("Spread of ratings by standard", anchor=False)
 level = st.radio("Level", ["pdu", "region"], horizontal=True, format_func={"pdu": "PDUs", "region": "Regions"}.get, key="overview-level")

@@ -10,7 +10,7 @@ from core.formatting import markdown_text as md
 from core.ratings import Rating
 from core.robustness import key_question_intervals
 from pages.common import (current_scope, dataset, download_table, framework, pick_inspection, query_choice, robust_ratings,
-                          set_query, style_ratings, synthetic_banner, tallies, units_table_config)
+                          set_query, style_ratings, synthetic_banner, tallies, unit_links, units_table_config)
 
 st.title("Region")
 scope = current_scope()
@@ -38,9 +38,11 @@ pdus = views.region_pdus(table, region, round_, sort)
 st.caption("Each PDU's overall rating and score first; ⚠ marks a rating to read with care, with the reason in its own column. "
            "Follow a PDU's link for its scorecard.")
 rating_cols = [c for c in pdus.columns if c not in ("PDU", "Score", "Out of", "Read with care", "Scorecard")]
-st.dataframe(style_ratings(pdus, rating_cols), hide_index=True, width="stretch", key="region-pdus",
-             column_config=units_table_config(pdus))
+with st.container(key="table-region-pdus"):  # a handle on the table for the browser tests
+    st.dataframe(style_ratings(pdus, rating_cols), hide_index=True, width="stretch",
+                 column_config=units_table_config(pdus))
 download_table(pdus, f"pdus-{region}-{round_}", key="region-pdus-download")
+unit_links(pdus, "PDU", "Open a PDU's scorecard")
 
 st.subheader("Regional standards", anchor=False)
 st.caption("Regional domain two pools the cases of the region's PDUs (public protection, desistance, court work, "

@@ -56,7 +56,8 @@ with st.expander("These figures as a table"):
 
 st.subheader("Ratings", anchor=False)
 annex_table = views.annex_table(table, inspection_id)
-st.dataframe(style_ratings(annex_table, ["Rating"]), hide_index=True, width="stretch", key="scorecard-annex")
+with st.container(key="table-scorecard-annex"):  # a handle on the table for the browser tests
+    st.dataframe(style_ratings(annex_table, ["Rating"]), hide_index=True, width="stretch")
 download_table(annex_table, f"ratings-{unit}-{round_}", key="scorecard-download")
 
 unit_checks = checks(scope)

@@ -67,7 +67,7 @@ def assert_ran(at: AppTest) -> None:
 
 def read(markdown: str) -> str:
     """Text as a reader sees it: the markdown escapes undone."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
 def metrics(at: AppTest) -> dict[str, str]:

@@ -107,7 +107,7 @@ def expected_widgets(scenario: Scenario) -> dict:
 
 def read(markdown: str) -> str:
     """Text as a reader sees it: the markdown escapes undone."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
 def warnings(at) -> list[str]:

@@ -71,7 +71,8 @@ def test_markdown_text_escapes_every_character_that_could_make_markup(text):
     escaped = fmt.markdown_text(text)
     for ch in "[]()!<>:*`#$":
         assert all(escaped[i - 1] == "\\" for i, c in enumerate(escaped) if c == ch)
-    assert escaped.replace("\\", "") == text.replace("\\", "")
+    assert escaped.replace("\\", "").replace(fmt.WORD_JOINER, "") == text.replace("\\", "")
+    assert "https:" not in escaped.replace("\\", "") and "www." not in escaped.replace("\\", "")
 
 
 def test_plot_text_shows_html_as_written():
