@@ -208,7 +208,7 @@ def why_table(rows: pd.DataFrame, question_text, thresholds: Mapping[str, float]
         out.append({
             "Standard": f"{fmt.code(r['standard'])} {fmt.cell(r['standard_name'])}".strip(),
             "Rating": fmt.marked_rating(r["rating"], reason) if rated else "Not rated",
-            "Driving key question": f"{fmt.code(kq)} {question_text(kq)}".strip() if not fmt.is_empty(kq) else "",
+            "Driving key question": f"{fmt.code(kq)} “{question_text(kq)}”" if not fmt.is_empty(kq) else "",
             "Cases sufficient": fmt.count_text(r["n_sufficient"], r["n_relevant"]),
             "Sufficient (%)": pct,
             "Threshold": _threshold_words(r["rating"], pct, thresholds) if rated else "",
@@ -233,7 +233,7 @@ def why_sentences(why: pd.DataFrame) -> list[tuple[str, str]]:
                 f"({fmt.percent(r['Sufficient (%)'])})" + (f", {r['Threshold']}" if r["Threshold"] else "") + "."]
         if r["95% interval"]:
             bits.append(f"95% interval {r['95% interval']}.")
-        if r["Chance of another rating"]:
+        if r["Chance of another rating"] and not r["Read with care"]:  # a flagged chance is said in the reason
             bits.append(f"Chance of another rating: {r['Chance of another rating']}.")
         if r["Read with care"]:
             bits.append(f"{fmt.SMALL_MARK} {r['Read with care']}.")
