@@ -46,7 +46,7 @@ store_frameworks = {fw.id: fw, **frameworks_of(ds)}
 standard_labels = {}  # every standard of every framework in the store, the default framework's first
 for f_ in store_frameworks.values():
     for s in f_.standards:
-        standard_labels.setdefault(s.code, s.label + (f" ({f_.id})" if len(store_frameworks) > 1 else ""))
+        standard_labels.setdefault(s.code, s.label + (f" ({f_.title})" if len(store_frameworks) > 1 else ""))
 
 
 def _half(value: float) -> float:
