@@ -1,7 +1,6 @@
 """Compare: PDUs and regions on a theme or a key question, with intervals; the PDU × key question
 heatmap; the funnel plot against the national rate; breakdowns by case attribute; one PDU beside
 its region and the nation, and its ratings across rounds. Widgets -> core.compare -> core.charts."""
-import pandas as pd
 import streamlit as st
 
 from core import charts, compare, views

@@ -24,9 +24,9 @@ round_ = c1.selectbox("Round", rounds, index=rounds.index(query_choice("round", 
 chosen = c2.multiselect("Regions", regions, default=query_choices("region", regions), key="overview-regions",
                         placeholder="All regions")
 sorts = list(views.SORTS)
-sort = c3.selectbox("Order", sorts, index=sorts.index(query_choice("sort", sorts, "worst")), format_func=views.SORTS.get,
+sort = c3.selectbox("Order", sorts, format_func=views.SORTS.get,
                     key="overview-sort")
-set_query(round=round_, region=chosen, sort=None if sort == "worst" else sort)
+set_query(round=round_, region=chosen)
 
 shown = table[(table["round"] == round_) & (table["region"].isin(chosen or regions))]
 synthetic_banner(shown)

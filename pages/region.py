@@ -9,8 +9,8 @@ from core.exports import XLSX, annex_workbook_bytes
 from core.formatting import markdown_text as md
 from core.ratings import Rating
 from core.robustness import key_question_intervals
-from pages.common import (current_scope, dataset, download_table, framework, pick_inspection, query_choice, robust_ratings,
-                          set_query, style_ratings, synthetic_banner, tallies, unit_links, units_table_config)
+from pages.common import (current_scope, dataset, download_table, framework, pick_inspection, robust_ratings,
+                          style_ratings, synthetic_banner, tallies, unit_links, units_table_config)
 
 st.title("Region")
 scope = current_scope()
@@ -31,9 +31,8 @@ c2.metric("Score", f"{int(overall['score'].iloc[0])}/{int(overall['max_score'].i
 
 st.subheader("PDUs side by side", anchor=False)
 sorts = list(views.SORTS)
-sort = st.selectbox("Order", sorts, index=sorts.index(query_choice("sort", sorts, "worst")), format_func=views.SORTS.get,
+sort = st.selectbox("Order", sorts, format_func=views.SORTS.get,
                     key="region-sort")
-set_query(sort=None if sort == "worst" else sort)
 pdus = views.region_pdus(table, region, round_, sort)
 st.caption("Each PDU's overall rating and score first; ⚠ marks a rating to read with care, with the reason in its own column. "
            "Follow a PDU's link for its scorecard.")

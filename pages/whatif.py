@@ -155,8 +155,8 @@ with st.sidebar:
     if name:
         st.button("Load scenario", key="whatif-load-button", on_click=load, args=(name,))
         allowed = may_change(saved[name].owner, user)
-        st.button(f"Delete {name!r}", key="whatif-delete", on_click=delete, args=(name,), disabled=not allowed,
-                  help=None if allowed else f"Only {saved[name].owner}, who saved it, may delete it.")
+        st.button(md(f"Delete {name!r}"), key="whatif-delete", on_click=delete, args=(name,), disabled=not allowed,
+                  help=None if allowed else md(f"Only {saved[name].owner}, who saved it, may delete it."))
     if MESSAGE in st.session_state:
         kind, text = st.session_state.pop(MESSAGE)
         (st.success if kind == "success" else st.error)(md(text))
@@ -169,7 +169,7 @@ with st.sidebar:
             overrides = Scenario(**{k: v for k, v in current.overrides().items() if getattr(default, k) != v})
             clean = scenario_name(new_name)
             save_scenario(engine(), clean, overrides, owner=user, overwrite=clean in saved)
-            st.success(f"Saved {md(clean)!r}.")
+            st.success(md(f"Saved {clean!r}."))
         except ProbationError as exc:
             st.error(md(exc))
 
