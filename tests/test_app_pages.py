@@ -19,7 +19,7 @@ from core.codes import canonical
 from core.codes import display_standard
 from core.compare import COLUMN_LABELS as LABEL
 from core.evidence import filter_evidence
-from core.formatting import markdown_text, rating_rank
+from core.formatting import code, markdown_text, rating_rank
 from core.framework import load_framework
 from core.reports import annex, overview_table
 from core.scenario import Scenario
@@ -291,7 +291,7 @@ def test_compare_by_key_question_runs_for_every_domain_two_key_question(app):
 
 def test_whatif_with_the_framework_rules_changes_nothing(app):
     at = app("pages/whatif.py")
-    assert at.subheader[0].value == "no rating changes"
+    assert at.header[0].value == "no rating changes"
     assert len(at.dataframe[0].value) == 0
     assert at.query_params == {}
 
@@ -305,11 +305,12 @@ def stricter_bands_changes(demo):
 def assert_whatif_shows(at, changes):
     __tracebackhide__ = True
     assert len(changes) > 0, "stricter bands should move some demo ratings"
-    assert at.subheader[0].value == summary(changes)
-    shown = [t.value for t in at.dataframe if "before" in t.value.columns and "after" in t.value.columns]
+    assert at.header[0].value == summary(changes)
+    shown = [t.value for t in at.dataframe if "Now" in t.value.columns and "Change" in t.value.columns]
     assert len(shown) == 1 and len(shown[0]) == len(changes)
-    assert sorted(zip(shown[0]["unit"], shown[0]["round"], shown[0]["standard"], shown[0]["before"], shown[0]["after"])) == \
-        sorted(zip(changes["unit"], changes["round"], changes["standard"].map(display_standard), changes["before"], changes["after"]))
+    assert sorted(zip(shown[0]["Unit"], shown[0]["Round"], shown[0]["Standard"], shown[0]["Now"], shown[0]["Under the scenario"])) == \
+        sorted(zip(changes["unit"], changes["round"], changes["standard"].map(code), changes["before"].fillna(""),
+                   changes["after"].fillna("")))
 
 
 def test_whatif_thresholds_change_exactly_the_ratings_the_core_says(app, demo):
