@@ -16,7 +16,6 @@ from streamlit.testing.v1 import AppTest
 from core import compare
 from core.analysis import frameworks_of, rate_dataset, rules_for_scenario, staffing_for_region
 from core.codes import canonical
-from core.codes import display_standard
 from core.compare import COLUMN_LABELS as LABEL
 from core.evidence import filter_evidence
 from core.formatting import code, markdown_text, rating_rank
