@@ -5,16 +5,28 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTHON ?= python3
 PORT ?= 8501
+# every package at the version (and hash) the lock names: installs do not drift. `make lock` remakes it.
+LOCK := requirements.lock
+UV_VERSION := 0.13.8
 
-.PHONY: install run test bench browser clean
+.PHONY: install run test bench browser clean lock
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# After changing the dependencies in pyproject.toml: resolve them again (uv, from PyPI) for every
+# platform and Python 3.11+, with hashes; then `make install` installs exactly that.
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet "uv==$(UV_VERSION)"
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --generate-hashes --universal --python-version 3.11 \
+		--quiet -o $(LOCK)
 
 run: install
 	$(PY) -m core demo --if-empty
@@ -29,9 +41,11 @@ browser:
 test: install browser
 	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
-bench: install
+bench: install browser
 	$(PY) bench/bench_whatif.py
 	$(PY) bench/bench_import.py
+	$(PY) bench/bench_hostile.py
+	$(PY) bench/bench_pages.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

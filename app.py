@@ -7,7 +7,8 @@ from pages.common import current_scope, current_user, engine
 
 HERE = Path(__file__).parent
 
-st.set_page_config(page_title="Probation inspection ratings", page_icon=":material/balance:", layout="wide")
+# an emoji icon is drawn by the browser itself; a ':material/…:' page icon is fetched from a Google server
+st.set_page_config(page_title="Probation inspection ratings", page_icon="⚖️", layout="wide")
 
 PAGES = {
     "Ratings": [

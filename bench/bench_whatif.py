@@ -8,7 +8,10 @@ repeated runs, the steps of the What-if page:
   that runs on every slider move;
 - the diff against the stored ratings;
 - the robustness of every domain two rating under the scenario;
-- reading the store and counting the tallies (cached by the page; paid once per upload).
+- reading the store for the dashboard (``load_dataset``: the tallies written with each upload, not the
+  answers; target 100 ms at three rounds), and the key question tallies from it (both cached by the
+  pages; paid once per upload). Wall time is noisy on a shared machine, so the read's CPU time is
+  given beside it.
 
 Reports medians and the ratio of each step to the re-rating. Run with ``make bench``.
 """
@@ -36,12 +39,12 @@ SCENARIOS = [Scenario(thresholds=(85, 70, 55)), Scenario(aggregation="mean"), Sc
              Scenario(excluded=frozenset({"P2.1"}))]
 
 
-def timed(fn, repeats=REPEATS):
+def timed(fn, repeats=REPEATS, clock=time.perf_counter):
     times, result = [], None
     for _ in range(repeats):
-        t = time.perf_counter()
+        t = clock()
         result = fn()
-        times.append(time.perf_counter() - t)
+        times.append(clock() - t)
     return statistics.median(times), result
 
 
@@ -52,7 +55,8 @@ def main() -> None:
         summary = load_demo(engine, rounds=3)
         print(f"store: 3 national rounds built in {time.perf_counter() - t:.1f} s ({summary.cases:,} cases, {summary.answers:,} answers)")
 
-        read_s, dataset = timed(lambda: load_dataset(engine, Scope.national()), repeats=5)
+        read_s, dataset = timed(lambda: load_dataset(engine, Scope.national()), repeats=REPEATS)
+        read_cpu, _ = timed(lambda: load_dataset(engine, Scope.national()), repeats=REPEATS, clock=time.process_time)
         frameworks = frameworks_of(dataset)
         tally_s, tallies = timed(lambda: key_question_tallies(dataset, frameworks), repeats=5)
         before = rate_dataset(dataset, None, frameworks, with_basis=False, tallies=tallies)
@@ -76,8 +80,10 @@ def main() -> None:
         print(f"median diff: {statistics.median(diffs) * 1000:.1f} ms ({statistics.median(diffs) / base:.2f}x the re-rating)")
         print(f"median robustness of every domain two rating: {statistics.median(robust) * 1000:.1f} ms "
               f"({statistics.median(robust) / base:.1f}x)")
-        print(f"median read of the store: {read_s * 1000:.0f} ms ({read_s / base:.1f}x); tallies: {tally_s * 1000:.0f} ms "
-              f"({tally_s / base:.1f}x) — both cached by the page until the next upload")
+        print(f"median read of the store for the dashboard (load_dataset, from the stored tallies): {read_s * 1000:.0f} ms "
+              f"wall, {read_cpu * 1000:.0f} ms CPU (target <= 100 ms; {read_s / base:.1f}x the re-rating)")
+        print(f"median key question tallies from it: {tally_s * 1000:.0f} ms ({tally_s / base:.1f}x); both cached by the pages "
+              "until the next upload")
 
 
 if __name__ == "__main__":

@@ -1,70 +1,48 @@
 """Rating a whole store: domain two from case tallies, domain one from proposed ratings, the overall.
 
-The rules are the engine's (``core.engine``); this module applies them to every inspection at once,
-in numpy, so that re-rating the store under a new scenario stays instant. ``tests/test_analysis.py``
-checks that the vectorised rules give exactly what the engine gives.
+The rules are one ``core.rules.Rules`` per framework; its whole-number comparisons band every
+standard and every overall at once, in numpy, so that re-rating the store under a new scenario
+stays instant, and they are the same comparisons the engine makes for one value.
+``tests/test_analysis.py`` checks that this path gives exactly what the engine gives.
+
+A proposed domain one rating that breaks a DECISION RULE counts as the best rating the rule allows
+(``core.engine.check_proposed``): the frame carries the proposal (``proposed_rating``), the rule
+(``decision_rule``, ``rule_reference``), the rating that counts (``rating``) and a sentence saying so
+(``rule_note``). DECISION GUIDANCE and the limiting judgement on diversity are only flagged
+(``decision_checks``).
 
 Regional domain two (rule 3) pools the PDU cases of the region in the same round and framework
 (``pooled_from`` in the framework file) with the regional fieldwork cases.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from fractions import Fraction
+from statistics import median
 from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
 from core.codes import canonical, display
-from core.engine import (AGGREGATIONS, RuleCheck, check_limiting_judgement, check_proposed, overall_cutoffs, percent_text,
-                         regional_staffing, score_unit)
-from core.errors import InputError, ProbationError
-from core.framework import Framework, OverallBands, load_framework
+from core.dataset import Dataset
+from core.engine import RuleCheck, check_limiting_judgement, check_proposed, percent_text, regional_staffing, score_unit
+from core.errors import ProbationError
+from core.framework import Framework, load_framework
 from core.names import name_key, round_of_fieldwork
 from core.ratings import OVERALL, Rating, parse_rating
-from core.store.queries import Dataset
+from core.rules import NO_RATING, Rules, tenths_text
 
-NO_RATING = -1
 NOT_INSPECTED_VALUE = -2  # a proposed 'Not inspected': the standard is left out of score and maximum (rule 4)
 LABELS = {int(r): r.label for r in Rating}
 
 RATING_COLUMNS = ["inspection_id", "unit", "level", "region", "round", "framework", "synthetic", "standard", "standard_name",
                   "domain", "rating", "rating_value", "source", "driving_key_question", "percent", "n_sufficient", "n_relevant",
-                  "threshold", "score", "max_score", "basis"]
+                  "threshold", "score", "max_score", "basis", "proposed_rating", "decision_rule", "rule_reference", "rule_note"]
 
 
-@dataclass(frozen=True)
-class RuleSet:
-    """The rules a rating run applies to one framework: its defaults, or a scenario's overrides."""
-
-    thresholds: tuple[float, float, float]  # lowest percentage for Outstanding, Good, Requires improvement
-    aggregation: str
-    weights: tuple[int, int, int, int]  # scores of Inadequate, Requires improvement, Good, Outstanding
-    fractions: tuple[float, float, float]  # overall upper fractions for Inadequate, Requires improvement, Good
-    excluded: frozenset[str] = field(default_factory=frozenset)  # standard codes left out of scores
-
-    @classmethod
-    def from_framework(cls, fw: Framework) -> "RuleSet":
-        t = fw.bands.thresholds
-        f = fw.overall_bands.upper_fractions
-        return cls(thresholds=(t[Rating.OUTSTANDING], t[Rating.GOOD], t[Rating.REQUIRES_IMPROVEMENT]),
-                   aggregation=fw.bands.aggregation, weights=tuple(fw.score_weights[Rating(i)] for i in range(4)),
-                   fractions=(f[Rating.INADEQUATE], f[Rating.REQUIRES_IMPROVEMENT], f[Rating.GOOD]))
-
-    def overall_bands(self) -> OverallBands:
-        return OverallBands(dict(zip((Rating.INADEQUATE, Rating.REQUIRES_IMPROVEMENT, Rating.GOOD), self.fractions)),
-                            reference="the rule set's overall band fractions")
-
-
-def rules_for_scenario(scenario, frameworks: Mapping[str, Framework]) -> dict[str, RuleSet]:
-    """The rule set of each framework under a what-if scenario (``core.scenario.Scenario``)."""
-    out = {}
-    for fid, fw in frameworks.items():
-        full = scenario.resolved(fw)
-        out[fid] = RuleSet(thresholds=full.thresholds, aggregation=full.aggregation,
-                           weights=tuple(reversed(full.weights)),  # a scenario lists weights best first; the rule set worst first
-                           fractions=full.fractions, excluded=frozenset(full.excluded))
-    return out
+def rules_for_scenario(scenario, frameworks: Mapping[str, Framework]) -> dict[str, Rules]:
+    """The rules of each framework under a what-if scenario (``core.scenario.Scenario``; None: the frameworks' own)."""
+    return {fid: Rules.of(fw, scenario) for fid, fw in frameworks.items()}
 
 
 def frameworks_of(dataset: Dataset) -> dict[str, Framework]:
@@ -119,53 +97,50 @@ def key_question_tallies(dataset: Dataset, frameworks: Mapping[str, Framework]) 
 
 # -- domain two ratings, vectorised ---------------------------------------------------------------
 
-def band_values(percent: np.ndarray, thresholds: tuple[float, float, float]) -> np.ndarray:
-    """Rating values (0-3) of percentages; NaN (nothing relevant) gives NO_RATING."""
-    out = np.zeros(len(percent), dtype=np.int64)
-    eps = 1e-9  # percentages are computed as floats; a case count exactly on a threshold must reach it
-    for value, t in zip((3, 2, 1), thresholds):
-        out = np.where((out == 0) & (percent >= t - eps), value, out)
-    return np.where(np.isnan(percent), NO_RATING, out)
-
-
-def rate_domain_two(tallies: pd.DataFrame, aggregation: str, thresholds: tuple[float, float, float]) -> pd.DataFrame:
+def rate_domain_two(tallies: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     """One row per (inspection, domain two standard): rating_value, percent and, under 'lowest', the
-    driving key question with its counts."""
-    if aggregation not in AGGREGATIONS:
-        raise InputError(f"unknown aggregation {aggregation!r}; expected one of {', '.join(AGGREGATIONS)}")
+    driving key question with its counts. Banded by ``Rules.band_values`` on whole numbers: the
+    driving key question's or the pooled counts, or the exact numerator and denominator of a mean or
+    median of shares."""
     t = tallies[tallies["n_relevant"] > 0].copy()
     t["percent"] = 100.0 * t["n_sufficient"] / t["n_relevant"]
     keys = ["inspection_id", "standard"]
-    if aggregation == "lowest":
-        # lowest percentage drives; on a tie, the key question with more cases behind it
+    if rules.aggregation == "lowest":
+        # lowest share drives; on a tie, the key question with more cases behind it. Floats order shares
+        # exactly: equal fractions divide to the same float, and distinct ones of a few thousand cases
+        # differ far beyond a float's precision.
         t = t.sort_values(keys + ["percent", "n_relevant"], ascending=[True, True, True, False])
         agg = t.drop_duplicates(keys)[keys + ["key_question", "percent", "n_sufficient", "n_relevant"]]
         agg = agg.rename(columns={"key_question": "driving_key_question"})
-    elif aggregation == "pooled":
+        numer, denom = agg["n_sufficient"].to_numpy(np.int64), agg["n_relevant"].to_numpy(np.int64)
+    elif rules.aggregation == "pooled":
         agg = t.groupby(keys, as_index=False)[["n_sufficient", "n_relevant"]].sum()
         agg["percent"] = 100.0 * agg["n_sufficient"] / agg["n_relevant"]
         agg["driving_key_question"] = None
+        numer, denom = agg["n_sufficient"].to_numpy(np.int64), agg["n_relevant"].to_numpy(np.int64)
     else:
-        agg = t.groupby(keys, as_index=False)["percent"].agg(aggregation)
+        combine = _exact_mean if rules.aggregation == "mean" else median
+        rows = [(*key, combine([Fraction(int(y), int(n)) for y, n in zip(g["n_sufficient"], g["n_relevant"])]))
+                for key, g in t.groupby(keys, sort=False)]
+        agg = pd.DataFrame([r[:2] for r in rows], columns=keys)
+        values = [r[2] for r in rows]
+        agg["percent"] = [float(v) * 100 for v in values]
         agg["driving_key_question"] = None
         agg["n_sufficient"] = np.nan
         agg["n_relevant"] = np.nan
+        numer = np.array([v.numerator for v in values], dtype=object)
+        denom = np.array([v.denominator for v in values], dtype=object)
+    agg["rating_value"] = rules.band_values(numer, denom) if len(agg) else np.array([], dtype=np.int64)
     all_keys = tallies[keys].drop_duplicates()
     out = all_keys.merge(agg, on=keys, how="left")
-    out["rating_value"] = band_values(out["percent"].to_numpy(dtype=float), thresholds)
-    threshold_of = {3: thresholds[0], 2: thresholds[1], 1: thresholds[2]}
+    out["rating_value"] = out["rating_value"].fillna(NO_RATING).astype("int64")
+    threshold_of = {int(r): rules.threshold(r) for r in rules.thresholds}
     out["threshold"] = out["rating_value"].map(threshold_of)
     return out
 
 
-# -- overall ----------------------------------------------------------------------------------------
-
-def overall_values(score: np.ndarray, n: np.ndarray, fractions: tuple[float, float, float]) -> np.ndarray:
-    """Rule 5, vectorised: Inadequate if S <= floor(f1 N), RI if S <= floor(f2 N), Good if S <= floor(f3 N), else Outstanding."""
-    out = np.full(len(score), 3, dtype=np.int64)
-    for value, f in zip((2, 1, 0), reversed(fractions)):
-        out = np.where(score <= np.floor(np.asarray(f) * n + 1e-9), value, out)
-    return out
+def _exact_mean(values: list[Fraction]) -> Fraction:
+    return sum(values, Fraction(0)) / len(values)
 
 
 # -- the whole store --------------------------------------------------------------------------------
@@ -189,31 +164,31 @@ def _proposed_value(text: str) -> int:
     return NOT_INSPECTED_VALUE if rating is None else int(rating)
 
 
-def rate_dataset(dataset: Dataset, rules: Mapping[str, RuleSet] | RuleSet | None = None,
+def rate_dataset(dataset: Dataset, rules: Mapping[str, Rules] | Rules | None = None,
                  frameworks: Mapping[str, Framework] | None = None, *, with_basis: bool = True,
                  tallies: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every rating in the dataset: one row per (inspection, standard) and an OVERALL row per
     inspection once all its counted standards are rated.
 
     Domain two standards are computed from case tallies; domain one standards carry the panel's
-    proposed rating (``source`` = 'proposed'). ``rules`` overrides the frameworks' defaults (a
-    scenario); a single RuleSet applies to every framework. ``with_basis=False`` skips the
-    explanatory text, for speed when only ratings are compared; ``tallies`` (from
+    proposed rating (``source`` = 'proposed'), counted as the best rating a DECISION RULE allows
+    where the proposal breaks one. ``rules`` overrides the frameworks' own (a scenario: see
+    ``rules_for_scenario``); a single ``Rules`` applies to every framework. ``with_basis=False``
+    skips the explanatory text, for speed when only ratings are compared; ``tallies`` (from
     ``key_question_tallies``) saves counting again when the same dataset is re-rated.
     """
     frameworks = dict(frameworks or frameworks_of(dataset))
     ins = dataset.inspections
     if ins.empty:
-        return pd.DataFrame(columns=RATING_COLUMNS)
-    rules_by_fw = {fid: (rules if isinstance(rules, RuleSet) else (rules or {}).get(fid)) or RuleSet.from_framework(fw)
+        return pd.DataFrame(columns=RATING_COLUMNS + ["counted"])
+    rules_by_fw = {fid: (rules if isinstance(rules, Rules) else (rules or {}).get(fid)) or fw.rules
                    for fid, fw in frameworks.items()}
     if tallies is None:
         tallies = key_question_tallies(dataset, frameworks)
     d2_parts = []
     for fid, group in ins.groupby("framework"):
-        rs = rules_by_fw[fid]
         sub = tallies[tallies["inspection_id"].isin(group["inspection_id"])]
-        d2_parts.append(rate_domain_two(sub, rs.aggregation, rs.thresholds))
+        d2_parts.append(rate_domain_two(sub, rules_by_fw[fid]))
     d2 = pd.concat(d2_parts, ignore_index=True) if d2_parts else pd.DataFrame()
     d2["source"] = "computed"
 
@@ -228,6 +203,9 @@ def rate_dataset(dataset: Dataset, rules: Mapping[str, RuleSet] | RuleSet | None
     frame.loc[not_inspected, "rating_value"] = np.nan
     frame.loc[not_inspected, "source"] = "not inspected"
     frame["rating_value"] = frame["rating_value"].fillna(NO_RATING).astype("int64")
+    frame["proposed_rating"] = pd.Series([LABELS.get(v) if s == "proposed" else None
+                                          for v, s in zip(frame["rating_value"], frame["source"])], index=frame.index, dtype=object)
+    _apply_decision_rules(frame, frameworks)
 
     # scores and the overall rating, per framework's rules; a standard not inspected counts in neither
     frame["counted"] = ~not_inspected
@@ -236,10 +214,10 @@ def rate_dataset(dataset: Dataset, rules: Mapping[str, RuleSet] | RuleSet | None
         mask = frame["framework"] == fid
         frame.loc[mask & frame["standard"].isin(rs.excluded), "counted"] = False
         rated = mask & (frame["rating_value"] >= 0)
-        frame.loc[rated, "score"] = np.asarray(rs.weights)[frame.loc[rated, "rating_value"].to_numpy()]
-    counted = frame[frame["counted"]]
-    summary = counted.groupby("inspection_id").agg(n=("standard", "size"), n_rated=("rating_value", lambda v: int((v >= 0).sum())),
-                                                   score=("score", "sum")).reset_index()
+        weights = np.array([rs.weights[Rating(i)] for i in range(4)])
+        frame.loc[rated, "score"] = weights[frame.loc[rated, "rating_value"].to_numpy()]
+    counted = frame.loc[frame["counted"], ["inspection_id", "standard", "score"]].assign(rated=frame["rating_value"] >= 0)
+    summary = counted.groupby("inspection_id").agg(n=("standard", "size"), n_rated=("rated", "sum"), score=("score", "sum")).reset_index()
     summary = summary[(summary["n"] == summary["n_rated"]) & (summary["n"] > 0)]
     overall = ins.merge(summary, on="inspection_id")
     overall["standard"] = OVERALL
@@ -252,8 +230,8 @@ def rate_dataset(dataset: Dataset, rules: Mapping[str, RuleSet] | RuleSet | None
     for fid, rs in rules_by_fw.items():
         m = overall["framework"] == fid
         if m.any():
-            overall.loc[m, "rating_value"] = overall_values(overall.loc[m, "score"].to_numpy(), overall.loc[m, "n"].to_numpy(), rs.fractions)
-            overall.loc[m, "max_score"] = overall.loc[m, "n"] * max(rs.weights)
+            overall.loc[m, "rating_value"] = rs.overall_values(overall.loc[m, "score"].to_numpy(), overall.loc[m, "n"].to_numpy())
+            overall.loc[m, "max_score"] = rs.max_score(overall.loc[m, "n"].to_numpy())
 
     out = pd.concat([frame, overall], ignore_index=True)
     out["rating"] = pd.Series([LABELS.get(v) for v in out["rating_value"]], index=out.index, dtype=object)
@@ -271,23 +249,57 @@ def rate_dataset(dataset: Dataset, rules: Mapping[str, RuleSet] | RuleSet | None
     return out[RATING_COLUMNS + ["counted"]].reset_index(drop=True)
 
 
-def _basis(r: dict, rs: RuleSet) -> str:
+def _apply_decision_rules(frame: pd.DataFrame, frameworks: Mapping[str, Framework]) -> None:
+    """Rule 6, in place: a proposed rating that breaks a DECISION RULE counts as the best rating the
+    rule allows (``core.engine.check_proposed``). Only proposals a DECISION RULE speaks to are
+    checked, one by one (a few per inspection at most), on plain arrays; the rest is untouched."""
+    n = len(frame)
+    iid, std, fwk = frame["inspection_id"].to_numpy(), frame["standard"].to_numpy(), frame["framework"].to_numpy()
+    value, src = frame["rating_value"].to_numpy(np.int64).copy(), frame["source"].to_numpy()
+    rule_id, reference, note = (np.full(n, None, dtype=object) for _ in range(3))
+    proposed = src == "proposed"
+    candidates = np.zeros(n, dtype=bool)
+    for fid, fw in frameworks.items():
+        in_fw = proposed & (fwk == fid)
+        for rule in fw.decision_rules:
+            if rule.kind == "rule":
+                candidates |= in_fw & (std == rule.applies_to) & (value == int(rule.proposed))
+    if candidates.any():
+        rows = np.flatnonzero(candidates)
+        involved = np.isin(iid, np.unique(iid[rows]))
+        ratings: dict = {}
+        skipped: dict = {}
+        for i in np.flatnonzero(involved):
+            ratings.setdefault(iid[i], {})[std[i]] = Rating(int(value[i])) if value[i] >= 0 else None
+            if src[i] == "not inspected":
+                skipped.setdefault(iid[i], set()).add(std[i])
+        for i in rows:
+            check = check_proposed(frameworks[fwk[i]], std[i], Rating(int(value[i])), ratings[iid[i]], skipped.get(iid[i], ()))
+            if check.counts_as is not None:
+                value[i], rule_id[i], reference[i], note[i] = int(check.counts_as), check.rule.id, check.rule.reference, check.note
+    frame["rating_value"] = value
+    frame["decision_rule"], frame["rule_reference"], frame["rule_note"] = rule_id, reference, note
+
+
+def _basis(r: dict, rs: Rules) -> str:
     if r["source"] == "not inspected":
         return "not inspected (recorded by the inspection team): left out of the score and maximum"
     if r["standard"] == OVERALL:
-        n = int(r["max_score"] / max(rs.weights)) if max(rs.weights) else 0
-        cut = overall_cutoffs(n, rs.overall_bands(), int(r["max_score"]))
+        n = int(r["n"])
+        cut = rs.cutoffs(n, int(r["max_score"]))
         return (f"score {int(r['score'])}/{int(r['max_score'])} from {n} standards; "
                 + ", ".join(f"{rating.label} {low}-{high}" for rating, (low, high) in cut.items()))
     if r["domain"] == 1:
         if r["rating_value"] < 0:
             return "no proposed rating yet"
         rationale = r.get("rationale")
-        return "proposed by the inspection team" + (f": {rationale}" if isinstance(rationale, str) and rationale.strip() else "")
+        text = "proposed by the inspection team" + (f": {rationale}" if isinstance(rationale, str) and rationale.strip() else "")
+        return f"{r['rule_note']} ({r['rule_reference']}); {text}" if isinstance(r.get("rule_note"), str) else text
     if r["rating_value"] < 0:
         return "no relevant cases"
     label = LABELS[r["rating_value"]]
-    edge = f"at or above {r['threshold']:g}%" if r["rating_value"] > 0 else f"below {rs.thresholds[2]:g}%"
+    edge = (f"at or above {tenths_text(rs.thresholds[Rating(r['rating_value'])])}%" if r["rating_value"] > 0
+            else f"below {tenths_text(rs.thresholds[Rating.REQUIRES_IMPROVEMENT])}%")
     if rs.aggregation == "lowest":
         return (f"lowest key question {display(r['driving_key_question'])}: {int(r['n_sufficient'])} of {int(r['n_relevant'])} "
                 f"cases sufficient ({percent_text(r['percent'])}%); {edge}: {label}")
@@ -296,11 +308,16 @@ def _basis(r: dict, rs: RuleSet) -> str:
 
 # -- checks on proposed ratings ---------------------------------------------------------------------
 
+CHECK_COLUMNS = ["inspection_id", "unit", "standard", "proposed", "counts_as", "check", "severity", "explanation", "reference"]
+
+
 def decision_checks(dataset: Dataset, ratings: pd.DataFrame, frameworks: Mapping[str, Framework] | None = None) -> pd.DataFrame:
     """Every proposed domain one rating checked against its decision rule or guidance; regional
     staffing R 1.2 against the usual rating(s) from its PDUs; the limiting judgement on diversity.
 
-    Columns: inspection_id, unit, standard, proposed, check, severity (ok, flag, breach, pending), explanation, reference.
+    Columns: CHECK_COLUMNS: inspection_id, unit, standard, proposed, counts_as (the rating that counts:
+    the proposal, or where a DECISION RULE is broken the best rating it allows), check, severity (ok,
+    flag, breach, pending), explanation, reference.
     """
     frameworks = dict(frameworks or frameworks_of(dataset))
     rows = []
@@ -315,24 +332,27 @@ def decision_checks(dataset: Dataset, ratings: pd.DataFrame, frameworks: Mapping
                   for r in g.to_dict("records") if r["standard"] != OVERALL}
         not_inspected = set(g.loc[g["source"] == "not inspected", "standard"])
         for r in g[g["source"] == "proposed"].to_dict("records"):
-            proposed = Rating(r["rating_value"])
+            proposed = parse_rating(r["proposed_rating"])
             rule = fw.regional_staffing
             if rule and r["standard"] == rule.standard and ins["level"] == "region":
-                check, check_id, reference = _staffing_check(dataset, fw, ins, ratings, proposed, judgements), "R1.2-usual", rule.reference
+                check, check_id, reference = (_staffing_check(dataset, fw, ins, ratings, proposed, judgements),
+                                              f"{rule.standard}-usual", rule.reference)
             else:
                 check = check_proposed(fw, r["standard"], proposed, values, not_inspected)
                 check_id, reference = (check.rule.id, check.rule.reference) if check.rule else ("", "")
+            explanation = f"{check.note}: {check.explanation}" if check.note else check.explanation
             rows.append({"inspection_id": ins["inspection_id"], "unit": ins["unit"], "standard": r["standard"], "proposed": proposed.label,
-                         "check": check_id, "severity": check.severity, "explanation": check.explanation, "reference": reference})
+                         "counts_as": check.counted.label, "check": check_id, "severity": check.severity, "explanation": explanation,
+                         "reference": reference})
         overall = g[g["standard"] == OVERALL]
         if not overall.empty and overall.iloc[0]["rating_value"] >= 0:
             lj = check_limiting_judgement(fw, ins["level"], Rating(int(overall.iloc[0]["rating_value"])),
                                           judgements.get((ins["inspection_id"], "diversity")))
             if lj:
                 rows.append({"inspection_id": ins["inspection_id"], "unit": ins["unit"], "standard": OVERALL,
-                             "proposed": lj.proposed_overall.label, "check": "diversity", "severity": lj.severity,
+                             "proposed": lj.proposed_overall.label, "counts_as": lj.proposed_overall.label, "check": "diversity", "severity": lj.severity,
                              "explanation": lj.explanation, "reference": ""})
-    return pd.DataFrame(rows, columns=["inspection_id", "unit", "standard", "proposed", "check", "severity", "explanation", "reference"])
+    return pd.DataFrame(rows, columns=CHECK_COLUMNS)
 
 
 class StaffingUnavailable(ProbationError):
@@ -407,7 +427,7 @@ def with_published(ratings: pd.DataFrame, dataset: Dataset, frameworks: Mapping[
                           "rating": rating.label if rating is not None else None,
                           "rating_value": int(rating) if rating is not None else NO_RATING, "source": "published",
                           "basis": f"as published (seed {r['seed']})", "published_rating": r["rating"]})
-        result = score_unit(values, fw.score_weights, fw.overall_bands)
+        result = score_unit(values, fw.rules)
         first = p.iloc[0]
         published_score = f"{int(first['published_score'])}/{int(first['published_max'])}"
         extra.append({"unit": unit, "level": "pdu", "region": first["region"], "round": first["fieldwork"], "framework": fid,

@@ -11,9 +11,11 @@ import sys
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from core.csvio import printable
 from core.errors import ProbationError
 
-COMMAND_MODULES = ("core.commands.rating", "core.commands.ratings", "core.commands.demo", "core.commands.whatif", "core.commands.ingest")
+COMMAND_MODULES = ("core.commands.rating", "core.commands.ratings", "core.commands.demo", "core.commands.whatif", "core.commands.ingest",
+                   "core.commands.backup")
 EXIT_BAD_INPUT = 2
 
 
@@ -36,8 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args) or 0
-    except ProbationError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except ProbationError as exc:  # messages may quote stored names: never let them drive the terminal
+        print(f"error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except SQLAlchemyError as exc:  # a store that cannot be opened or read: bad --db or DATABASE_URL
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

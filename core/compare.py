@@ -315,36 +315,53 @@ def breakdown(case_answers: pd.DataFrame, codes: Sequence[str], attribute: str,
               order: Sequence[str] | None = None) -> pd.DataFrame:
     """Sufficiency of the answers to ``codes`` (a key question, or a theme's stored codes) by the
     value of a case attribute (practitioner_grade, sentence_type, risk_level, sex, ethnicity,
-    age_band, ...).
+    age_band, ...), from case-level answers.
 
     ``case_answers``: one row per case and code with value 'Yes', 'No' or 'N/A' and the attribute
     columns (``core.store.queries.case_answers``). Cases without the attribute are grouped as
-    'Not recorded'. Columns: attribute, group, n_cases (cases with an answer to the codes), n_na,
-    then SUFFICIENCY_COLUMNS, overall_percent (all groups pooled) and difference (percentage points
-    from it). Groups come in ``order`` (e.g. the framework's values) where given, others after;
-    ``small_sample`` marks groups too small to read on their own."""
-    cols = ["attribute", "group", "n_cases", "n_na"] + SUFFICIENCY_COLUMNS + ["overall_percent", "difference"]
+    'Not recorded'. The table is ``breakdown_table``'s; the pages read the same counts summed in SQL
+    from the tallies (``core.store.queries.breakdown_counts``) instead of the answers."""
     wanted = {canonical(c) for c in codes}
     a = case_answers[case_answers["code"].isin(wanted)]
-    if attribute in a.columns:
-        group = a[attribute].where(a[attribute].notna() & (a[attribute].astype(str).str.strip() != ""), NOT_RECORDED)
-    else:
-        group = pd.Series(NOT_RECORDED, index=a.index)
-    a = a.assign(group=group.astype(str), _yes=(a["value"] == "Yes").astype(int), _no=(a["value"] == "No").astype(int),
-                 _na=(a["value"] == "N/A").astype(int))
-    if a.empty:
+    values = a[attribute] if attribute in a.columns else pd.Series(None, index=a.index, dtype=object)
+    group = [NOT_RECORDED if _blank(v) else str(v) for v in values]
+    a = a.assign(group=group, n_yes=(a["value"] == "Yes").astype(int),
+                 n_no=(a["value"] == "No").astype(int), n_na=(a["value"] == "N/A").astype(int))
+    counts = (a.groupby("group", as_index=False)
+              .agg(n_cases=("case_id", "nunique"), n_yes=("n_yes", "sum"), n_no=("n_no", "sum"), n_na=("n_na", "sum")))
+    return breakdown_table(counts, attribute, order)
+
+
+def breakdown_table(counts: pd.DataFrame, attribute: str, order: Sequence[str] | None = None) -> pd.DataFrame:
+    """The breakdown by one case attribute from its counts per value.
+
+    ``counts``: group (the value; None or NaN for cases that do not record it), n_cases, n_yes, n_no,
+    n_na (``core.store.queries.breakdown_counts``). Columns: attribute, group ('Not recorded' for
+    cases without the attribute), n_cases (cases with an answer to the codes), n_na, then
+    SUFFICIENCY_COLUMNS, overall_percent (all groups pooled) and difference (percentage points from
+    it). Groups come in ``order`` (e.g. the framework's values) where given, others after;
+    ``small_sample`` marks groups too small to read on their own."""
+    cols = ["attribute", "group", "n_cases", "n_na"] + SUFFICIENCY_COLUMNS + ["overall_percent", "difference"]
+    if counts.empty:
         return pd.DataFrame(columns=cols)
-    g = (a.groupby("group", as_index=False)
-         .agg(n_cases=("case_id", "nunique"), n_sufficient=("_yes", "sum"), _no=("_no", "sum"), n_na=("_na", "sum")))
-    g["n_relevant"] = g["n_sufficient"] + g["_no"]
+    g = counts.copy()
+    g["group"] = [NOT_RECORDED if _blank(v) else str(v) for v in g["group"]]
+    g = g.groupby("group", as_index=False)[["n_cases", "n_yes", "n_no", "n_na"]].sum()
+    g = g.rename(columns={"n_yes": "n_sufficient"})
+    g["n_relevant"] = g["n_sufficient"] + g["n_no"]
     g["attribute"] = attribute
-    out = with_intervals(g.drop(columns="_no"))
+    out = with_intervals(g.drop(columns="n_no"))
     total_yes, total_n = out["n_sufficient"].sum(), out["n_relevant"].sum()
     out["overall_percent"] = 100.0 * total_yes / total_n if total_n else np.nan
     out["difference"] = out["percent"] - out["overall_percent"]
     rank = {v: i for i, v in enumerate(order or [])}
     out["_o"] = [(rank.get(v, len(rank) + (v == NOT_RECORDED)), v) for v in out["group"]]
     return out.sort_values("_o").drop(columns="_o")[cols].reset_index(drop=True)
+
+
+def _blank(value) -> bool:
+    """A case attribute not recorded: missing, NaN or blank."""
+    return value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() == ""
 
 
 # -- trend ----------------------------------------------------------------------------------------------

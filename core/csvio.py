@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import sys
 from pathlib import Path
 from typing import Iterable, Sequence, TextIO
@@ -10,6 +11,11 @@ from typing import Iterable, Sequence, TextIO
 from core.errors import InputError
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Characters never printed or exported as they are: C0 controls but tab and newline (ESC starts a
+# terminal escape sequence; most are illegal in an .xlsx cell), DEL, C1 controls (CSI is 0x9B), and the
+# invisible format characters that reorder or hide text (bidirectional overrides and isolates,
+# zero-width spaces and joiners, the byte order mark).
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 
 def read_rows(path: str | Path, required: Sequence[str]) -> list[tuple[int, dict[str, str]]]:
@@ -58,11 +64,25 @@ def read_rows(path: str | Path, required: Sequence[str]) -> list[tuple[int, dict
     return rows
 
 
+def printable(text: str) -> str:
+    """The text with every control and invisible format character shown as an escape (ESC as
+    ``\\x1b``, U+202E as ``\\u202e``): safe on a terminal, in a CSV file and in an .xlsx cell, and
+    the stored value can still be read from it. Text stored before such characters were refused at
+    import passes through here on every way out."""
+    return _UNSAFE.sub(_escape, text) if _UNSAFE.search(text) else text
+
+
+def _escape(m: re.Match) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def safe_cell(value) -> str:
-    """Text for a CSV or spreadsheet cell that a spreadsheet will not run as a formula."""
+    """Text for a CSV or spreadsheet cell that a spreadsheet will not run as a formula, with control
+    characters escaped (``printable``)."""
     if value is None:
         return ""
-    text = str(value)
+    text = printable(str(value))
     if text.startswith(FORMULA_PREFIXES) and not _is_number(text):
         return "'" + text
     return text
@@ -74,6 +94,18 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def safe_frame(frame):
+    """A copy of a pandas table for export: every text cell, column label and index label made safe
+    (``safe_cell``); numbers, dates and booleans left as they are."""
+    def safe(v):
+        return safe_cell(v) if isinstance(v, str) else v
+
+    out = frame.map(safe)
+    out.columns = [safe(c) for c in out.columns] if not hasattr(out.columns, "levels") else out.columns.map(lambda t: tuple(safe(x) for x in t))
+    out.index = out.index.map(safe) if not hasattr(out.index, "levels") else out.index.map(lambda t: tuple(safe(x) for x in t))
+    return out
 
 
 def write_rows(columns: Sequence[str], rows: Iterable[dict], out: TextIO | None = None) -> None:

@@ -36,21 +36,26 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from sqlalchemy import Engine, func, insert, select
+import numpy as np
+
+from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from core.codes import display
 from core.engine import Sufficiency, check_proposed, rate_standard, regional_staffing, score_unit
 from core.errors import InputError, ProbationError
 from core.framework import Framework, load_framework
+from core.names import normalised_name
 from core.ratings import Rating
+from core.store.bulk import bulk_insert
 from core.store.models import (PDU, Answer, Case, EvidenceItem, Inspection, Judgement, ProposedRating, Region,
                                SurveyFigure, Upload)
+from core.store.tallies import ANSWER_VALUES, count as count_tallies, insert_tallies
 
 FRAMEWORK_ID = "hmip-2025"
 DEFAULT_SEED = 2025
 DEFAULT_ROUNDS = 2
-MAX_ROUNDS = 6
+MAX_ROUNDS = 12  # ten rounds is the scale benchmark (issue 11); rounds start in 2014-15 at twelve
 CURRENT_ROUND_START_YEAR = 2025  # the current round is 2025-26
 DEMO_USER = "demo"
 DEMO_KIND = "demo"
@@ -679,7 +684,7 @@ def _pdu_domain_two(fw: Framework, tallies: dict[str, tuple[int, int]]) -> dict[
     out = {}
     for s in fw.standards_at("pdu", 2):
         kqs = [Sufficiency(kq.code, *tallies[kq.code]) for kq in s.key_questions if kq.code in tallies]
-        out[s.code] = rate_standard(s.code, kqs, fw.bands).rating
+        out[s.code] = rate_standard(s.code, kqs, fw.rules).rating
     return out
 
 
@@ -690,7 +695,7 @@ def _region_domain_two(fw: Framework, pooled: dict[str, list[int]]) -> dict[str,
         for kq in s.key_questions:
             yes, rel = pooled.get(kq.pooled_from or kq.code, (0, 0))
             kqs.append(Sufficiency(kq.code, yes, rel))
-        out[s.code] = rate_standard(s.code, kqs, fw.bands).rating
+        out[s.code] = rate_standard(s.code, kqs, fw.rules).rating
     return out
 
 
@@ -814,7 +819,8 @@ def _pdu_domain_one(rng: random.Random, fw: Framework, p: _InspectionPlan, lat: 
     }
     p.proposed = [{"standard": s, "rating": prop[s].label, "rationale": _rationale(fw, s, prop[s], by_standard[s], contexts[s])}
                   for s in ("P1.1", "P1.2", "P1.3")]
-    return score_unit({**prop, **d2}, fw.score_weights, fw.overall_bands).rating
+    counted = {s: check_proposed(fw, s, r, d2).counted for s, r in prop.items()}  # as the store counts them (rule 6)
+    return score_unit({**counted, **d2}, fw.rules).rating
 
 
 def _diversity_judgement(sufficient: bool, regional: bool) -> dict:
@@ -914,17 +920,20 @@ def _insert(session: Session, model, rows: list[dict]) -> None:
 
 
 def _region_ids(session: Session, regions: Sequence[str], names: dict[str, list[str]]) -> tuple[dict, dict]:
-    region_ids = dict(session.execute(select(Region.name, Region.id).where(Region.name.in_(list(regions)))).all())
+    keys = {normalised_name(r): r for r in regions}
+    region_ids = {keys[k]: rid for k, rid in session.execute(select(Region.name_key, Region.id)
+                                                               .where(Region.name_key.in_(list(keys)))).all()}
     missing = [r for r in regions if r not in region_ids]
-    for name, rid in zip(missing, _ids(session, Region, [{"name": r} for r in missing])):
+    for name, rid in zip(missing, _ids(session, Region, [{"name": r, "name_key": normalised_name(r)} for r in missing])):
         region_ids[name] = rid
     pdu_ids = {}
     for region in regions:
-        existing = dict(session.execute(select(PDU.name, PDU.id).where(PDU.region_id == region_ids[region])).all())
-        new = [u for u in names[region] if u not in existing]
-        existing.update(zip(new, _ids(session, PDU, [{"region_id": region_ids[region], "name": u} for u in new])))
+        existing = dict(session.execute(select(PDU.name_key, PDU.id).where(PDU.region_id == region_ids[region])).all())
+        new = [u for u in names[region] if normalised_name(u) not in existing]
+        existing.update(zip((normalised_name(u) for u in new),
+                            _ids(session, PDU, [{"region_id": region_ids[region], "name": u, "name_key": normalised_name(u)} for u in new])))
         for u in names[region]:
-            pdu_ids[(region, u)] = existing[u]
+            pdu_ids[(region, u)] = existing[normalised_name(u)]
     return region_ids, pdu_ids
 
 
@@ -964,8 +973,9 @@ def _write_region(session: Session, ctx: _Context, plans: list[_InspectionPlan],
     answer_rows = []
     for cid, c in zip(case_ids, case_plans):
         codes = ctx.case_types[c.case_type].codes
-        answer_rows.extend({"case_id": cid, "code": code, "value": v} for code, v in zip(codes, c.values) if v)
-    _insert(session, Answer, answer_rows)
+        answer_rows.extend((cid, code, v) for code, v in zip(codes, c.values) if v)
+    bulk_insert(session, Answer.__table__, ("case_id", "code", "value"), answer_rows)
+    _write_tallies(session, ctx, plans, insp_ids, upload_ids)
 
     def child_rows(attr: str) -> list[dict]:
         return [{**row, "upload_id": uid, "inspection_id": iid}
@@ -981,6 +991,33 @@ def _write_region(session: Session, ctx: _Context, plans: list[_InspectionPlan],
     counts["answers"] += len(answer_rows)
     for c in case_plans:
         counts[f"case:{c.case_type}"] += 1
+
+
+def _large_write(session: Session) -> None:
+    """SQLite: a page cache big enough for the transaction's index pages (256 MB at most, for this
+    connection). With the default 2 MB, ten rounds spill and rewrite the same pages to the journal
+    over and over, and the write waits on the disk for minutes."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("PRAGMA cache_size = -262144"))
+
+
+def _write_tallies(session: Session, ctx: _Context, plans: list[_InspectionPlan], insp_ids: list[int],
+                   upload_ids: list[int]) -> None:
+    """Each demo upload's tallies (``core.store.tallies``), counted as ``store_upload`` counts a workbook's."""
+    number = {v: i + 1 for i, v in enumerate(ANSWER_VALUES)}
+    tally_rows, attribute_rows = [], []
+    for p, iid, uid in zip(plans, insp_ids, upload_ids):
+        by_type: dict[str, list[_CasePlan]] = {}
+        for c in p.cases:
+            by_type.setdefault(c.case_type, []).append(c)
+        for case_type, cases in by_type.items():
+            matrix = np.array([[number.get(v, 0) for v in c.values] for c in cases], dtype=np.int8)
+            names = sorted({n for c in cases for n in c.attributes})
+            t, a = count_tallies(uid, iid, case_type, ctx.case_types[case_type].codes, matrix,
+                                 {n: [c.attributes.get(n) for c in cases] for n in names})
+            tally_rows += t
+            attribute_rows += a
+    insert_tallies(session, tally_rows, attribute_rows)
 
 
 def _select_regions(fw: Framework, regions: int | Sequence[str] | None) -> list[str]:
@@ -1031,6 +1068,7 @@ def load_demo(engine: Engine, rounds: int = DEFAULT_ROUNDS, seed: int = DEFAULT_
     counts: Counter = Counter()
     d2_counts: Counter = Counter()
     with Session(engine) as s, s.begin():
+        _large_write(s)
         if if_empty and s.execute(select(func.count()).select_from(Inspection)).scalar_one():
             return DemoSummary(False, "The store already holds inspections; the demo was not loaded.", seed, labels)
         keys = {(r, "pdu", u, rnd) for r in chosen for u in ctx.names[r] for rnd in labels}

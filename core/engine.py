@@ -2,8 +2,9 @@
 
 Every result carries its basis: the key question that drove it, its counts and percentage, the
 threshold crossed; for a proposed rating, which decision rule or guidance it meets or breaks.
-Comparisons are made in whole numbers (yes x 100 >= threshold x relevant), so that a percentage
-on a band edge is never lost to rounding.
+The numbers of the rules (thresholds, aggregation, scores, overall bands) come in one ``Rules``
+object (``core.rules``), whose whole-number comparisons are the only implementation of rules 2
+and 5: this module calls them for one value, ``core.analysis`` for a whole store.
 """
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from typing import Iterable, Mapping, Sequence
 from core import formatting
 from core.codes import canonical, display
 from core.errors import InputError
-from core.framework import AGGREGATIONS, Bands, DecisionRule, Framework, OverallBands
+from core.framework import DecisionRule, Framework
 from core.ratings import Rating, parse_rating
+from core.rules import AGGREGATIONS, Rules, check_aggregation  # noqa: F401 (AGGREGATIONS: the commands take it from here)
 
 AGGREGATION_HELP = {
     "lowest": "the lowest key question drives the rating (the inspectorate's rule)",
@@ -86,23 +88,13 @@ class BandResult:
         return f"at or above {self.threshold:g}%: {self.rating.label}"
 
 
-def band(value: Fraction, thresholds: Mapping[Rating, float]) -> BandResult:
-    """The rating of a sufficiency given as an exact fraction of cases (0..1); thresholds are percentages."""
-    pct = Fraction(value) * 100
-    ordered = sorted(thresholds.items(), key=lambda kv: -kv[0])  # Outstanding first
-    above = None
-    for rating, threshold in ordered:
-        if pct >= Fraction(threshold).limit_denominator(10**9):
-            return BandResult(rating, threshold, above)
-        above = threshold
-    return BandResult(Rating.INADEQUATE, None, above)
-
-
-def check_thresholds(thresholds: Mapping[Rating, float]) -> None:
-    """Thresholds must fall with the rating: Outstanding >= Good >= Requires improvement, within 0..100."""
-    vals = [thresholds[r] for r in (Rating.OUTSTANDING, Rating.GOOD, Rating.REQUIRES_IMPROVEMENT)]
-    if not all(0 <= v <= 100 for v in vals) or not vals[0] >= vals[1] >= vals[2]:
-        raise InputError(f"thresholds must be percentages with Outstanding >= Good >= Requires improvement; got {vals}")
+def band(value: Fraction, rules: Rules) -> BandResult:
+    """The rating of a sufficiency given as an exact fraction of cases (0..1), by ``Rules.band``."""
+    value = Fraction(value)
+    rating = rules.band(value.numerator, value.denominator)
+    threshold = rules.threshold(rating) if rating > Rating.INADEQUATE else None
+    above = rules.threshold(Rating(rating + 1)) if rating < Rating.OUTSTANDING else None
+    return BandResult(rating, threshold, above)
 
 
 @dataclass(frozen=True)
@@ -138,6 +130,7 @@ class StandardRating:
 
 def aggregate(key_questions: Sequence[Sufficiency], aggregation: str = "lowest") -> tuple[Fraction | None, Sufficiency | None]:
     """The standard's sufficiency from its key questions. Key questions with no relevant cases are left out."""
+    check_aggregation(aggregation)
     rated = [k for k in key_questions if k.n_relevant]
     if not rated:
         return None, None
@@ -153,17 +146,15 @@ def aggregate(key_questions: Sequence[Sufficiency], aggregation: str = "lowest")
         fr = sorted(k.fraction for k in rated)
         mid = len(fr) // 2
         return (fr[mid] if len(fr) % 2 else (fr[mid - 1] + fr[mid]) / 2), None
-    raise InputError(f"unknown aggregation {aggregation!r}; expected one of {', '.join(AGGREGATIONS)}")
+    raise AssertionError("unreachable: the aggregation was checked above")
 
 
-def rate_standard(standard: str, key_questions: Sequence[Sufficiency], bands: Bands,
-                  aggregation: str | None = None, thresholds: Mapping[Rating, float] | None = None) -> StandardRating:
-    """Rule 2: a domain two standard's rating from its key questions, by default driven by the lowest."""
-    aggregation = aggregation or bands.aggregation
-    thresholds = thresholds or bands.thresholds
-    value, driving = aggregate(key_questions, aggregation)
-    result = band(value, thresholds) if value is not None else None
-    return StandardRating(standard, result.rating if result else None, aggregation, driving, value, result, tuple(key_questions))
+def rate_standard(standard: str, key_questions: Sequence[Sufficiency], rules: Rules) -> StandardRating:
+    """Rule 2: a domain two standard's rating from its key questions, combined as the rules say
+    (the framework's default: driven by the lowest)."""
+    value, driving = aggregate(key_questions, rules.aggregation)
+    result = band(value, rules) if value is not None else None
+    return StandardRating(standard, result.rating if result else None, rules.aggregation, driving, value, result, tuple(key_questions))
 
 
 # -- rules 4 and 5: scores and the overall rating ----------------------------------------------
@@ -182,37 +173,19 @@ class OverallResult:
         return f"{self.score}/{self.max_score}"
 
 
-def overall_cutoffs(n: int, overall: OverallBands, max_score: int | None = None) -> dict[Rating, tuple[int, int]]:
-    """Score ranges of each rating for N rated standards (rule 5): Inadequate 0..floor(N/2), and so on."""
-    top = max_score if max_score is not None else 3 * n
-    out: dict[Rating, tuple[int, int]] = {}
-    low = 0
-    for rating in (Rating.INADEQUATE, Rating.REQUIRES_IMPROVEMENT, Rating.GOOD):
-        high = math.floor(Fraction(overall.upper_fractions[rating]).limit_denominator(10**6) * n)
-        out[rating] = (low, high)
-        low = high + 1
-    out[Rating.OUTSTANDING] = (low, top)
-    return out
-
-
-def overall_rating(score: int, n: int, overall: OverallBands) -> Rating:
-    for rating, (_, high) in overall_cutoffs(n, overall).items():
-        if rating is Rating.OUTSTANDING or score <= high:
-            return rating
-    raise AssertionError("unreachable")
-
-
-def score_unit(ratings: Mapping[str, Rating | None], weights: Mapping[Rating, int], overall: OverallBands) -> OverallResult:
+def score_unit(ratings: Mapping[str, Rating | None], rules: Rules) -> OverallResult:
     """Rules 4-5: sum the scores of the rated standards ('Not inspected', given as None, is left out
-    of both score and maximum) and band the sum by the number of standards rated."""
+    of both score and maximum; so is a standard the rules exclude) and band the sum by the number
+    of standards rated."""
+    ratings = {code: r for code, r in ratings.items() if rules.counts(code)}
     rated = {code: r for code, r in ratings.items() if r is not None}
     n = len(rated)
-    score = sum(weights[r] for r in rated.values())
-    max_score = max(weights.values()) * n
+    score = sum(rules.weights[r] for r in rated.values())
+    max_score = rules.max_score(n)
     if n == 0:
         return OverallResult(0, 0, 0, None, {}, "no standards rated")
-    cut = overall_cutoffs(n, overall, max_score)
-    rating = overall_rating(score, n, overall)
+    cut = rules.cutoffs(n, max_score)
+    rating = rules.overall(score, n)
     low, high = cut[rating]
     skipped = [display(c) for c, r in ratings.items() if r is None]
     basis = (f"score {score}/{max_score} from {n} rated standards"
@@ -225,13 +198,17 @@ def score_unit(ratings: Mapping[str, Rating | None], weights: Mapping[Rating, in
 
 @dataclass(frozen=True)
 class RuleCheck:
-    """Whether a proposed rating meets the decision rule or guidance for that rating."""
+    """Whether a proposed rating meets the decision rule or guidance for that rating, and the rating
+    that counts: the proposal, unless it breaks a DECISION RULE, when it counts as the best rating
+    the rule allows (``counts_as``). DECISION GUIDANCE is only flagged."""
 
     standard: str
     proposed: Rating
     rule: DecisionRule | None
     met: bool | None  # None: cannot be judged yet (domain two ratings missing)
     explanation: str
+    counts_as: Rating | None = None  # set only where a DECISION RULE is broken
+    broken_by: str = ""  # the ratings that break it, e.g. 'P 2.3 Requires improvement'
 
     @property
     def kind(self) -> str:
@@ -239,36 +216,60 @@ class RuleCheck:
 
     @property
     def severity(self) -> str:
-        """'breach' (a DECISION RULE broken), 'flag' (outside DECISION GUIDANCE), 'ok' or 'pending'."""
+        """'breach' (a DECISION RULE broken: the rating counts as ``counts_as``), 'flag' (outside
+        DECISION GUIDANCE), 'ok' or 'pending'."""
         if self.met is None:
             return "pending"
         if self.met:
             return "ok"
         return "breach" if self.kind == "rule" else "flag"
 
+    @property
+    def counted(self) -> Rating:
+        """The rating that counts towards the score and overall rating."""
+        return self.counts_as if self.counts_as is not None else self.proposed
 
-def _condition_met(cond: Mapping, domain_two: Mapping[str, Rating | None],
-                   ratings: Mapping[str, Rating | None]) -> tuple[bool | None, str]:
+    @property
+    def note(self) -> str:
+        """Proposal, rule and the rating that counts, side by side, where a DECISION RULE is broken:
+        'proposed Outstanding; DECISION RULE P 1.1 not met (P 2.3 Requires improvement): counts as Good'."""
+        if self.counts_as is None:
+            return ""
+        return (f"proposed {self.proposed.label}; DECISION RULE {display(self.standard)} not met ({self.broken_by}): "
+                f"counts as {self.counts_as.label}")
+
+
+def _condition_met(cond: Mapping, domain_two: Mapping[str, Rating | None], ratings: Mapping[str, Rating | None],
+                   skipped: set[str]) -> tuple[bool | None, str, list[str]]:
+    """(met, why, the ratings that break it). Standards not inspected are left out of every condition."""
     if cond["of"] == "domain_two":
+        if not domain_two:
+            return True, "no domain two standard inspected: nothing to check against", []
         rated = {c: r for c, r in domain_two.items() if r is not None}
-        if len(rated) < len(domain_two) or not domain_two:
+        if len(rated) < len(domain_two):
             missing = [display(c) for c, r in domain_two.items() if r is None]
-            return None, f"domain two not yet rated ({', '.join(missing) or 'none given'})"
+            return None, f"domain two not yet rated ({', '.join(missing)})", []
         listing = ", ".join(f"{display(c)} {r.label}" for c, r in rated.items())
         if "all_in" in cond:
             allowed = {parse_rating(x) for x in cond["all_in"]}
-            bad = [display(c) for c, r in rated.items() if r not in allowed]
-            return not bad, f"domain two: {listing}" + (f"; not {' or '.join(x.label for x in sorted(allowed, reverse=True))}: {', '.join(bad)}" if bad else "")
+            bad = [f"{display(c)} {r.label}" for c, r in rated.items() if r not in allowed]
+            why = f"domain two: {listing}"
+            if bad:
+                why += f"; not {' or '.join(x.label for x in sorted(allowed, reverse=True))}: {', '.join(bad)}"
+            return not bad, why, bad
         counted = parse_rating(cond["count"])
         n = sum(1 for r in rated.values() if r == counted)
         ok = cond.get("min", 0) <= n <= cond.get("max", len(rated))
-        return ok, f"{n} domain two rating(s) {counted.label} ({listing})"
+        return ok, f"{n} domain two rating(s) {counted.label} ({listing})", [] if ok else [listing]
     target = canonical(cond["of"])
+    if target in skipped:
+        return True, f"{display(target)} not inspected: left out, as not inspected standards are for a domain two condition", []
     r = ratings.get(target)
     if r is None:
-        return None, f"{display(target)} not yet rated"
+        return None, f"{display(target)} not yet rated", []
     allowed = [parse_rating(x) for x in cond["in"]]
-    return r in allowed, f"{display(target)} is {r.label}; expected {' or '.join(x.label for x in allowed)}"
+    ok = r in allowed
+    return ok, f"{display(target)} is {r.label}; expected {' or '.join(x.label for x in allowed)}", [] if ok else [f"{display(target)} {r.label}"]
 
 
 def check_proposed(framework: Framework, standard: str, proposed: Rating, ratings: Mapping[str, Rating | None],
@@ -277,21 +278,36 @@ def check_proposed(framework: Framework, standard: str, proposed: Rating, rating
 
     ``ratings`` holds the unit's standard ratings by code (None: not yet rated); the domain two
     ones at the standard's level, less those ``not_inspected``, are those a 'domain two' condition
-    looks at.
+    looks at, and a condition on one standard that was not inspected is left out the same way.
+    Where a DECISION RULE is broken, ``counts_as`` is the best rating below the proposal whose own
+    DECISION RULE (if any) is not broken: Good for the Outstanding rules of seed 003.
     """
     code = canonical(standard)
+    ratings = {canonical(k): v for k, v in ratings.items()}
+    skipped = {canonical(c) for c in not_inspected}
+    check = _check_one(framework, code, proposed, ratings, skipped)
+    if check.met is not False or check.kind != "rule":
+        return check
+    allowed = Rating(proposed - 1)
+    while allowed > Rating.INADEQUATE:
+        lower = _check_one(framework, code, allowed, ratings, skipped)
+        if lower.met is not False or lower.kind != "rule":
+            break
+        allowed = Rating(allowed - 1)
+    return RuleCheck(check.standard, proposed, check.rule, False, check.explanation, allowed, check.broken_by)
+
+
+def _check_one(framework: Framework, code: str, proposed: Rating, ratings: Mapping[str, Rating | None], skipped: set[str]) -> RuleCheck:
     rules = [r for r in framework.rules_for(code) if r.proposed == proposed]
     if not rules:
         return RuleCheck(code, proposed, None, True, "no decision rule or guidance applies")
     rule = rules[0]
-    ratings = {canonical(k): v for k, v in ratings.items()}
     level = framework.standard(code).level
-    skipped = {canonical(c) for c in not_inspected}
     domain_two = {s.code: ratings.get(s.code) for s in framework.standards_at(level, 2) if s.code not in skipped}
-    met, why = _condition_met(rule.condition, domain_two, ratings)
+    met, why, bad = _condition_met(rule.condition, domain_two, ratings, skipped)
     verdict = {True: "meets", False: "breaks", None: "cannot yet check"}[met]
     label = "DECISION RULE" if rule.kind == "rule" else "DECISION GUIDANCE"
-    return RuleCheck(code, proposed, rule, met, f"{verdict} {label} {rule.id}: {why}")
+    return RuleCheck(code, proposed, rule, met, f"{verdict} {label} {rule.id}: {why}", broken_by=", ".join(bad))
 
 
 @dataclass(frozen=True)
@@ -326,6 +342,7 @@ def check_limiting_judgement(framework: Framework, level: str, proposed_overall:
 
 @dataclass(frozen=True)
 class StaffingResult:
+    standard: str  # the regional staffing standard (R 1.2 in hmip-2025)
     region: str
     pdus: int
     aggregate_score: int
@@ -337,12 +354,12 @@ class StaffingResult:
 
     def check(self, proposed: Rating) -> RuleCheck:
         met = proposed in self.usual
-        return RuleCheck("R1.2", proposed, None, met,
+        return RuleCheck(self.standard, proposed, None, met,
                          f"{'within' if met else 'outside'} the usual rating(s) {' or '.join(r.label for r in self.usual)} ({self.basis})")
 
 
 def regional_staffing(framework: Framework, region: str, pdu_ratings: Sequence[Rating], regional_question: bool,
-                      weights: Mapping[Rating, int] | None = None) -> StaffingResult:
+                      rules: Rules | None = None) -> StaffingResult:
     """Rule 7: sum the P 1.2 ratings of the region's PDUs, band by its PDU count, combine with R 1.2.1."""
     rule = framework.regional_staffing
     if rule is None:
@@ -353,12 +370,12 @@ def regional_staffing(framework: Framework, region: str, pdu_ratings: Sequence[R
         raise InputError(f"{exc.args[0]}; regions: {', '.join(r.name for r in framework.regions)}", column="region") from None
     if len(pdu_ratings) != cut.pdus:
         raise InputError(f"{cut.name} has {cut.pdus} PDUs; {len(pdu_ratings)} P 1.2 rating(s) given")
-    weights = weights or framework.score_weights
-    total = sum(weights[r] for r in pdu_ratings)
-    agg = overall_rating(total, cut.pdus, framework.overall_bands)
-    cutoffs = overall_cutoffs(cut.pdus, framework.overall_bands, max(weights.values()) * cut.pdus)
+    rules = rules or framework.rules
+    total = sum(rules.weights[r] for r in pdu_ratings)
+    agg = rules.overall(total, cut.pdus)
+    cutoffs = rules.cutoffs(cut.pdus)
     combo = next(c for c in rule.combination if c.pdu_rating == agg and c.regional_question == regional_question)
     low, high = cutoffs[agg]
-    basis = (f"PDU aggregate {total} of {max(weights.values()) * cut.pdus} over {cut.pdus} PDUs: {agg.label} ({low}-{high}); "
+    basis = (f"PDU aggregate {total} of {rules.max_score(cut.pdus)} over {cut.pdus} PDUs: {agg.label} ({low}-{high}); "
              f"R 1.2.1 {'yes' if regional_question else 'no'}: usually {' or '.join(r.label for r in combo.usual)}")
-    return StaffingResult(cut.name, cut.pdus, total, agg, regional_question, combo.usual, cutoffs, basis)
+    return StaffingResult(rule.standard, cut.name, cut.pdus, total, agg, regional_question, combo.usual, cutoffs, basis)

@@ -31,7 +31,7 @@ class InputError(ProbationError):
 
 
 class InvalidPublishedRatings(InputError):
-    """A published ratings CSV was refused: holds every finding (``core.ingest.findings.Finding``),
+    """A published ratings CSV was refused: holds every finding (``core.findings.Finding``),
     each naming its row and column. Nothing was written to the store."""
 
     def __init__(self, file_name: str, findings: list, total: int | None = None):

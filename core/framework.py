@@ -7,6 +7,7 @@ rejects unknown keys, duplicate codes and dangling references, naming the file a
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,13 +16,13 @@ from typing import Any
 import yaml
 
 from core.codes import canonical, display
-from core.errors import FrameworkError, UnknownFramework
+from core.errors import FrameworkError, InputError, UnknownFramework
 from core.names import name_key
 from core.ratings import Rating, parse_rating
+from core.rules import AGGREGATIONS, FRACTION_RATINGS, THRESHOLD_RATINGS, Rules, check_aggregation, tenths  # noqa: F401 (AGGREGATIONS re-exported)
 
 FRAMEWORK_DIR = Path(__file__).resolve().parent.parent / "data" / "frameworks"
 SCHEMA_VERSION = 1
-AGGREGATIONS = ("lowest", "mean", "pooled", "median")  # how a domain two standard's key questions may combine
 LEVELS = ("region", "pdu")
 
 
@@ -145,32 +146,18 @@ class CaseType:
 
 
 @dataclass(frozen=True)
-class Bands:
-    """Domain two banding: rating from the aggregated key question percentage."""
-
-    aggregation: str
-    thresholds: dict[Rating, float]  # lowest percentage for Outstanding, Good, Requires improvement
-    reference: str
-
-
-@dataclass(frozen=True)
-class OverallBands:
-    """Overall rating from score S of N standards: the first rating (worst first) with S <= floor(f * N)."""
-
-    upper_fractions: dict[Rating, float]
-    reference: str
-
-
-@dataclass(frozen=True)
 class Framework:
     id: str
     title: str
     source: str
     path: str
-    score_weights: dict[Rating, int]
+    valid_from: dt.date  # the first day the framework is in force
+    valid_to: dt.date | None  # the last day, None while it is still in force
+    validity_reference: str
+    rules: Rules  # the framework's own rating rules: thresholds, aggregation, scores, overall bands
     score_reference: str
-    bands: Bands
-    overall_bands: OverallBands
+    bands_reference: str
+    overall_reference: str
     standards: tuple[Standard, ...]
     case_types: tuple[CaseType, ...]
     case_attributes: tuple[CaseAttribute, ...]
@@ -180,6 +167,10 @@ class Framework:
     limiting_judgements: tuple[LimitingJudgement, ...]
     regions: tuple[RegionCutoffs, ...]
     regional_staffing: RegionalStaffingRule | None
+
+    def in_force(self, day: dt.date) -> bool:
+        """Whether the framework is in force on a day (valid_from <= day <= valid_to)."""
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
     # -- look-ups -------------------------------------------------------------------------
     def standard(self, code: str) -> Standard:
@@ -259,8 +250,14 @@ class Framework:
         raise KeyError(theme_id)
 
     def rules_for(self, standard_code: str) -> list[DecisionRule]:
-        key = canonical(standard_code)
-        return [r for r in self.decision_rules if r.applies_to == key]
+        return list(self._rules_by_standard.get(_safe_canonical(standard_code), ()))
+
+    @functools.cached_property
+    def _rules_by_standard(self) -> dict[str, tuple[DecisionRule, ...]]:
+        out: dict[str, tuple[DecisionRule, ...]] = {}
+        for r in self.decision_rules:
+            out[r.applies_to] = out.get(r.applies_to, ()) + (r,)
+        return out
 
 
 def _safe_canonical(code: str) -> str:
@@ -322,13 +319,16 @@ class _Reader:
         return value
 
 
-_TOP = {"schema_version", "id", "title", "source", "ratings", "score_reference", "rules", "case_attributes",
-        "case_types", "standards", "supplementary_questions", "themes"}
+_TOP = {"schema_version", "id", "title", "source", "valid_from", "valid_to", "validity_reference", "ratings", "score_reference",
+        "rules", "case_attributes", "case_types", "standards", "supplementary_questions", "themes"}
 _TOP_OPTIONAL = {"regions"}
 
 
 def load_framework_file(path: str | Path) -> Framework:
-    """Read and check one framework file. Raises FrameworkError naming the file and the key."""
+    """Read and check one framework file. Raises FrameworkError naming the file and the key.
+
+    One reader per section; each checks its own keys and the references it makes to sections
+    read before it."""
     path = Path(path)
     r = _Reader(path)
     try:
@@ -336,47 +336,119 @@ def load_framework_file(path: str | Path) -> Framework:
     except yaml.YAMLError as exc:
         raise FrameworkError(path, "(file)", f"not valid YAML: {exc}") from None
     doc = r.mapping(raw, "", _TOP, _TOP_OPTIONAL)
+    fw_id = _read_header(r, doc, path)
+    valid_from, valid_to = _read_validity(r, doc)
+    rules_doc = r.mapping(doc["rules"], "rules", {"domain_two_bands", "overall_bands", "decision_rules"},
+                          {"regional_staffing", "limiting_judgements"})
+    rules = _read_rules(r, doc, rules_doc, fw_id)
+    attributes = _read_case_attributes(r, doc)
+    case_types = _read_case_types(r, doc, {a.name for a in attributes})
+    case_type_codes = {c.code for c in case_types}
+    standards = _read_standards(r, doc, case_type_codes)
+    standard_codes = {s.code for s in standards}
+    kq_codes = [kq.code for s in standards for kq in s.key_questions]
+    prompt_codes = [p.code for s in standards for kq in s.key_questions for p in kq.prompts]
+    supplementary = _read_supplementary(r, doc, case_type_codes, kq_codes + prompt_codes)
+    question_codes = set(kq_codes) | set(prompt_codes) | {q.code for q in supplementary}
+    return Framework(
+        id=fw_id, title=r.text(doc["title"], "title"), source=r.text(doc["source"], "source"), path=str(path),
+        valid_from=valid_from, valid_to=valid_to, validity_reference=r.text(doc["validity_reference"], "validity_reference"),
+        rules=rules, score_reference=r.text(doc["score_reference"], "score_reference"),
+        bands_reference=r.text(rules_doc["domain_two_bands"]["reference"], "rules.domain_two_bands.reference"),
+        overall_reference=r.text(rules_doc["overall_bands"]["reference"], "rules.overall_bands.reference"),
+        standards=standards, case_types=case_types, case_attributes=attributes, supplementary_questions=supplementary,
+        themes=_read_themes(r, doc, question_codes),
+        decision_rules=_read_decision_rules(r, rules_doc, standard_codes),
+        limiting_judgements=_read_limiting_judgements(r, rules_doc),
+        regions=_read_regions(r, doc),
+        regional_staffing=_read_regional_staffing(r, rules_doc, standard_codes, set(kq_codes)),
+    )
+
+
+def _read_header(r: _Reader, doc: dict, path: Path) -> str:
     if doc["schema_version"] != SCHEMA_VERSION:
         r.fail("schema_version", f"expected {SCHEMA_VERSION}, found {doc['schema_version']!r}")
     fw_id = r.text(doc["id"], "id")
     if path.stem != fw_id:
         r.fail("id", f"{fw_id!r} does not match the file name {path.stem!r}")
+    return fw_id
 
+
+def _read_validity(r: _Reader, doc: dict) -> tuple[dt.date, dt.date | None]:
+    """valid_from (a date) and valid_to (a date on or after it, or null while in force)."""
+    def day(key):
+        value = doc[key]
+        if value is None and key == "valid_to":
+            return None
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            r.fail(key, f"expected a date as YYYY-MM-DD{' or null' if key == 'valid_to' else ''}, found {value!r}")
+    start, end = day("valid_from"), day("valid_to")
+    if end is not None and end < start:
+        r.fail("valid_to", f"{end} is before valid_from {start}")
+    return start, end
+
+
+def _read_rules(r: _Reader, doc: dict, rules_doc: dict, fw_id: str) -> Rules:
+    """The scores (``ratings``), the domain two bands and the overall bands, as one ``Rules``."""
     weights: dict[Rating, int] = {}
     for i, item in enumerate(r.seq(doc["ratings"], "ratings")):
         item = r.mapping(item, f"ratings[{i}]", {"name", "score"})
         rating = r.rating(item["name"], f"ratings[{i}].name")
         if rating in weights:
             r.fail(f"ratings[{i}].name", f"duplicate rating {rating.label!r}")
-        weights[rating] = int(r.number(item["score"], f"ratings[{i}].score"))
+        score = r.number(item["score"], f"ratings[{i}].score")
+        if score != int(score):
+            r.fail(f"ratings[{i}].score", f"expected a whole number, found {score!r}")
+        weights[rating] = int(score)
     if set(weights) != set(Rating):
         r.fail("ratings", "must give a score to each of the four ratings")
-
-    rules = r.mapping(doc["rules"], "rules", {"domain_two_bands", "overall_bands", "decision_rules"},
-                      {"regional_staffing", "limiting_judgements"})
-    b = r.mapping(rules["domain_two_bands"], "rules.domain_two_bands", {"aggregation", "thresholds", "reference"})
-    bands = Bands(aggregation=r.text(b["aggregation"], "rules.domain_two_bands.aggregation"),
-                  thresholds=_rating_numbers(r, b["thresholds"], "rules.domain_two_bands.thresholds",
-                                             {Rating.OUTSTANDING, Rating.GOOD, Rating.REQUIRES_IMPROVEMENT}),
-                  reference=r.text(b["reference"], "rules.domain_two_bands.reference"))
-    _check_rule_values(r, bands, weights)
-    o = r.mapping(rules["overall_bands"], "rules.overall_bands", {"upper_fractions", "reference"})
-    overall = OverallBands(upper_fractions=_rating_numbers(r, o["upper_fractions"], "rules.overall_bands.upper_fractions",
-                                                           {Rating.INADEQUATE, Rating.REQUIRES_IMPROVEMENT, Rating.GOOD}),
-                           reference=r.text(o["reference"], "rules.overall_bands.reference"))
-
-    f = overall.upper_fractions
-    if not 0 < f[Rating.INADEQUATE] < f[Rating.REQUIRES_IMPROVEMENT] < f[Rating.GOOD]:
+    key = "rules.domain_two_bands"
+    b = r.mapping(rules_doc["domain_two_bands"], key, {"aggregation", "thresholds", "reference"})
+    thresholds = _rating_tenths(r, b["thresholds"], f"{key}.thresholds", THRESHOLD_RATINGS)
+    o = r.mapping(rules_doc["overall_bands"], "rules.overall_bands", {"upper_fractions", "reference"})
+    fractions = _rating_tenths(r, o["upper_fractions"], "rules.overall_bands.upper_fractions", FRACTION_RATINGS)
+    for part, make in ((f"{key}.thresholds", lambda: Rules(thresholds, "lowest", None, None)),
+                       (f"{key}.aggregation", lambda: check_aggregation(b["aggregation"])),
+                       ("ratings", lambda: Rules(thresholds, "lowest", weights, None))):
+        try:
+            make()
+        except InputError as exc:
+            r.fail(part, str(exc))
+    if not 0 < fractions[Rating.INADEQUATE] < fractions[Rating.REQUIRES_IMPROVEMENT] < fractions[Rating.GOOD]:
         r.fail("rules.overall_bands.upper_fractions", "must rise from Inadequate to Good, above 0")
+    try:
+        return Rules(thresholds, b["aggregation"], weights, fractions, source=f"framework {fw_id}")
+    except InputError as exc:
+        r.fail("rules", str(exc))
 
+
+def _rating_tenths(r: _Reader, value: Any, key: str, wanted: tuple[Rating, ...]) -> dict[Rating, int]:
+    m = r.mapping(value, key, {x.label for x in wanted})
+    out = {}
+    for k, v in m.items():
+        r.number(v, f"{key}.{k}")
+        try:
+            out[parse_rating(k)] = tenths(v)
+        except InputError as exc:
+            r.fail(f"{key}.{k}", str(exc))
+    return out
+
+
+def _read_case_attributes(r: _Reader, doc: dict) -> tuple[CaseAttribute, ...]:
     attributes = []
     for i, a in enumerate(r.seq(doc["case_attributes"], "case_attributes")):
         a = r.mapping(a, f"case_attributes[{i}]", {"name", "label", "values"})
         attributes.append(CaseAttribute(r.text(a["name"], f"case_attributes[{i}].name"), r.text(a["label"], f"case_attributes[{i}].label"),
                                         tuple(r.text(v, f"case_attributes[{i}].values") for v in r.seq(a["values"], f"case_attributes[{i}].values"))))
     _no_duplicates(r, [a.name for a in attributes], "case_attributes", "name")
-    attribute_names = {a.name for a in attributes}
+    return tuple(attributes)
 
+
+def _read_case_types(r: _Reader, doc: dict, attribute_names: set[str]) -> tuple[CaseType, ...]:
     case_types = []
     for i, c in enumerate(r.seq(doc["case_types"], "case_types")):
         key = f"case_types[{i}]"
@@ -391,11 +463,12 @@ def load_framework_file(path: str | Path) -> Framework:
         case_types.append(CaseType(r.text(c["code"], f"{key}.code"), r.text(c["name"], f"{key}.name"), level,
                                    r.text(c["template"], f"{key}.template"), attrs, r.text(c["reference"], f"{key}.reference")))
     _no_duplicates(r, [c.code for c in case_types], "case_types", "code")
-    case_type_codes = {c.code for c in case_types}
+    return tuple(case_types)
 
-    standards = []
-    for i, s in enumerate(r.seq(doc["standards"], "standards")):
-        standards.append(_standard(r, s, f"standards[{i}]", case_type_codes))
+
+def _read_standards(r: _Reader, doc: dict, case_type_codes: set[str]) -> tuple[Standard, ...]:
+    """Every standard with its key questions and prompts; codes unique, pooled_from and derived_from resolved."""
+    standards = [_standard(r, s, f"standards[{i}]", case_type_codes) for i, s in enumerate(r.seq(doc["standards"], "standards"))]
     _no_duplicates(r, [s.code for s in standards], "standards", "code")
     kq_codes = [kq.code for s in standards for kq in s.key_questions]
     _no_duplicates(r, kq_codes, "standards[*].key_questions", "code")
@@ -411,7 +484,10 @@ def load_framework_file(path: str | Path) -> Framework:
             for p in kq.prompts:
                 if p.pooled_from and p.pooled_from not in prompt_codes:
                     r.fail(f"standards[{s.code}].key_questions[{kq.code}].prompts[{p.code}].pooled_from", f"{display(p.pooled_from)} is not a prompt")
+    return tuple(standards)
 
+
+def _read_supplementary(r: _Reader, doc: dict, case_type_codes: set[str], other_codes: list[str]) -> tuple[SupplementaryQuestion, ...]:
     supplementary = []
     for i, q in enumerate(r.seq(doc["supplementary_questions"], "supplementary_questions")):
         key = f"supplementary_questions[{i}]"
@@ -421,9 +497,11 @@ def load_framework_file(path: str | Path) -> Framework:
             r.fail(f"{key}.case_type", f"{ct!r} is not a case type")
         supplementary.append(SupplementaryQuestion(r.code(q["code"], f"{key}.code"), r.text(q["text"], f"{key}.text"),
                                                    r.text(q["reference"], f"{key}.reference"), ct))
-    _no_duplicates(r, [q.code for q in supplementary] + kq_codes + prompt_codes, "supplementary_questions", "code")
-    question_codes = set(kq_codes) | set(prompt_codes) | {q.code for q in supplementary}
+    _no_duplicates(r, [q.code for q in supplementary] + other_codes, "supplementary_questions", "code")
+    return tuple(supplementary)
 
+
+def _read_themes(r: _Reader, doc: dict, question_codes: set[str]) -> tuple[Theme, ...]:
     themes = []
     for i, t in enumerate(r.seq(doc["themes"], "themes")):
         key = f"themes[{i}]"
@@ -434,14 +512,19 @@ def load_framework_file(path: str | Path) -> Framework:
                 r.fail(f"{key}.items", f"{display(x)} is not a key question, prompt or supplementary question")
         themes.append(Theme(r.text(t["id"], f"{key}.id"), r.text(t["name"], f"{key}.name"), items, r.text(t["reference"], f"{key}.reference")))
     _no_duplicates(r, [t.id for t in themes], "themes", "id")
+    return tuple(themes)
 
-    decision_rules = []
-    for i, d in enumerate(r.seq(rules["decision_rules"], "rules.decision_rules")):
-        decision_rules.append(_decision_rule(r, d, f"rules.decision_rules[{i}]", standard_codes))
+
+def _read_decision_rules(r: _Reader, rules_doc: dict, standard_codes: set[str]) -> tuple[DecisionRule, ...]:
+    decision_rules = [_decision_rule(r, d, f"rules.decision_rules[{i}]", standard_codes)
+                      for i, d in enumerate(r.seq(rules_doc["decision_rules"], "rules.decision_rules"))]
     _no_duplicates(r, [d.id for d in decision_rules], "rules.decision_rules", "id")
+    return tuple(decision_rules)
 
+
+def _read_limiting_judgements(r: _Reader, rules_doc: dict) -> tuple[LimitingJudgement, ...]:
     limiting = []
-    for i, lj in enumerate(r.seq(rules.get("limiting_judgements"), "rules.limiting_judgements")):
+    for i, lj in enumerate(r.seq(rules_doc.get("limiting_judgements"), "rules.limiting_judgements")):
         key = f"rules.limiting_judgements[{i}]"
         lj = r.mapping(lj, key, {"id", "level", "proposed", "requires", "text", "reference"})
         if lj["level"] not in LEVELS:
@@ -450,7 +533,10 @@ def load_framework_file(path: str | Path) -> Framework:
             r.fail(f"{key}.requires", "the only judgement known is 'diversity_sufficient'")
         limiting.append(LimitingJudgement(r.text(lj["id"], f"{key}.id"), lj["level"], r.rating(lj["proposed"], f"{key}.proposed"),
                                           lj["requires"], r.text(lj["text"], f"{key}.text"), r.text(lj["reference"], f"{key}.reference")))
+    return tuple(limiting)
 
+
+def _read_regions(r: _Reader, doc: dict) -> tuple[RegionCutoffs, ...]:
     regions = []
     for i, g in enumerate(r.seq(doc.get("regions"), "regions")):
         key = f"regions[{i}]"
@@ -459,54 +545,31 @@ def load_framework_file(path: str | Path) -> Framework:
         regions.append(RegionCutoffs(r.text(g["name"], f"{key}.name"), int(r.number(g["pdus"], f"{key}.pdus")),
                                      {parse_rating(k): tuple(v) for k, v in cut.items()}, r.text(g["reference"], f"{key}.reference")))
     _no_duplicates(r, [g.name.lower() for g in regions], "regions", "name")
-
-    staffing = None
-    if rules.get("regional_staffing") is not None:
-        key = "rules.regional_staffing"
-        st = r.mapping(rules["regional_staffing"], key, {"standard", "pdu_standard", "regional_question", "aggregate_question", "combination", "reference"})
-        combos = []
-        for i, c in enumerate(r.seq(st["combination"], f"{key}.combination")):
-            c = r.mapping(c, f"{key}.combination[{i}]", {"pdu_rating", "regional_question", "usual"})
-            if c["regional_question"] not in ("yes", "no"):
-                r.fail(f"{key}.combination[{i}].regional_question", "expected yes or no")
-            combos.append(StaffingCombination(r.rating(c["pdu_rating"], f"{key}.combination[{i}].pdu_rating"), c["regional_question"] == "yes",
-                                              tuple(r.rating(u, f"{key}.combination[{i}].usual") for u in r.seq(c["usual"], f"{key}.combination[{i}].usual"))))
-        if len({(c.pdu_rating, c.regional_question) for c in combos}) != 8 or len(combos) != 8:
-            r.fail(f"{key}.combination", "must hold each of the 8 pairs of PDU staffing rating and yes/no exactly once")
-        staffing = RegionalStaffingRule(*(r.code(st[k], f"{key}.{k}") for k in ("standard", "pdu_standard", "regional_question", "aggregate_question")),
-                                        combination=tuple(combos), reference=r.text(st["reference"], f"{key}.reference"))
-        for k in ("standard", "pdu_standard"):
-            if canonical(st[k]) not in standard_codes:
-                r.fail(f"{key}.{k}", f"{st[k]} is not a standard")
-        for k in ("regional_question", "aggregate_question"):
-            if canonical(st[k]) not in kq_codes:
-                r.fail(f"{key}.{k}", f"{st[k]} is not a key question")
-
-    return Framework(
-        id=fw_id, title=r.text(doc["title"], "title"), source=r.text(doc["source"], "source"), path=str(path),
-        score_weights=weights, score_reference=r.text(doc["score_reference"], "score_reference"),
-        bands=bands, overall_bands=overall, standards=tuple(standards), case_types=tuple(case_types),
-        case_attributes=tuple(attributes), supplementary_questions=tuple(supplementary), themes=tuple(themes),
-        decision_rules=tuple(decision_rules), limiting_judgements=tuple(limiting), regions=tuple(regions),
-        regional_staffing=staffing,
-    )
+    return tuple(regions)
 
 
-def _check_rule_values(r: _Reader, bands: Bands, weights: dict[Rating, int]) -> None:
-    """Values a rule can only have one way round: thresholds fall, scores fall, with the rating."""
-    if bands.aggregation not in AGGREGATIONS:
-        r.fail("rules.domain_two_bands.aggregation", f"{bands.aggregation!r} is not one of {', '.join(AGGREGATIONS)}")
-    t = [bands.thresholds[x] for x in (Rating.OUTSTANDING, Rating.GOOD, Rating.REQUIRES_IMPROVEMENT)]
-    if not (100 >= t[0] >= t[1] >= t[2] >= 0):
-        r.fail("rules.domain_two_bands.thresholds", f"must be percentages with Outstanding >= Good >= Requires improvement; found {t}")
-    w = [weights[x] for x in sorted(Rating, reverse=True)]
-    if not all(a >= b for a, b in zip(w, w[1:])) or w[-1] < 0:
-        r.fail("ratings", f"scores must not rise as the rating falls, nor be negative; found {w}")
-
-
-def _rating_numbers(r: _Reader, value: Any, key: str, wanted: set[Rating]) -> dict[Rating, float]:
-    m = r.mapping(value, key, {x.label for x in wanted})
-    return {parse_rating(k): r.number(v, f"{key}.{k}") for k, v in m.items()}
+def _read_regional_staffing(r: _Reader, rules_doc: dict, standard_codes: set[str], kq_codes: set[str]) -> RegionalStaffingRule | None:
+    if rules_doc.get("regional_staffing") is None:
+        return None
+    key = "rules.regional_staffing"
+    st = r.mapping(rules_doc["regional_staffing"], key, {"standard", "pdu_standard", "regional_question", "aggregate_question", "combination", "reference"})
+    combos = []
+    for i, c in enumerate(r.seq(st["combination"], f"{key}.combination")):
+        c = r.mapping(c, f"{key}.combination[{i}]", {"pdu_rating", "regional_question", "usual"})
+        if c["regional_question"] not in ("yes", "no"):
+            r.fail(f"{key}.combination[{i}].regional_question", "expected yes or no")
+        combos.append(StaffingCombination(r.rating(c["pdu_rating"], f"{key}.combination[{i}].pdu_rating"), c["regional_question"] == "yes",
+                                          tuple(r.rating(u, f"{key}.combination[{i}].usual") for u in r.seq(c["usual"], f"{key}.combination[{i}].usual"))))
+    if len({(c.pdu_rating, c.regional_question) for c in combos}) != 8 or len(combos) != 8:
+        r.fail(f"{key}.combination", "must hold each of the 8 pairs of PDU staffing rating and yes/no exactly once")
+    for k in ("standard", "pdu_standard"):
+        if r.code(st[k], f"{key}.{k}") not in standard_codes:
+            r.fail(f"{key}.{k}", f"{st[k]} is not a standard")
+    for k in ("regional_question", "aggregate_question"):
+        if r.code(st[k], f"{key}.{k}") not in kq_codes:
+            r.fail(f"{key}.{k}", f"{st[k]} is not a key question")
+    return RegionalStaffingRule(*(r.code(st[k], f"{key}.{k}") for k in ("standard", "pdu_standard", "regional_question", "aggregate_question")),
+                                combination=tuple(combos), reference=r.text(st["reference"], f"{key}.reference"))
 
 
 def _no_duplicates(r: _Reader, values: list[str], key: str, field_name: str) -> None:
@@ -602,6 +665,32 @@ def load_framework(framework_id: str, directory: Path = FRAMEWORK_DIR) -> Framew
     if not path.is_file() or "/" in framework_id:
         raise UnknownFramework(f"unknown framework {framework_id!r}; available: {', '.join(available_frameworks(directory))}")
     return load_framework_file(path)
+
+
+def framework_in_force(day: dt.date | None = None, directory: Path = FRAMEWORK_DIR) -> Framework:
+    """The framework in force on a day (today by default): the one whose valid_from..valid_to holds it.
+
+    Raises UnknownFramework where none is, or where more than one is (the files overlap)."""
+    day = day or dt.date.today()
+    found = [fw for fw in (load_framework(f, directory) for f in available_frameworks(directory)) if fw.in_force(day)]
+    if len(found) != 1:
+        what = "no framework is" if not found else f"{', '.join(fw.id for fw in found)} are all"
+        raise UnknownFramework(f"{what} in force on {day.isoformat()}; see valid_from and valid_to in {directory}")
+    return found[0]
+
+
+def framework_for_round(round_label: str, directory: Path = FRAMEWORK_DIR) -> Framework:
+    """The framework in force at the start of a round ('2025-26' starts on 1 April 2025)."""
+    try:
+        first = int(str(round_label)[:4])
+    except ValueError:
+        raise UnknownFramework(f"{round_label!r} is not a round such as 2025-26") from None
+    return framework_in_force(dt.date(first, 4, 1), directory)
+
+
+def default_framework_id() -> str:
+    """The id of the framework in force today: what the pages offer when nothing else names one."""
+    return framework_in_force().id
 
 
 # -- the regions ------------------------------------------------------------------------------

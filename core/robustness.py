@@ -2,8 +2,8 @@
 
 A rating rests on a sample of cases. This module says, for every domain two rating, how wide the
 uncertainty of its percentage is, how many case answers stand between it and the next band, and how
-likely a different rating would be given the number of cases behind it. It is pure (numpy only)
-and works from counts: ``Sufficiency`` values one standard at a time, or a frame of key question
+likely a different rating would be given the number of cases behind it. It is pure (numpy and
+SciPy's numerical functions, no store or page) and works from counts: ``Sufficiency`` values one standard at a time, or a frame of key question
 tallies for the whole store at once (``robustness_frame``).
 
 Percentages and thresholds are compared exactly as ``core.engine`` compares them (in whole numbers
@@ -14,19 +14,19 @@ How each figure is computed (the same text is in ``METHOD_HELP`` for the pages t
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
-from statistics import NormalDist
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import special
 
 from core.codes import display
-from core.engine import AGGREGATIONS, Sufficiency, check_thresholds, rate_standard
+from core.engine import Sufficiency, aggregate, rate_standard
 from core.errors import InputError
-from core.framework import Bands
 from core.ratings import Rating
+from core.rules import Rules, check_aggregation
 
 CONFIDENCE = 0.95
 SMALL_SAMPLE_CASES = 20
@@ -37,8 +37,10 @@ BANDED = (Rating.OUTSTANDING, Rating.GOOD, Rating.REQUIRES_IMPROVEMENT)  # the r
 METHOD_HELP = {
     "interval": (
         "Interval: the Wilson score interval of a percentage (95% unless stated). For x sufficient of n relevant "
-        "cases, p = x/n and z the normal quantile of the confidence (1.96 at 95%): centre (p + z²/2n)/(1 + z²/n), "
-        "half-width z/(1 + z²/n) × √(p(1 − p)/n + z²/4n²). A key question with no relevant cases spans 0-100%. "
+        "cases, p = x/n and z the normal quantile of the confidence (1.96 at 95%, from SciPy's scipy.special.ndtri): "
+        "centre (p + z²/2n)/(1 + z²/n), half-width z/(1 + z²/n) × √(p(1 − p)/n + z²/4n²), written out so that every "
+        "percentage of the store is done at once, and tested against SciPy's "
+        "scipy.stats.binomtest(x, n).proportion_ci(method='wilson'). A key question with no relevant cases spans 0-100%. "
         "A standard's interval is its driving key question's under 'lowest' and the pooled answers' under "
         "'pooled'; a mean or median of percentages has none of its own (see each key question's)."
     ),
@@ -56,8 +58,9 @@ METHOD_HELP = {
         "after seeing the sample; key questions are taken as independent. The chance of each rating is the chance "
         "that the aggregation and thresholds, applied to the true sufficiencies, give it; the chance of a different "
         "rating is one minus the chance of the rating given. Under 'lowest' this is exact: P(at least a band) is the "
-        "product over key questions of P(true sufficiency at or above the band's threshold), from the regularized "
-        "incomplete beta function. Under 'pooled' it is exact with all answers as one sample, Beta(Σyes + 1, Σno + 1). "
+        "product over key questions of P(true sufficiency at or above the band's threshold), which is "
+        "1 − I_t(yes + 1, no + 1), the complement of the regularized incomplete beta function, computed by SciPy "
+        "(scipy.special.betaincc, the survival function of scipy.stats.beta). Under 'pooled' it is exact with all answers as one sample, Beta(Σyes + 1, Σno + 1). "
         f"Under 'mean' and 'median' it is a Monte Carlo estimate from {MONTE_CARLO_DRAWS} draws, seeded from the "
         "counts themselves, so the same counts always give the same figure (standard error at most 0.008). A "
         "standard with a single key question is exact under every aggregation."
@@ -76,7 +79,7 @@ __doc__ += "\n" + "\n\n".join(f"- {text}" for text in METHOD_HELP.values()) + "\
 def _z(confidence: float) -> float:
     if not 0 < confidence < 1:
         raise InputError(f"confidence must be between 0 and 1 (e.g. 0.95); got {confidence!r}")
-    return NormalDist().inv_cdf((1 + confidence) / 2)
+    return float(special.ndtri((1 + confidence) / 2))
 
 
 def wilson_interval(n_yes: int, n_relevant: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
@@ -109,25 +112,20 @@ def wilson_intervals(n_yes, n_relevant, confidence: float = CONFIDENCE) -> tuple
 
 # -- thresholds, as the engine compares them -----------------------------------------------------
 
-def threshold_map(thresholds: Mapping[Rating, float] | Sequence[float] | Bands) -> dict[Rating, float]:
-    """Thresholds as {Outstanding, Good, Requires improvement: lowest percentage}, from a mapping, a
-    ``Bands`` or a sequence given best first (e.g. (80, 65, 50)). Checked as the engine checks them."""
-    if isinstance(thresholds, Bands):
-        thresholds = thresholds.thresholds
-    if isinstance(thresholds, Mapping):
-        out = {r: float(thresholds[r]) for r in BANDED}
-    else:
-        values = list(thresholds)
-        if len(values) != 3:
-            raise InputError(f"expected three thresholds (Outstanding, Good, Requires improvement); got {values}")
-        out = dict(zip(BANDED, (float(v) for v in values)))
-    check_thresholds(out)
-    return out
+def as_rules(thresholds: Rules | Mapping[Rating, float] | Sequence[float], aggregation: str | None = None) -> Rules:
+    """The rules a robustness figure applies: a ``Rules`` as it is (with ``aggregation``, if given, in
+    place of its own), or thresholds given as a mapping or best first (e.g. (80, 65, 50)) with
+    ``aggregation`` (default 'lowest'). Checked as every rating path checks them (``core.rules``)."""
+    if isinstance(thresholds, Rules):
+        if aggregation is None or aggregation == thresholds.aggregation:
+            return thresholds
+        return replace(thresholds, aggregation=check_aggregation(aggregation))
+    return Rules.banding(thresholds, aggregation or "lowest")
 
 
-def _share(threshold: float) -> Fraction:
-    # the same exact value core.engine.band compares against, as a share of cases rather than a percentage
-    return Fraction(threshold).limit_denominator(10**9) / 100
+def _share(rules: Rules, rating: Rating) -> Fraction:
+    # the same exact value the rules compare against, as a share of cases: tenths of a percent / 1000
+    return Fraction(rules.thresholds[rating], 1000)
 
 
 # -- cases to change -----------------------------------------------------------------------------
@@ -282,21 +280,20 @@ def _plan_down(counts, target: Fraction, aggregation: str):
 _REACH = {"mean": _reach_mean, "pooled": _reach_pooled, "median": _reach_median}
 
 
-def cases_to_change(key_questions: Sequence[Sufficiency], thresholds: Mapping[Rating, float] | Sequence[float] | Bands,
-                    aggregation: str = "lowest") -> CasesToChange:
+def cases_to_change(key_questions: Sequence[Sufficiency], thresholds: Rules | Mapping[Rating, float] | Sequence[float],
+                    aggregation: str | None = None) -> CasesToChange:
     """The fewest case answers that would move a domain two standard's rating up, and down, a band.
 
     Moving up counts answers changed from No to Yes until the standard reaches the next band's
     threshold; moving down counts answers changed from Yes to No until it falls below its own band's
     threshold. Key questions with no relevant cases are left out, as the engine leaves them out.
     """
-    _check_aggregation(aggregation)
-    th = threshold_map(thresholds)
+    rules = as_rules(thresholds, aggregation)
     rated = _rated(key_questions)
-    return _cases(rated, _rate(rated, th, aggregation).rating, th, aggregation)
+    return _cases(rated, _rate(rated, rules).rating, rules)
 
 
-def _cases(rated: Sequence[Sufficiency], rating: Rating | None, th: Mapping[Rating, float], aggregation: str) -> CasesToChange:
+def _cases(rated: Sequence[Sufficiency], rating: Rating | None, rules: Rules) -> CasesToChange:
     if rating is None:
         return CasesToChange(None, None)
     counts = [(k.n_sufficient, k.n_relevant) for k in rated]
@@ -304,77 +301,26 @@ def _cases(rated: Sequence[Sufficiency], rating: Rating | None, th: Mapping[Rati
     def named(plan):
         return None if plan is None else {rated[i].code: v for i, v in sorted(plan.items())}
 
-    up = named(_plan_up(counts, _share(th[Rating(rating + 1)]), aggregation)) if rating < Rating.OUTSTANDING else None
-    down = named(_plan_down(counts, _share(th[rating]), aggregation)) if rating > Rating.INADEQUATE else None
+    up = named(_plan_up(counts, _share(rules, Rating(rating + 1)), rules.aggregation)) if rating < Rating.OUTSTANDING else None
+    down = named(_plan_down(counts, _share(rules, rating), rules.aggregation)) if rating > Rating.INADEQUATE else None
     return CasesToChange(up, down)
-
-
-def _check_aggregation(aggregation: str) -> None:
-    if aggregation not in AGGREGATIONS:
-        raise InputError(f"unknown aggregation {aggregation!r}; expected one of {', '.join(AGGREGATIONS)}")
 
 
 def _rated(key_questions: Iterable[Sufficiency]) -> list[Sufficiency]:
     return [k for k in key_questions if k.n_relevant]
 
 
-# rate_standard wants a Bands for its defaults; here the aggregation and thresholds are always given
-_BANDS = Bands("lowest", {Rating.OUTSTANDING: 80, Rating.GOOD: 65, Rating.REQUIRES_IMPROVEMENT: 50}, "robustness")
-
-
-def _rate(rated: Sequence[Sufficiency], th: Mapping[Rating, float], aggregation: str, standard: str = ""):
-    return rate_standard(standard, rated, _BANDS, aggregation, th)
+def _rate(rated: Sequence[Sufficiency], rules: Rules, standard: str = ""):
+    return rate_standard(standard, rated, rules)
 
 
 # -- the chance of a different rating -------------------------------------------------------------
 
-_lgamma = np.frompyfunc(math.lgamma, 1, 1)
-
-
-def _betacf(a: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """The continued fraction of the incomplete beta function (modified Lentz), elementwise.
-
-    Converges quickly for x < (a + 1) / (a + b + 2), in about sqrt(max(a, b)) steps.
-    """
-    tiny, eps = 1e-300, 1e-15
-    qab, qap, qam = a + b, a + 1.0, a - 1.0
-    c = np.ones_like(x)
-    d = 1.0 - qab * x / qap
-    d = 1.0 / np.where(np.abs(d) < tiny, tiny, d)
-    h = d.copy()
-    for m in range(1, 100_000):
-        m2 = 2.0 * m
-        for aa in (m * (b - m) * x / ((qam + m2) * (a + m2)), -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))):
-            d = 1.0 + aa * d
-            d = 1.0 / np.where(np.abs(d) < tiny, tiny, d)
-            c = 1.0 + aa / c
-            c = np.where(np.abs(c) < tiny, tiny, c)
-            delta = d * c
-            h = h * delta
-        if np.all(np.abs(delta - 1.0) < eps):
-            return h
-    raise ArithmeticError("the incomplete beta continued fraction did not converge")
-
-
 def beta_at_least(share, n_yes, n_no) -> np.ndarray:
-    """P(true sufficiency >= share) when it has the Beta(n_yes + 1, n_no + 1) distribution, elementwise.
-
-    This is 1 - I_share(yes + 1, no + 1), the regularized incomplete beta function; computed on the
-    side of the distribution where it does not lose digits to cancellation.
-    """
+    """P(true sufficiency >= share) when it has the Beta(n_yes + 1, n_no + 1) distribution, elementwise:
+    1 - I_share(yes + 1, no + 1), SciPy's ``special.betaincc`` (1 at a share of 0, 0 at a share of 1)."""
     x, yes, no = np.broadcast_arrays(np.asarray(share, float), np.asarray(n_yes, float), np.asarray(n_no, float))
-    out = np.where(x <= 0, 1.0, 0.0)
-    inside = (x > 0) & (x < 1)
-    if not inside.any():
-        return out
-    x, a, b = x[inside], yes[inside] + 1.0, no[inside] + 1.0
-    log_front = (_lgamma(a + b) - _lgamma(a) - _lgamma(b)).astype(float) + a * np.log(x) + b * np.log1p(-x)
-    front = np.exp(log_front)
-    lower_side = x < (a + 1.0) / (a + b + 2.0)
-    cf = _betacf(np.where(lower_side, a, b), np.where(lower_side, b, a), np.where(lower_side, x, 1.0 - x))
-    survival = np.where(lower_side, 1.0 - front * cf / a, front * cf / b)
-    out[inside] = np.clip(survival, 0.0, 1.0)
-    return out
+    return np.clip(special.betaincc(yes + 1.0, no + 1.0, np.clip(x, 0.0, 1.0)), 0.0, 1.0)
 
 
 def _probabilities_from_at_least(at_least: np.ndarray) -> np.ndarray:
@@ -396,18 +342,17 @@ def _monte_carlo_at_least(counts: Sequence[tuple[int, int]], shares: Sequence[Fr
     return np.array([(value >= float(s)).mean() for s in shares])
 
 
-def rating_probabilities(key_questions: Sequence[Sufficiency], thresholds: Mapping[Rating, float] | Sequence[float] | Bands,
-                         aggregation: str = "lowest") -> dict[Rating, float]:
+def rating_probabilities(key_questions: Sequence[Sufficiency], thresholds: Rules | Mapping[Rating, float] | Sequence[float],
+                         aggregation: str | None = None) -> dict[Rating, float]:
     """The chance of each rating for the standard's true sufficiency, given the cases sampled (see METHOD_HELP).
 
     Empty (no ratings) where no key question has relevant cases.
     """
-    _check_aggregation(aggregation)
-    th = threshold_map(thresholds)
+    rules = as_rules(thresholds, aggregation)
     counts = [(k.n_sufficient, k.n_relevant) for k in _rated(key_questions)]
     if not counts:
         return {}
-    probs = _probabilities_from_at_least(_at_least(counts, [_share(th[r]) for r in BANDED], aggregation))
+    probs = _probabilities_from_at_least(_at_least(counts, [_share(rules, r) for r in BANDED], rules.aggregation))
     return {Rating(i): float(p) for i, p in enumerate(probs)}
 
 
@@ -424,15 +369,14 @@ def _at_least(counts: Sequence[tuple[int, int]], shares: Sequence[Fraction], agg
     return _monte_carlo_at_least(counts, shares, aggregation)
 
 
-def p_different(key_questions: Sequence[Sufficiency], thresholds, aggregation: str = "lowest") -> float | None:
+def p_different(key_questions: Sequence[Sufficiency], thresholds, aggregation: str | None = None) -> float | None:
     """The chance that the standard's true rating differs from the rating its sample gives (None if not rated)."""
-    _check_aggregation(aggregation)
-    th = threshold_map(thresholds)
+    rules = as_rules(thresholds, aggregation)
     rated = _rated(key_questions)
-    rating = _rate(rated, th, aggregation).rating
+    rating = _rate(rated, rules).rating
     if rating is None:
         return None
-    return 1.0 - rating_probabilities(rated, th, aggregation)[rating]
+    return 1.0 - rating_probabilities(rated, rules)[rating]
 
 
 # -- one standard ----------------------------------------------------------------------------------
@@ -440,18 +384,17 @@ def p_different(key_questions: Sequence[Sufficiency], thresholds, aggregation: s
 def smallest_sample(key_questions: Sequence[Sufficiency], aggregation: str = "lowest") -> int | None:
     """The relevant cases the small-sample flag looks at: the driving key question's under 'lowest',
     the smallest key question's under 'mean' and 'median', all of them under 'pooled'."""
-    _check_aggregation(aggregation)
     rated = _rated(key_questions)
-    return _sample(rated, _rate(rated, _BANDS.thresholds, aggregation), aggregation)
+    return _sample(rated, aggregate(rated, check_aggregation(aggregation))[1], aggregation)
 
 
-def _sample(rated: Sequence[Sufficiency], result, aggregation: str) -> int | None:
+def _sample(rated: Sequence[Sufficiency], driving: Sufficiency | None, aggregation: str) -> int | None:
     if not rated:
         return None
     if aggregation == "pooled":
         return sum(k.n_relevant for k in rated)
     if aggregation == "lowest":
-        return result.driving.n_relevant
+        return driving.n_relevant
     return min(k.n_relevant for k in rated)
 
 
@@ -488,20 +431,20 @@ class Robustness:
     small_sample: bool
 
 
-def assess(standard: str, key_questions: Sequence[Sufficiency], thresholds, aggregation: str = "lowest",
+def assess(standard: str, key_questions: Sequence[Sufficiency], thresholds, aggregation: str | None = None,
            confidence: float = CONFIDENCE) -> Robustness:
     """Everything this module knows about the robustness of one domain two standard's rating."""
-    _check_aggregation(aggregation)
-    th = threshold_map(thresholds)
+    rules = as_rules(thresholds, aggregation)
+    aggregation = rules.aggregation
     rated = _rated(key_questions)
-    result = _rate(rated, th, aggregation, standard)
-    probs = rating_probabilities(rated, th, aggregation)
-    sample = _sample(rated, result, aggregation)
+    result = _rate(rated, rules, standard)
+    probs = rating_probabilities(rated, rules)
+    sample = _sample(rated, result.driving, aggregation)
     counts = _interval_counts(rated, result, aggregation)
     return Robustness(
         standard=standard, rating=result.rating, percent=result.percent,
         interval=wilson_interval(*counts, confidence) if counts else None,
-        cases=_cases(rated, result.rating, th, aggregation), probabilities=probs,
+        cases=_cases(rated, result.rating, rules), probabilities=probs,
         p_different=None if result.rating is None else 1.0 - probs[result.rating],
         sample=sample, small_sample=is_small_sample(sample))
 
@@ -526,7 +469,7 @@ def key_question_intervals(tallies: pd.DataFrame, confidence: float = CONFIDENCE
     return out
 
 
-def robustness_frame(tallies: pd.DataFrame, thresholds, aggregation: str = "lowest",
+def robustness_frame(tallies: pd.DataFrame, thresholds, aggregation: str | None = None,
                      keys: Sequence[str] = ("inspection_id", "standard"), confidence: float = CONFIDENCE) -> pd.DataFrame:
     """Robustness of every domain two rating in a frame of key question tallies, one row per standard.
 
@@ -543,8 +486,8 @@ def robustness_frame(tallies: pd.DataFrame, thresholds, aggregation: str = "lowe
     once; cases to change are counted per standard in whole numbers; 'mean' and 'median' draw per
     standard.
     """
-    _check_aggregation(aggregation)
-    th = threshold_map(thresholds)
+    rules = as_rules(thresholds, aggregation)
+    aggregation = rules.aggregation
     keys = list(keys)
     missing = [c for c in keys + TALLY_COLUMNS if c not in tallies.columns]
     if missing:
@@ -554,16 +497,16 @@ def robustness_frame(tallies: pd.DataFrame, thresholds, aggregation: str = "lowe
     codes = tallies["key_question"].to_numpy()
     yes_all = tallies["n_sufficient"].to_numpy(dtype=np.int64)
     n_all = tallies["n_relevant"].to_numpy(dtype=np.int64)
-    shares = [_share(th[r]) for r in BANDED]
+    shares = [_share(rules, r) for r in BANDED]
     rows_at_least = _beta_at_least_rows(yes_all, n_all, shares) if aggregation == "lowest" else None
 
     rows, at_least, counts, values = [], [], [], []
     for key, idx in tallies.groupby(keys, sort=False, dropna=False).indices.items():
         idx = idx[n_all[idx] > 0]
         rated = [Sufficiency(codes[i], int(yes_all[i]), int(n_all[i])) for i in idx]
-        result = _rate(rated, th, aggregation, str(key[-1] if isinstance(key, tuple) else key))
-        cases = _cases(rated, result.rating, th, aggregation)
-        sample = _sample(rated, result, aggregation)
+        result = _rate(rated, rules, str(key[-1] if isinstance(key, tuple) else key))
+        cases = _cases(rated, result.rating, rules)
+        sample = _sample(rated, result.driving, aggregation)
         rows.append([*(key if isinstance(key, tuple) else (key,)), result.rating.label if result.rating is not None else None,
                      result.percent, result.driving_key_question, cases.n_up, cases.n_down,
                      _describe(cases.up), _describe(cases.down), sample, is_small_sample(sample)])
@@ -616,8 +559,7 @@ def attach_robustness(ratings: pd.DataFrame, tallies: pd.DataFrame, rules: Mappi
                       confidence: float = CONFIDENCE) -> pd.DataFrame:
     """The ratings frame with the robustness columns beside each domain two rating.
 
-    ``rules`` maps a framework id to anything with ``thresholds`` (a mapping, or a best-first triple)
-    and ``aggregation``: a ``Bands``, or the analysis's rule set. Rows with no assessment (domain one,
+    ``rules`` maps a framework id to its ``Rules`` (``core.analysis.rules_for_scenario``). Rows with no assessment (domain one,
     OVERALL, not rated, or a framework not in ``rules``) have NaN/None there. Columns the ratings
     frame already has (rating, percent, ...) are kept as they are; the robustness frame's copies of
     them are suffixed ``_robust``.
@@ -628,7 +570,7 @@ def attach_robustness(ratings: pd.DataFrame, tallies: pd.DataFrame, rules: Mappi
             continue
         rule = rules[fid]
         sub = tallies[tallies["inspection_id"].isin(set(ins))]
-        parts.append(robustness_frame(sub, rule.thresholds, rule.aggregation, confidence=confidence))
+        parts.append(robustness_frame(sub, rule, confidence=confidence))
     frame = (pd.concat(parts, ignore_index=True) if parts
              else pd.DataFrame(columns=["inspection_id", "standard"] + ROBUSTNESS_COLUMNS))
     return ratings.merge(frame, on=["inspection_id", "standard"], how="left", suffixes=("", "_robust"))

@@ -17,8 +17,12 @@ shareable link (``to_query``), with short keys:
 
     t=85,70,55&agg=mean&w=3,2,1,0&f=0.5,1.5,2.5&x=P2.1,P2.3
 
+A scenario is only the user's overrides; what rating code takes is ``core.rules.Rules.of(framework,
+scenario)`` (the framework's rules with these on top).
+
 Every way in validates, and raises ``InputError`` saying what is wrong and what is expected.
-Bounds: thresholds are percentages (0-100); weights whole numbers from 0 to ``MAX_WEIGHT``;
+Thresholds and fractions are given to one decimal place at most (``core.rules.tenths``; a finer
+value is refused, naming it). Bounds: thresholds are percentages (0-100); weights whole numbers from 0 to ``MAX_WEIGHT``;
 fractions from 0 to ``MAX_FRACTION`` (an overall band's upper score as a multiple of the number of
 standards counted; the score of N standards is at most N x the Outstanding weight, so a larger
 fraction could never be reached).
@@ -37,18 +41,15 @@ from typing import Any, Iterable, Mapping
 from urllib.parse import parse_qs, quote
 
 from core.codes import canonical, display
-from core.engine import AGGREGATIONS, AGGREGATION_HELP, check_thresholds
+from core.engine import AGGREGATION_HELP
 from core.errors import InputError
-from core.framework import Bands, Framework, OverallBands
+from core.framework import Framework
 from core.ratings import Rating, parse_rating
+from core.rules import (AGGREGATIONS, BEST_FIRST, FRACTION_RATINGS, MAX_FRACTION, MAX_WEIGHT, THRESHOLD_RATINGS, Rules,  # noqa: F401
+                        check_aggregation, tenths)
 
-BEST_FIRST = (Rating.OUTSTANDING, Rating.GOOD, Rating.REQUIRES_IMPROVEMENT, Rating.INADEQUATE)
-THRESHOLD_RATINGS = BEST_FIRST[:3]  # Outstanding, Good, Requires improvement
-FRACTION_RATINGS = (Rating.INADEQUATE, Rating.REQUIRES_IMPROVEMENT, Rating.GOOD)  # worst first, as rule 5 reads
 QUERY_KEYS = {"thresholds": "t", "aggregation": "agg", "weights": "w", "fractions": "f", "excluded": "x"}
 FIELDS = tuple(QUERY_KEYS)
-MAX_WEIGHT = 100  # the largest score a rating may be given
-MAX_FRACTION = 100  # the largest overall upper fraction (a multiple of the number of standards counted)
 # Query parameters the dashboard's pages (and Streamlit itself) keep in the address: a link may carry
 # them beside a scenario, and they are not the scenario's. tests/test_scenario.py checks every
 # parameter the pages read is listed here.
@@ -74,10 +75,9 @@ class Scenario:
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 (frozen: normalise in place once)
         if self.thresholds is not None:
             set_("thresholds", _numbers(self.thresholds, 3, "thresholds", "Outstanding, Good, Requires improvement percentages"))
-            check_thresholds(dict(zip(THRESHOLD_RATINGS, self.thresholds)))
+            Rules.banding(self.thresholds)  # refuses thresholds that rise, leave 0-100 or are finer than a tenth
         if self.aggregation is not None:
-            if self.aggregation not in AGGREGATIONS:
-                raise InputError(f"aggregation {self.aggregation!r} is not known; expected one of {', '.join(AGGREGATIONS)}")
+            check_aggregation(self.aggregation)
         if self.weights is not None:
             set_("weights", _whole_numbers(self.weights))
         if self.fractions is not None:
@@ -94,15 +94,19 @@ class Scenario:
 
     @classmethod
     def default(cls, framework: Framework) -> "Scenario":
-        """The framework's own rules, every field spelled out."""
-        t, f = framework.bands.thresholds, framework.overall_bands.upper_fractions
-        return cls(thresholds=tuple(t[r] for r in THRESHOLD_RATINGS), aggregation=framework.bands.aggregation,
-                   weights=tuple(framework.score_weights[r] for r in BEST_FIRST), fractions=tuple(f[r] for r in FRACTION_RATINGS))
+        """The framework's own rules, every field spelled out (for a page's widgets)."""
+        rules = framework.rules
+        return cls(thresholds=rules.threshold_percents(), aggregation=rules.aggregation,
+                   weights=tuple(rules.weights[r] for r in BEST_FIRST), fractions=tuple(rules.fraction(r) for r in FRACTION_RATINGS))
 
     def resolved(self, framework: Framework) -> "Scenario":
-        """This scenario with every field it leaves alone filled in from the framework."""
+        """This scenario with every field it leaves alone filled in from the framework (for a page's widgets)."""
         base = Scenario.default(framework)
         return replace(base, **{k: v for k, v in self.overrides().items() if k != "excluded"}, excluded=self.excluded)
+
+    def rules(self, framework: Framework) -> Rules:
+        """The rules rating code takes: the framework's own with this scenario's overrides on top."""
+        return Rules.of(framework, self)
 
     def overrides(self) -> dict[str, Any]:
         """The fields this scenario sets (nothing excluded counts as not set)."""
@@ -129,42 +133,9 @@ class Scenario:
             names = ", ".join(display(c) for c in unknown)
             raise InputError(f"cannot exclude {names}: not a standard of {', '.join(fw.id for fw in frameworks) or 'any framework'}")
 
-    # -- what the engine takes ------------------------------------------------------------------------
-
-    def threshold_map(self, framework: Framework) -> dict[Rating, float]:
-        """Lowest percentage of Outstanding, Good and Requires improvement, as ``core.engine.band`` takes them."""
-        if self.thresholds is None:
-            return dict(framework.bands.thresholds)
-        return dict(zip(THRESHOLD_RATINGS, self.thresholds))
-
-    def aggregation_for(self, framework: Framework) -> str:
-        return self.aggregation or framework.bands.aggregation
-
-    def bands(self, framework: Framework) -> Bands:
-        """The domain two banding under this scenario, as ``core.engine.rate_standard`` takes it."""
-        if self.thresholds is None and self.aggregation is None:
-            return framework.bands
-        return Bands(self.aggregation_for(framework), self.threshold_map(framework), f"what-if scenario: {self.describe()}")
-
-    def weight_map(self, framework: Framework) -> dict[Rating, int]:
-        """The score of each rating, as ``core.engine.score_unit`` takes it."""
-        if self.weights is None:
-            return dict(framework.score_weights)
-        return dict(zip(BEST_FIRST, self.weights))
-
-    def overall_bands(self, framework: Framework) -> OverallBands:
-        """The overall rating bands, as ``core.engine.score_unit`` and ``overall_cutoffs`` take them."""
-        if self.fractions is None:
-            return framework.overall_bands
-        return OverallBands(dict(zip(FRACTION_RATINGS, self.fractions)), f"what-if scenario: {self.describe()}")
-
     def counts(self, standard: str) -> bool:
         """Whether a standard counts towards the score and overall rating."""
         return _code(standard) not in self.excluded
-
-    def counted(self, ratings: Mapping[str, Rating | None]) -> dict[str, Rating | None]:
-        """The standard ratings that count: the excluded ones left out (of both score and maximum)."""
-        return {code: r for code, r in ratings.items() if self.counts(code)}
 
     # -- words ----------------------------------------------------------------------------------------
 
@@ -324,7 +295,10 @@ def _numbers(values: Any, n: int, name: str, meaning: str) -> tuple[float, ...]:
     values = list(values) if not isinstance(values, str) else values.split(",")
     if len(values) != n:
         raise InputError(f"{name}: expected {n} numbers ({meaning}); got {len(values)}")
-    return tuple(_number(v, name) for v in values)
+    out = tuple(_number(v, name) for v in values)
+    for v, raw in zip(out, values):
+        tenths(raw if isinstance(raw, str) else v, name)  # one decimal place at most: refuses 66.666666667, naming it
+    return out
 
 
 def _float(value: Any) -> float:

@@ -14,9 +14,9 @@ import streamlit as st
 from core.analysis import decision_checks, rate_dataset, with_published
 from core.charts import RATING_COLOURS
 from core.formatting import markdown_text
-from core.framework import load_framework
+from core.framework import default_framework_id, load_framework
 from core.store.db import database_url, get_engine
-from core.store.queries import Dataset, case_answers as read_case_answers, load_dataset, store_version
+from core.store.queries import Dataset, breakdown_counts, case_answers as read_case_answers, load_dataset, store_version
 from core.store.scope import Scope
 
 def _use_the_apps_navigation() -> None:
@@ -130,8 +130,9 @@ def nation_name(scope: Scope) -> str:
     return "National" if scope.regions is None else "All regions you can see"
 
 
-def framework(framework_id: str = "hmip-2025"):
-    return load_framework(framework_id)
+def framework(framework_id: str | None = None):
+    """A framework by id; by default the one in force today (core.framework.default_framework_id)."""
+    return load_framework(framework_id or default_framework_id())
 
 
 VIEW = "view"  # the round, region and unit this reader chose last: carried to the next page opened by the sidebar
@@ -187,12 +188,12 @@ def download_table(frame: pd.DataFrame, name: str, key: str, label: str = "this 
 
 @st.cache_data(show_spinner="Working out how robust each rating is…", max_entries=32)
 def _robust_ratings(url: str, scope_key: tuple, version: tuple) -> pd.DataFrame:
-    from core.analysis import RuleSet, frameworks_of
+    from core.analysis import frameworks_of
     from core.robustness import attach_robustness
 
     rated = _ratings(url, scope_key, version)
     frameworks = frameworks_of(_dataset(url, scope_key, version))
-    rules = {fid: RuleSet.from_framework(f) for fid, f in frameworks.items()}
+    rules = {fid: f.rules for fid, f in frameworks.items()}
     d2 = rated["domain"].eq(2) & rated["rating"].notna() & rated["inspection_id"].notna()
     robust = attach_robustness(rated[d2], _tallies(url, scope_key, version), rules)
     extra = robust[["inspection_id", "standard", "ci_low", "ci_high", "p_different", "small_sample", "cases_up", "changes_up",
@@ -228,8 +229,10 @@ def download_buttons(name: str, sheets: dict[str, pd.DataFrame], key: str) -> No
     """CSV (first table) and Excel (all tables) downloads side by side."""
     first = next(iter(sheets.values()))
     c1, c2 = st.columns(2)
-    c1.download_button("Download CSV", csv_bytes(first), f"{name}.csv", "text/csv", key=f"{key}-csv")
-    c2.download_button("Download Excel", excel_bytes(sheets), f"{name}.xlsx",
+    # the files are made when a button is clicked, not on every run of the page: an Excel file of a
+    # round's evidence takes longer to write than the rest of the page takes to render
+    c1.download_button("Download CSV", lambda: csv_bytes(first), f"{name}.csv", "text/csv", key=f"{key}-csv")
+    c2.download_button("Download Excel", lambda: excel_bytes(sheets), f"{name}.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}-xlsx")
 
 
@@ -322,6 +325,17 @@ def _case_answers(url: str, scope_key: tuple, version: tuple, inspection_ids: tu
 def case_answers(scope: Scope, inspection_ids, codes) -> pd.DataFrame:
     """Case-level answers with attributes (for breakdowns), cached by scope and store version."""
     return _case_answers(*_key(scope), tuple(int(i) for i in inspection_ids), tuple(codes))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _breakdown(url: str, scope_key: tuple, version: tuple, attribute: str, codes: tuple, inspection_ids: tuple) -> pd.DataFrame:
+    return breakdown_counts(_engine(url), Scope.from_cache_key(scope_key), attribute, list(codes), list(inspection_ids))
+
+
+def breakdown(scope: Scope, inspection_ids, codes, attribute: str) -> pd.DataFrame:
+    """Answers to ``codes`` by a case attribute's value, summed in SQL from the tallies (for
+    core.compare.breakdown_table), cached by scope and store version."""
+    return _breakdown(*_key(scope), attribute, tuple(codes), tuple(int(i) for i in inspection_ids))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

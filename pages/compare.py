@@ -6,9 +6,9 @@ import streamlit as st
 from core import charts, compare, views
 from core.codes import display
 from core.formatting import markdown_text as md
-from core.ratings import Rating
-from pages.common import (case_answers, current_scope, dataset, download_table, framework, nation_name, query_choice,
-                          query_choices, ratings, set_query, synthetic_banner, tallies, unit_links, units_table_config)
+from pages.common import (breakdown, current_scope, dataset, download_table, framework, nation_name,
+                          query_choice, query_choices, ratings, set_query, synthetic_banner, tallies, unit_links,
+                          units_table_config)
 
 FEW = 5  # the best and worst few bars shown until the reader asks for all
 
@@ -135,8 +135,7 @@ matrix = compare.key_question_matrix(all_tallies[all_tallies["inspection_id"].is
 if matrix.empty:
     st.info("No PDU key question answers in the inspections shown.")
 else:
-    t = fw.bands.thresholds
-    thresholds = (t[Rating.OUTSTANDING], t[Rating.GOOD], t[Rating.REQUIRES_IMPROVEMENT])
+    thresholds = fw.rules.threshold_percents()
     summary = views.heatmap_summary(matrix)
     st.plotly_chart(charts.key_question_heatmap(matrix, thresholds=thresholds), width="stretch", key="compare-heatmap", alt=summary)
     st.caption(md(summary))
@@ -156,8 +155,7 @@ labels = {a.name: a.label for a in fw.case_attributes}
 attribute = st.radio("Break down by", attributes, index=attributes.index(query_choice("attribute", attributes)),
                      format_func=labels.get, key="compare-attribute", horizontal=True)
 set_query(attribute=attribute)
-answers = case_answers(scope, shown["inspection_id"], codes)
-split = compare.breakdown(answers, codes, attribute, fw.attribute(attribute).values)
+split = compare.breakdown_table(breakdown(scope, shown["inspection_id"], codes, attribute), attribute, fw.attribute(attribute).values)
 if split.empty:
     st.info("No case answers to this in the inspections shown.")
 else:

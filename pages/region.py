@@ -51,7 +51,7 @@ st.dataframe(style_ratings(regional_annex, ["Rating"]), hide_index=True, width="
 download_table(regional_annex, f"regional-standards-{region}-{round_}", key="region-download")
 
 st.subheader("Why each regional domain two rating", anchor=False)
-thresholds = {r.label: v for r, v in fw.bands.thresholds.items()}
+thresholds = dict(zip(("Outstanding", "Good", "Requires improvement"), fw.rules.threshold_percents()))
 why = views.why_table(rows, fw.question_text, thresholds)
 for head, sentence in views.why_sentences(why):
     st.markdown(f"**{md(head)}**  \n{md(sentence)}")

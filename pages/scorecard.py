@@ -45,7 +45,7 @@ if reason:
 
 # -- the why, up front: one short paragraph per domain two rating, readable at any width -------------------------
 st.subheader("Why each domain two rating", anchor=False)
-thresholds = {r.label: v for r, v in fw.bands.thresholds.items()}
+thresholds = dict(zip(("Outstanding", "Good", "Requires improvement"), fw.rules.threshold_percents()))
 why = views.why_table(unit_rows, fw.question_text, thresholds)
 for head, sentence in views.why_sentences(why):
     st.markdown(f"**{md(head)}**  \n{md(sentence)}")
@@ -63,8 +63,7 @@ download_table(annex_table, f"ratings-{unit}-{round_}", key="scorecard-download"
 unit_checks = checks(scope)
 unit_checks = unit_checks[unit_checks["inspection_id"] == inspection_id]
 if not overall.empty and (unit_checks["severity"] == "breach").any():
-    st.error("This overall rating counts a proposed rating that breaks a DECISION RULE (below); "
-             "the panel must resolve it before the rating stands.")
+    st.error("A proposed rating breaks a DECISION RULE (below): it counts as the best rating the rule allows.")
 st.subheader("Decision rules on proposed ratings", anchor=False)
 check_table = views.checks_table(unit_checks)
 if check_table.empty:

@@ -39,7 +39,7 @@ st.title("What-if")
 st.caption("Rate the whole store under different rules. Nothing here changes the stored ratings.")
 scope = current_scope()
 user = current_user()
-fw = framework("hmip-2025")
+fw = framework()
 default = Scenario.default(fw)
 ds = dataset(scope)
 store_frameworks = {fw.id: fw, **frameworks_of(ds)}

@@ -11,7 +11,13 @@ import shutil
 import uuid
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, event, text
+
+# Speed is measured in bench/, not in tests: Hypothesis's per-example deadline would fail a correct
+# test on a loaded machine, so it is off for the whole suite.
+settings.register_profile("project", deadline=None)
+settings.load_profile("project")
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

@@ -8,16 +8,21 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from core.analysis import OVERALL, RuleSet, band_values, decision_checks, key_question_tallies, overall_values, rate_dataset, with_published
-from core.engine import Sufficiency, band, overall_rating, rate_standard
+from core.analysis import OVERALL, decision_checks, key_question_tallies, rate_dataset, with_published
+from core.dataset import Dataset
+from core.engine import Sufficiency, band, check_proposed, rate_standard, score_unit
 from core.framework import load_framework
+from core.errors import InputError
 from core.ratings import Rating
+from core.rules import AGGREGATIONS, Rules
+from core.scenario import Scenario
 from core.store.models import PDU, Answer, Case, Inspection, Judgement, ProposedRating, Region, Upload
 from core.store.queries import load_dataset
+from core.store.tallies import count_stored
 from core.store.scope import Scope
 
 FW = load_framework("hmip-2025")
@@ -76,6 +81,7 @@ def small_store(store):
         for std, rating in (("P1.1", "Good"), ("P1.2", "Requires improvement"), ("P1.3", "Outstanding")):
             s.add(ProposedRating(upload_id=up_a.id, inspection_id=a.id, standard=std, rating=rating, rationale="test"))
         s.add(Judgement(upload_id=up_a.id, inspection_id=a.id, name="diversity", value=True))
+        count_stored(s.connection())  # the tallies store_upload would have written
     return store
 
 
@@ -97,10 +103,11 @@ def test_pdu_domain_two_ratings_match_hand_worked_tallies(small_store):
 
 def test_overall_once_every_standard_is_rated(small_store):
     ratings = rate_dataset(load_dataset(small_store, Scope.national()))
-    # Alpha: P1.1 G 2, P1.2 RI 1, P1.3 O 3, P2.1 G 2, P2.2 O 3, P2.3 I 0, P2.4 RI 1 = 12 of 21; N=7: RI is 4-10, Good 11-17
+    # Alpha: P1.1 G 2, P1.2 RI 1, P1.3 proposed O but P 2.3 is Inadequate: counts as G 2, P2.1 G 2, P2.2 O 3, P2.3 I 0,
+    # P2.4 RI 1 = 11 of 21; N=7: RI is 4-10, Good 11-17
     overall = _by(ratings, "Alpha", OVERALL)
-    assert (overall["score"], overall["max_score"], overall["rating"]) == (12, 21, "Good")
-    assert overall_rating(12, 7, FW.overall_bands) == Rating.GOOD
+    assert (overall["score"], overall["max_score"], overall["rating"]) == (11, 21, "Good")
+    assert FW.rules.overall(11, 7) == Rating.GOOD
     assert ratings[(ratings["unit"] == "Beta") & (ratings["standard"] == OVERALL)].empty  # Beta has no domain one ratings yet
 
 
@@ -126,6 +133,17 @@ def test_decision_checks_flag_a_proposed_rating_outside_the_rules(small_store):
     by_std = {r["standard"]: r for r in checks.to_dict("records")}
     assert by_std["P1.1"]["severity"] == "flag"  # Good with P 2.3 Inadequate: outside guidance
     assert by_std["P1.3"]["severity"] == "breach"  # Outstanding with P 2.3 Inadequate: breaks the rule
+    assert by_std["P1.3"]["counts_as"] == "Good"
+
+
+def test_a_proposal_that_breaks_a_decision_rule_counts_as_the_best_rating_the_rule_allows(small_store):
+    ratings = rate_dataset(load_dataset(small_store, Scope.national()))
+    p13 = _by(ratings, "Alpha", "P1.3")
+    assert (p13["proposed_rating"], p13["rating"], p13["decision_rule"]) == ("Outstanding", "Good", "P1.3-outstanding")
+    assert p13["rule_note"] == "proposed Outstanding; DECISION RULE P 1.3 not met (P 2.3 Inadequate): counts as Good"
+    assert p13["rule_reference"].startswith("seed 003") and p13["rule_note"] in p13["basis"]
+    p11 = _by(ratings, "Alpha", "P1.1")  # Good outside DECISION GUIDANCE: only flagged, counted as proposed
+    assert (p11["proposed_rating"], p11["rating"]) == ("Good", "Good") and pd.isna(p11["rule_note"])
 
 
 def test_scope_hides_other_regions(small_store):
@@ -137,34 +155,118 @@ def test_scope_hides_other_regions(small_store):
 def test_default_rules_reproduce_the_engine_for_each_aggregation(small_store):
     ds = load_dataset(small_store, Scope.national())
     tallies = key_question_tallies(ds, {"hmip-2025": FW})
-    for aggregation in ("lowest", "mean", "pooled", "median"):
-        rs = RuleSet.from_framework(FW)
-        rs = RuleSet(rs.thresholds, aggregation, rs.weights, rs.fractions)
-        ratings = rate_dataset(ds, rs)
+    for aggregation in AGGREGATIONS:
+        rules = Rules.of(FW, Scenario(aggregation=aggregation))
+        ratings = rate_dataset(ds, rules)
         for (iid, std), g in tallies.groupby(["inspection_id", "standard"]):
             expected = rate_standard(std, [Sufficiency(k, a, b) for k, a, b in zip(g["key_question"], g["n_sufficient"], g["n_relevant"])],
-                                     FW.bands, aggregation)
+                                     rules)
             got = ratings[(ratings["inspection_id"] == iid) & (ratings["standard"] == std)].iloc[0]["rating"]
             assert got == (expected.rating.label if expected.rating is not None else None), (iid, std, aggregation)
 
 
-@given(st.lists(st.tuples(st.integers(0, 200), st.integers(0, 200)), min_size=1, max_size=50),
-       st.lists(st.integers(0, 100), min_size=3, max_size=3))
-def test_vectorised_banding_equals_the_engine(pairs, ths):
-    ths = sorted(ths, reverse=True)
+def test_two_of_three_is_below_a_good_threshold_of_66_7_on_every_path():
+    rules = Rules.of(FW, Scenario(thresholds=(80, 66.7, 50)))
+    assert band(Fraction(2, 3), rules).rating == Rating.REQUIRES_IMPROVEMENT
+    out = rate_dataset(_pdu_dataset([{"P2.1.1": (2, 3), "P2.1.2": (3, 3)}]), rules)
+    assert out[out["standard"] == "P2.1"].iloc[0]["rating"] == "Requires improvement"
+    assert Rules.of(FW, Scenario(thresholds=(80, 66.6, 50))).band(2, 3) == Rating.GOOD
+
+
+def test_a_threshold_finer_than_a_tenth_is_refused_naming_it():
+    with pytest.raises(InputError, match="66.666666667 has more than one decimal place"):
+        Scenario(thresholds=(80, 66.666666667, 50))
+    with pytest.raises(InputError, match="0.33 has more than one decimal place"):
+        Scenario.from_query("f=0.33,1.5,2.5")
+
+
+# -- the dashboard's path (rate_dataset) against the engine, on generated stores ---------------------------------
+
+PDU_D2 = [s for s in FW.standards_at("pdu", 2)]
+PROPOSALS = st.sampled_from([None, *Rating])
+
+
+def _pdu_dataset(units: list[dict], proposed: list[dict] | None = None) -> Dataset:
+    """PDU inspections of hmip-2025 held as frames: ``units`` gives each its key question counts
+    (code -> (yes, relevant)); ``proposed`` its domain one proposals (code -> Rating, or None for none)."""
+    inspections = pd.DataFrame([{"inspection_id": i, "level": "pdu", "region": "North East", "unit": f"PDU {i}", "framework": "hmip-2025",
+                                 "round": "2025-26", "fieldwork_start": None, "status": "fieldwork", "synthetic": True}
+                                for i in range(len(units))])
+    counts = pd.DataFrame([{"inspection_id": i, "case_type": "sentence-management", "code": code, "n_yes": y, "n_no": n - y, "n_na": 0}
+                           for i, u in enumerate(units) for code, (y, n) in u.items()],
+                          columns=["inspection_id", "case_type", "code", "n_yes", "n_no", "n_na"])
+    props = pd.DataFrame([{"inspection_id": i, "standard": code, "rating": r.label, "rationale": ""}
+                          for i, p in enumerate(proposed or []) for code, r in p.items() if r is not None],
+                         columns=["inspection_id", "standard", "rating", "rationale"])
+    empty = lambda cols: pd.DataFrame(columns=cols)  # noqa: E731
+    return Dataset(inspections, counts, props, empty(["inspection_id", "name", "value"]),
+                   empty(["seed", "region", "unit", "framework", "fieldwork", "standard", "rating", "published_score",
+                          "published_max", "published_overall"]))
+
+
+@st.composite
+def pdu_units(draw):
+    counts = {}
+    for s in PDU_D2:
+        for kq in s.key_questions:
+            n = draw(st.integers(0, 60))
+            counts[kq.code] = (draw(st.integers(0, n)), n)
+    proposed = {code: draw(PROPOSALS) for code in ("P1.1", "P1.2", "P1.3")}
+    return counts, proposed
+
+
+@st.composite
+def scenarios_in_tenths(draw):
+    """Scenarios whose thresholds and fractions are any values to one decimal place (not whole numbers only)."""
+    t = sorted(draw(st.lists(st.integers(0, 1000), min_size=3, max_size=3)), reverse=True)
+    f = sorted(draw(st.lists(st.integers(0, 40), min_size=3, max_size=3)))
+    w = sorted(draw(st.lists(st.integers(0, 5), min_size=4, max_size=4)), reverse=True)
+    return Scenario(thresholds=tuple(v / 10 for v in t), aggregation=draw(st.sampled_from(AGGREGATIONS)),
+                    weights=tuple(w), fractions=tuple(v / 10 for v in f))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(pdu_units(), min_size=1, max_size=4), scenarios_in_tenths())
+def test_rate_dataset_equals_the_engine_under_any_scenario_to_a_tenth(units, scenario):
+    rules = Rules.of(FW, scenario)
+    out = rate_dataset(_pdu_dataset([u for u, _ in units], [p for _, p in units]), rules, {"hmip-2025": FW})
+    for i, (counts, proposed) in enumerate(units):
+        rows = out[out["inspection_id"] == i].set_index("standard")
+        ratings = {}
+        for s in PDU_D2:
+            result = rate_standard(s.code, [Sufficiency(k.code, *counts[k.code]) for k in s.key_questions], rules)
+            assert rows.loc[s.code, "rating"] == (result.rating.label if result.rating is not None else None), (s.code, counts)
+            ratings[s.code] = result.rating
+        for code, r in proposed.items():  # the proposals, with the DECISION RULEs applied as the engine applies them
+            ratings[code] = None if r is None else check_proposed(FW, code, r, ratings).counted
+            assert rows.loc[code, "rating"] == (ratings[code].label if ratings[code] is not None else None)
+        if any(r is None for r in ratings.values()):
+            assert OVERALL not in rows.index
+        else:
+            expected = score_unit(ratings, rules)
+            assert (rows.loc[OVERALL, "rating"], rows.loc[OVERALL, "score"], rows.loc[OVERALL, "max_score"]) == \
+                (expected.rating.label, expected.score, expected.max_score)
+
+
+@given(st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 10_000)), min_size=1, max_size=50),
+       st.lists(st.integers(0, 1000), min_size=3, max_size=3))
+def test_vectorised_banding_equals_the_exact_share(pairs, ths):
+    rules = Rules.banding([v / 10 for v in sorted(ths, reverse=True)])
     counts = [(min(a, b), max(a, b)) for a, b in pairs]
-    pct = np.array([100.0 * y / n if n else np.nan for y, n in counts])
-    got = band_values(pct, tuple(ths))
-    thresholds = dict(zip((Rating.OUTSTANDING, Rating.GOOD, Rating.REQUIRES_IMPROVEMENT), ths))
-    want = [int(band(Fraction(y, n), thresholds).rating) if n else -1 for y, n in counts]
+    got = rules.band_values(np.array([y for y, _ in counts]), np.array([n for _, n in counts]))
+    thresholds = [Fraction(t, 1000) for t in sorted(ths, reverse=True)]
+    want = [sum(Fraction(y, n) >= t for t in thresholds) if n else -1 for y, n in counts]
     assert list(got) == want
 
 
-@given(st.lists(st.integers(0, 3), min_size=1, max_size=20))
-def test_vectorised_overall_equals_the_engine(values):
-    fr = RuleSet.from_framework(FW).fractions
-    got = overall_values(np.array([sum(values)]), np.array([len(values)]), fr)[0]
-    assert got == int(overall_rating(sum(values), len(values), FW.overall_bands))
+@given(st.lists(st.integers(0, 3), min_size=1, max_size=20), st.lists(st.integers(0, 40), min_size=3, max_size=3))
+def test_vectorised_overall_equals_floor_of_fraction_times_n(values, fr):
+    fr = sorted(fr)
+    rules = Rules.of(FW, Scenario(fractions=tuple(v / 10 for v in fr)))
+    score, n = sum(values), len(values)
+    got = rules.overall_values(np.array([score]), np.array([n]))[0]
+    want = next((i for i, f in enumerate(fr) if score <= (Fraction(f, 10) * n).__floor__()), 3)
+    assert got == want == int(rules.overall(score, n))
 
 
 def test_published_annexes_are_rated_and_agree(store):
@@ -230,9 +332,11 @@ def test_a_standard_recorded_not_inspected_is_left_out_of_score_and_maximum(smal
     # without P 2.3 (Inadequate, 0): 12 of 18 over 6 standards; Good is 10-15
     overall = _by(ratings, "Alpha", OVERALL)
     assert (overall["score"], overall["max_score"], overall["rating"]) == (12, 18, "Good")
-    # P 1.3 Outstanding needs P 2.3: with P 2.3 not inspected the rule cannot be checked
-    checks = {r["standard"]: r["severity"] for r in decision_checks(ds, ratings).to_dict("records")}
-    assert checks["P1.3"] == "pending"
+    # P 1.3 Outstanding needs P 2.3 Good or better: P 2.3 not inspected is left out, as P 1.1's rule leaves out
+    # domain two standards not inspected, so the rule is met and P 1.3 counts as proposed
+    checks = {r["standard"]: r for r in decision_checks(ds, ratings).to_dict("records")}
+    assert checks["P1.3"]["severity"] == "ok" and "P 2.3 not inspected" in checks["P1.3"]["explanation"]
+    assert _by(ratings, "Alpha", "P1.3")["rating"] == "Outstanding"
 
 
 def test_checks_that_cannot_be_made_are_pending_not_ok(small_store):

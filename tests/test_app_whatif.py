@@ -162,7 +162,7 @@ def test_loading_a_scenario_after_moving_the_widgets_replaces_what_they_held(app
     {"t": "85.5,70,55"},
     {"t": "100,0,0"},
     {"x": "P2.1,1.1"},
-    {"t": "85.5,70.5,55", "agg": "pooled", "w": "9,3,1,0", "f": "0.5,1.5,2.75", "x": "P1.1,P2.3,2.4"},
+    {"t": "85.5,70.5,55", "agg": "pooled", "w": "9,3,1,0", "f": "0.5,1.5,2.7", "x": "P1.1,P2.3,2.4"},
 ])
 def test_a_link_with_any_value_the_core_accepts_opens_on_exactly_that_scenario(app, demo, query):
     at = app(query)
@@ -182,7 +182,8 @@ def test_the_standards_of_every_framework_in_the_store_may_be_excluded(app, demo
 
 
 @pytest.mark.parametrize("query, shown, said", [
-    ({"t": "85.25,70,55"}, Scenario(thresholds=(85, 70, 55)), ["85.25/70/55 are shown as 85/70/55"]),
+    ({"t": "85.3,70,55"}, Scenario(thresholds=(85.5, 70, 55)), ["85.3/70/55 are shown as 85.5/70/55"]),
+    ({"t": "80,66.666666667,50"}, Scenario(), ["could not be read", "66.666666667 has more than one decimal place"]),
     ({"x": "P2.1,P9.9"}, Scenario(excluded={"P2.1"}), ["P 9.9 is not a standard of any framework in the store"]),
     ({"t": ["85,70,55", "90,80,70"]}, Scenario(thresholds=(90, 80, 70)), ["gives t= 2 times", "takes the last"]),
     ({"t": "85,70,55", "garbage": ""}, Scenario(thresholds=(85, 70, 55)), ["'garbage'", "ignores"]),
@@ -205,13 +206,13 @@ def test_what_a_link_holds_that_the_page_cannot_show_is_warned_about(app, demo, 
 
 
 def test_a_saved_scenario_the_widgets_cannot_show_exactly_is_warned_about(app, demo, scenarios):
-    save_scenario(scenarios, "fine bands", Scenario(thresholds=(80.25, 65, 50)))
+    save_scenario(scenarios, "fine bands", Scenario(thresholds=(80.2, 65, 50)))
     at = app()
     at.selectbox(key="whatif-load").set_value("fine bands")
     rerun(at)
     at.button(key="whatif-load-button").click()
     rerun(at)
-    assert warnings(at) and "'fine bands'" in warnings(at)[0] and "80.25/65/50 are shown as 80/65/50" in warnings(at)[0]
+    assert warnings(at) and "'fine bands'" in warnings(at)[0] and "80.2/65/50 are shown as 80/65/50" in warnings(at)[0]
     assert widgets(at)["thresholds"] == (80, 65, 50)
 
 

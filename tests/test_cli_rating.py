@@ -1,6 +1,7 @@
 """The command line contracts of score, band and staffing: CSV out with a header, exit 2 on bad input."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import subprocess
@@ -9,12 +10,21 @@ from pathlib import Path
 
 import pytest
 
+from core.cli import main
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(*args, cwd=ROOT):
-    proc = subprocess.run([sys.executable, "-m", "core", *args], capture_output=True, text=True, cwd=cwd, timeout=120)
-    return proc.returncode, proc.stdout, proc.stderr
+def run(*args):
+    """The command in this process (``core.cli.main``), its exit code and what it printed. An
+    exception it let escape fails the test itself; the process as a whole is run once, below."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse's own errors
+            code = exc.code
+    return code, out.getvalue(), err.getvalue()
 
 
 def rows(out):
@@ -114,3 +124,13 @@ def test_a_header_naming_a_column_twice_is_refused(tmp_path):
     f = write(tmp_path, "unit,unit,standard,rating\nA,B,1.1,Good\n")
     code, _, err = run("score", "--framework", "hmip-pdu-2021", f)
     assert code == 2 and "row 1, column 'unit'" in err and "more than once" in err
+
+
+def test_as_a_module_bad_input_exits_2_with_a_message_not_a_traceback(tmp_path):
+    f = write(tmp_path, "unit,standard,rating\nA,P 9.9,Good\n")
+    proc = subprocess.run([sys.executable, "-m", "core", "score", "--framework", "hmip-2025", f], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert proc.returncode == 2 and "error:" in proc.stderr and "Traceback" not in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "core", "score", "--framework", "hmip-pdu-2021", str(ROOT / "data" / "published_ratings.csv")],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.startswith("unit,score,max_score,overall_rating")

@@ -18,6 +18,7 @@ from core.framework import load_framework
 from core.store.models import PDU, Answer, Case, Inspection, Region, Upload
 from core.store.queries import case_answers, load_dataset
 from core.store.scope import Scope
+from core.store.tallies import count_stored
 
 FW = load_framework("hmip-2025")
 INS_COLUMNS = ["inspection_id", "level", "region", "unit", "framework", "round", "fieldwork_start", "status", "synthetic"]
@@ -345,6 +346,7 @@ def theme_store(store):
             s.flush()
             for i, (grade, mo, da) in enumerate(rows):
                 _case(s, ins, up, i, {"practitioner_grade": grade, "sex": "Female"}, {"MO": mo, "DA": da})
+        count_stored(s.connection())  # the tallies store_upload would have written
     return store
 
 

@@ -53,7 +53,7 @@ def _pdu_results(engine):
         d2 = {}
         for s in FW.standards_at("pdu", 2):
             kqs = [Sufficiency(kq.code, *counts[(ins.inspection_id, kq.code)]) for kq in s.key_questions]
-            d2[s.code] = rate_standard(s.code, kqs, FW.bands).rating
+            d2[s.code] = rate_standard(s.code, kqs, FW.rules).rating
         d1 = {s: proposed[(ins.inspection_id, s)] for s in ("P1.1", "P1.2", "P1.3")}
         out.append({"inspection_id": ins.inspection_id, "round": ins.round, "unit": ins.unit, "domain_two": d2,
                     "proposed": d1, "diversity": diversity[ins.inspection_id]})
@@ -105,7 +105,7 @@ def test_every_rating_occurs_among_pdu_domain_two_standards(store):
     results = _pdu_results(store)
     seen = Counter(r.label for res in results for r in res["domain_two"].values())
     assert set(seen) == {r.label for r in Rating}, seen
-    overall = Counter(score_unit({**res["proposed"], **res["domain_two"]}, FW.score_weights, FW.overall_bands).rating
+    overall = Counter(score_unit({**res["proposed"], **res["domain_two"]}, FW.rules).rating
                       for res in results)
     assert len(overall) >= 3, overall
 
@@ -285,7 +285,7 @@ def _check_full_ratings(engine) -> None:
     assert breaks["breach"] >= 1 and breaks["flag"] >= 1, breaks
     limited = []
     for res in results:
-        overall = score_unit({**res["proposed"], **res["domain_two"]}, FW.score_weights, FW.overall_bands).rating
+        overall = score_unit({**res["proposed"], **res["domain_two"]}, FW.rules).rating
         check = check_limiting_judgement(FW, "pdu", overall, res["diversity"])
         if check and check.flagged:
             limited.append(res["unit"])

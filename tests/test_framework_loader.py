@@ -1,6 +1,7 @@
 """The frameworks as data, and the strict loader that reads them."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -9,7 +10,9 @@ import yaml
 
 from core.codes import canonical, display
 from core.errors import FrameworkError, UnknownFramework
-from core.framework import FRAMEWORK_DIR, available_frameworks, load_framework, load_framework_file
+from core.framework import (FRAMEWORK_DIR, available_frameworks, default_framework_id, framework_for_round, framework_in_force,
+                            load_framework, load_framework_file)
+from core.rules import FRACTION_RATINGS
 
 SEED_003 = next((Path(__file__).resolve().parents[2] / "shared" / "seeds").glob("003_*.txt"), None)
 
@@ -38,7 +41,7 @@ def test_every_entry_names_where_it_stands_in_the_rules():
         assert s.reference
         for kq in s.key_questions:
             assert kq.reference and all(p.reference for p in kq.prompts)
-    assert fw.bands.reference and fw.overall_bands.reference and all(t.reference for t in fw.themes)
+    assert fw.bands_reference and fw.overall_reference and fw.validity_reference and all(t.reference for t in fw.themes)
     assert all(r.reference for r in fw.decision_rules) and all(g.reference for g in fw.regions)
 
 
@@ -119,10 +122,67 @@ def test_unknown_framework_names_those_available():
 @pytest.mark.parametrize("change, key", [
     (lambda d: d["rules"]["domain_two_bands"]["thresholds"].update({"Outstanding": 40}), r"rules\.domain_two_bands\.thresholds"),
     (lambda d: d["rules"]["domain_two_bands"].update({"aggregation": "loudest"}), r"rules\.domain_two_bands\.aggregation"),
-    (lambda d: d["ratings"][3].update({"score": 5}), r"ratings: scores must not rise"),
+    (lambda d: d["ratings"][3].update({"score": 5}), r"ratings: .*not rise as the rating falls"),
     (lambda d: d["rules"]["overall_bands"]["upper_fractions"].update({"Good": 1.0}), r"rules\.overall_bands\.upper_fractions"),
 ])
 def test_rule_values_the_wrong_way_round_are_rejected(tmp_path, doc, change, key):
     change(doc)
     with pytest.raises(FrameworkError, match=key):
         load_framework_file(_write(tmp_path, doc))
+
+
+# -- the rules in the files, and the dates each framework is in force (issue 8, item 5) ---------------------
+
+def test_the_rating_rules_are_read_from_the_file_in_tenths():
+    rules = load_framework("hmip-2025").rules
+    assert rules.threshold_percents() == (80, 65, 50) and rules.aggregation == "lowest"
+    assert [rules.fraction(r) for r in FRACTION_RATINGS] == [0.5, 1.5, 2.5]
+
+
+@pytest.mark.parametrize("change, key", [
+    (lambda d: d["rules"]["domain_two_bands"]["thresholds"].update({"Good": 66.666666667}),
+     r"rules\.domain_two_bands\.thresholds\.Good: 66.666666667 has more than one decimal place"),
+    (lambda d: d["rules"]["overall_bands"]["upper_fractions"].update({"Good": 2.55}),
+     r"rules\.overall_bands\.upper_fractions\.Good: 2.55 has more than one decimal place"),
+    (lambda d: d.update({"valid_from": "March 2025"}), r"valid_from: expected a date"),
+    (lambda d: d.update({"valid_to": "2020-01-01"}), r"valid_to: 2020-01-01 is before valid_from"),
+    (lambda d: d.pop("valid_from"), r"valid_from: required key is missing"),
+])
+def test_rule_values_finer_than_a_tenth_and_bad_dates_are_rejected(tmp_path, doc, change, key):
+    change(doc)
+    with pytest.raises(FrameworkError, match=key):
+        load_framework_file(_write(tmp_path, doc))
+
+
+def test_each_framework_says_when_it_is_in_force():
+    fw25, fw21 = load_framework("hmip-2025"), load_framework("hmip-pdu-2021")
+    assert fw25.valid_from == dt.date(2025, 3, 1) and fw25.valid_to is None
+    assert fw21.valid_to == dt.date(2025, 2, 28) and fw21.valid_from < fw21.valid_to
+    assert fw25.in_force(dt.date(2025, 3, 1)) and not fw25.in_force(dt.date(2025, 2, 28)) and fw21.in_force(dt.date(2025, 2, 28))
+
+
+@pytest.mark.parametrize("day, expected", [(dt.date(2022, 6, 1), "hmip-pdu-2021"), (dt.date(2025, 2, 28), "hmip-pdu-2021"),
+                                           (dt.date(2025, 3, 1), "hmip-2025"), (dt.date(2030, 1, 1), "hmip-2025")])
+def test_the_framework_in_force_on_a_day(day, expected):
+    assert framework_in_force(day).id == expected
+
+
+def test_a_round_is_rated_by_the_framework_in_force_at_its_start():
+    assert framework_for_round("2023-24").id == "hmip-pdu-2021"
+    assert framework_for_round("2025-26").id == "hmip-2025"
+    with pytest.raises(UnknownFramework, match="no framework is in force on 2001-04-01"):
+        framework_for_round("2001-02")
+
+
+def test_the_pages_default_framework_is_the_one_in_force_today():
+    assert default_framework_id() == framework_in_force(dt.date.today()).id
+    pages = (Path(__file__).resolve().parents[1] / "pages").rglob("*.py")
+    assert not [p.name for p in pages if re.search(r"""framework\(\s*["']hmip""", p.read_text(encoding="utf-8"))]
+
+
+def test_no_rule_value_is_written_in_the_rating_code():
+    core = Path(__file__).resolve().parents[1] / "core"
+    for name in ("engine.py", "robustness.py", "analysis.py", "rules.py"):
+        text = (core / name).read_text(encoding="utf-8")
+        assert not re.search(r"""["']R ?1\.2["']""", text), name  # the staffing standard comes from the framework file
+        assert not re.search(r"Rating\.OUTSTANDING:\s*80", text), name  # so do the default bands

@@ -1,7 +1,7 @@
 """Domain one evidence is checked against the framework at the inspection's level, every bad cell named."""
 from __future__ import annotations
 
-from core.ingest import findings as F
+from core import findings as F
 from core.ingest.importer import check_file
 from core.ingest.spec import MAX_RESPONDENTS
 from tests.ingest_helpers import ESSEX_NORTH, evidence_workbook, to_bytes

@@ -6,14 +6,13 @@ through ``import_file`` on SQLite and PostgreSQL and counts every table's rows b
 from __future__ import annotations
 
 import io
-import time
 import zipfile
 from xml.sax.saxutils import escape
 
 import pytest
 
 from core.errors import InvalidWorkbook
-from core.ingest import findings as F
+from core import findings as F
 from core.ingest.importer import check_file, import_file
 from core.ingest.spec import MAX_CASES
 from tests.ingest_helpers import ESSEX_NORTH, case_workbook, table_counts, to_bytes
@@ -149,10 +148,8 @@ def _with_declared_size(data: bytes, member: str, size: int) -> bytes:
 
 def test_a_zip_bomb_is_refused_before_anything_is_inflated():
     data = _with_declared_size(_good_bytes(), "xl/worksheets/sheet3.xml", 4_000_000_000)
-    started = time.perf_counter()
-    [finding] = check_file(data, "bomb.xlsx")
+    [finding] = check_file(data, "bomb.xlsx")  # how quickly: bench/bench_hostile.py
     assert finding.type == F.ZIP_BOMB and "MB" in finding.message
-    assert time.perf_counter() - started < 2
 
 
 def test_a_genuinely_explosive_zip_is_refused_too():
@@ -263,15 +260,12 @@ def _junk_rows(n: int) -> str:
 
 def test_a_hundred_thousand_junk_rows_give_one_finding_quickly():
     data = raw_xlsx({"Inspection": _sheet_xml(INSPECTION_ROWS), "Cases": _junk_rows(100_000)})
-    started = time.perf_counter()
     with pytest.raises(InvalidWorkbook) as exc:
-        import_file(None, data, "junk.xlsx")  # rejected before any store is touched
-    elapsed = time.perf_counter() - started
+        import_file(None, data, "junk.xlsx")  # rejected before any store is touched (how quickly: bench/bench_hostile.py)
     types = _types(exc.value.findings)
     assert F.TOO_MANY_ROWS in types
     assert len(exc.value.findings) == 200 and exc.value.total > 200  # listed, and counted
     assert "... and" in str(exc.value)
-    assert elapsed < 10
 
 
 def test_junk_rows_declared_in_the_sheet_dimension_are_refused_unread():
@@ -284,19 +278,15 @@ def test_junk_rows_declared_in_the_sheet_dimension_are_refused_unread():
 def test_huge_dimensions_are_refused_without_being_walked():
     rows = [(1, ["case_id", "P2.1.1"]), (2, ["C1", "Yes"]), (1_048_576, [None] * 5 + ["far away"])]
     data = raw_xlsx({"Inspection": _sheet_xml(INSPECTION_ROWS), "Cases": _sheet_xml(rows, dimension="A1:XFD1048576")})
-    started = time.perf_counter()
     [finding] = check_file(data, "wide.xlsx")
     assert finding.type == F.SHEET_TOO_LARGE
-    assert time.perf_counter() - started < 2
 
 
 def test_a_far_away_cell_without_a_declared_dimension_stops_at_the_scan_limit():
     rows = [(1, ["case_id", "P2.1.1"]), (2, ["C1", "Yes"]), (1_048_576, ["far", "away"])]
     data = raw_xlsx({"Inspection": _sheet_xml(INSPECTION_ROWS), "Cases": _sheet_xml(rows)})
-    started = time.perf_counter()
     [finding] = check_file(data, "far.xlsx")
     assert finding.type == F.SHEET_TOO_LARGE
-    assert time.perf_counter() - started < 5
 
 
 def test_more_cases_than_the_limit_give_one_finding():

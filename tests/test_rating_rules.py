@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from core.engine import (Sufficiency, band, check_limiting_judgement, check_proposed, overall_cutoffs, rate_standard,
+from core.engine import (Sufficiency, band, check_limiting_judgement, check_proposed, rate_standard,
                          regional_staffing, score_unit, tally)
 from core.errors import InputError
 from core.framework import load_framework
@@ -58,7 +58,7 @@ def test_the_six_published_annexes_are_transcribed():
 def test_published_annex_is_reproduced(fw21, unit, score, max_score, overall):
     rows = ANNEXES[unit]
     ratings = {fw21.standard(r["standard"]).code: parse_rating(r["rating"], allow_not_inspected=True) for r in rows}
-    result = score_unit(ratings, fw21.score_weights, fw21.overall_bands)
+    result = score_unit(ratings, fw21.rules)
     assert (result.score, result.max_score, result.rating) == (score, max_score, overall)
     # and the transcription agrees with the figures printed beside it
     assert (int(rows[0]["published_score"]), int(rows[0]["published_max"]), rows[0]["published_overall"]) == (score, max_score, overall.label)
@@ -90,7 +90,7 @@ def _parse_table_row(line):
 def test_r122_table_row_is_regenerated_from_the_overall_band_rule(fw25, line):
     region, pdus, published = _parse_table_row(line)
     assert fw25.region(region).pdus == pdus
-    assert overall_cutoffs(pdus, fw25.overall_bands, 3 * pdus) == published
+    assert fw25.rules.cutoffs(pdus, 3 * pdus) == published
     assert fw25.region(region).published_cutoffs == published
     # every score in every range gives that range's rating, through the staffing rule itself
     for rating, (low, high) in published.items():
@@ -208,11 +208,11 @@ def test_limiting_judgement_does_not_touch_other_overall_ratings(fw25):
     (1, 2, RI),  # exactly 50%
 ])
 def test_domain_two_bands_at_their_edges(fw25, yes, relevant, rating):
-    assert band(Fraction(yes, relevant), fw25.bands.thresholds).rating == rating
+    assert band(Fraction(yes, relevant), fw25.rules).rating == rating
 
 
 def test_lowest_key_question_drives_the_standard(fw25):
-    result = rate_standard("P2.1", [Sufficiency("P2.1.1", 36, 40), Sufficiency("P2.1.2", 27, 40)], fw25.bands)
+    result = rate_standard("P2.1", [Sufficiency("P2.1.1", 36, 40), Sufficiency("P2.1.2", 27, 40)], fw25.rules)
     assert result.rating == G
     assert result.driving_key_question == "P2.1.2"
     assert "27 of 40" in result.basis and "65%" in result.basis
@@ -224,9 +224,9 @@ def test_sufficiency_leaves_out_not_applicable_and_blank_answers():
 
 
 def test_a_standard_with_no_relevant_cases_is_not_rated(fw25):
-    assert rate_standard("P2.1", [Sufficiency("P2.1.1", 0, 0)], fw25.bands).rating is None
+    assert rate_standard("P2.1", [Sufficiency("P2.1.1", 0, 0)], fw25.rules).rating is None
 
 
 def test_not_inspected_is_left_out_of_score_and_maximum(fw21):
-    r = score_unit({"1.1": G, "2.1": None}, fw21.score_weights, fw21.overall_bands)
+    r = score_unit({"1.1": G, "2.1": None}, fw21.rules)
     assert (r.score, r.max_score, r.n_rated) == (2, 3, 1)

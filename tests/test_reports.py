@@ -14,7 +14,8 @@ from tests.test_analysis import small_store  # noqa: F401  (fixture)
 def test_overview_lists_each_unit_with_its_score(small_store):
     table = overview_table(rate_dataset(load_dataset(small_store, Scope.national())))
     alpha = table[table["unit"] == "Alpha"].iloc[0]
-    assert (alpha["overall_rating"], alpha["score"], alpha["standards_rated"], alpha["standards"]) == ("Good", "12/21", 7, 7)
+    # Alpha proposes P 1.3 Outstanding with P 2.3 Inadequate: the DECISION RULE counts it as Good (12 - 1 = 11)
+    assert (alpha["overall_rating"], alpha["score"], alpha["standards_rated"], alpha["standards"]) == ("Good", "11/21", 7, 7)
     assert table.iloc[0]["level"] == "Region"  # the region comes before its PDUs
     beta = table[table["unit"] == "Beta"].iloc[0]
     assert pd.isna(beta["overall_rating"]) and beta["score"] == ""
@@ -25,7 +26,10 @@ def test_annex_reads_like_the_published_one(small_store):
     iid = ratings.loc[ratings["unit"] == "Alpha", "inspection_id"].iloc[0]
     a = annex(ratings, iid)
     assert list(a["standard"]) == ["P 1.1", "P 1.2", "P 1.3", "P 2.1", "P 2.2", "P 2.3", "P 2.4", "Overall"]
-    assert a.iloc[-1]["score"] == "12/21" and a.iloc[-1]["rating"] == "Good"
+    assert a.iloc[-1]["score"] == "11/21" and a.iloc[-1]["rating"] == "Good"
+    p13 = a.set_index("standard").loc["P 1.3"]  # the proposal, the rule and the rating that counts, side by side
+    assert p13["rating"] == "Good"
+    assert p13["basis"].startswith("proposed Outstanding; DECISION RULE P 1.3 not met (P 2.3 Inadequate): counts as Good")
     assert a.iloc[3]["source"] == "computed from cases" and "6 of 9" in a.iloc[3]["basis"]
 
 
@@ -34,7 +38,7 @@ def test_side_by_side_has_a_row_per_pdu(small_store):
     table = side_by_side(ratings, "North East", "2025-26")
     assert sorted(table["unit"]) == ["Alpha", "Beta"]
     assert table.set_index("unit").loc["Alpha", "P 2.3"] == "Inadequate"
-    assert table.set_index("unit").loc["Alpha", "Score"] == "12/21"
+    assert table.set_index("unit").loc["Alpha", "Score"] == "11/21"
 
 
 def test_evidence_search_needs_every_word_and_filter():

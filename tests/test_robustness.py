@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from core.rules import Rules
 from core.engine import AGGREGATIONS, Sufficiency, rate_standard
 from core.errors import InputError
 from core.framework import load_framework
@@ -30,7 +31,7 @@ def kqs(*counts):
 
 
 def rating_of(key_questions, aggregation="lowest", thresholds=DEFAULT):
-    return rate_standard("P2.1", key_questions, FW.bands, aggregation, dict(zip((O, G, RI), thresholds))).rating
+    return rate_standard("P2.1", key_questions, Rules.banding(thresholds, aggregation)).rating
 
 
 # -- Wilson score intervals ------------------------------------------------------------------------
@@ -392,7 +393,7 @@ def test_robustness_attaches_beside_the_domain_two_ratings():
     ratings = pd.DataFrame({"inspection_id": [1, 1, 1], "framework": ["hmip-2025"] * 3, "standard": ["P1.1", "P2.1", "OVERALL"],
                             "rating": ["Good", "Good", "Good"]})
     tallies = _tallies([(1, "P2.1", "P2.1.1", 30, 40), (1, "P2.1", "P2.1.2", 27, 40)])
-    out = attach_robustness(ratings, tallies, {"hmip-2025": FW.bands})
+    out = attach_robustness(ratings, tallies, {"hmip-2025": FW.rules})
     assert list(out["rating"]) == ["Good"] * 3  # the ratings frame's own columns are kept
     assert out.loc[1, "rating_robust"] == "Good" and out.loc[1, "cases_up"] == 7
     assert pd.isna(out.loc[0, "cases_up"]) and pd.isna(out.loc[2, "p_different"])
@@ -403,5 +404,7 @@ def test_unknown_aggregations_and_bad_thresholds_are_refused():
         cases_to_change(kqs((1, 2)), DEFAULT, "maximum")
     with pytest.raises(InputError, match="thresholds"):
         cases_to_change(kqs((1, 2)), (50, 65, 80))
-    with pytest.raises(InputError, match="three thresholds"):
+    with pytest.raises(InputError, match="expected 3 values"):
         rating_probabilities(kqs((1, 2)), (80, 65))
+    with pytest.raises(InputError, match="66.666666667 has more than one decimal place"):
+        p_different(kqs((2, 3)), (80, 66.666666667, 50))

@@ -18,7 +18,7 @@ def test_the_migrated_schema_matches_the_models(store):
 
 
 def test_the_store_is_at_the_newest_revision_and_upgrading_again_changes_nothing(store):
-    assert current_revision(store) == head_revision() == "0001"
+    assert current_revision(store) == head_revision() == "0004_tallies"
     upgrade(store)
     assert current_revision(store) == head_revision()
 
@@ -36,7 +36,13 @@ def test_every_table_and_the_version_table_land_in_the_stores_own_schema(store):
 
 
 def test_a_store_made_before_migrations_is_stamped_and_keeps_its_rows(store):
-    # a store that Base.metadata.create_all made: every table, no alembic_version
+    # a store that Base.metadata.create_all made: the first revision's tables, no alembic_version
+    from alembic import command
+
+    from core.store.migrations import alembic_config
+
+    with store.begin() as conn:
+        command.downgrade(alembic_config(conn), "0001")
     with store.begin() as conn:
         conn.execute(text("drop table alembic_version"))
         conn.execute(text("insert into regions (name) values ('Wales')"))

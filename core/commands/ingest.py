@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+import time
 
 from core.csvio import write_rows
 from core.errors import InvalidWorkbook
@@ -20,8 +21,9 @@ def register(sub) -> None:
     p.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
     p.set_defaults(handler=template_command)
 
-    p = sub.add_parser("import", help="check and load filled templates (.xlsx) or case CSV files, each in one transaction")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p = sub.add_parser("import", help="check and load filled templates (.xlsx) or case CSV files, each in one transaction; "
+                                      "a directory gives every .xlsx and .csv file in it and below")
+    p.add_argument("files", nargs="+", metavar="DIR_OR_FILE")
     p.add_argument("--db", metavar="URL", help="SQLAlchemy URL of the store (default: DATABASE_URL, else data/probation.db)")
     p.add_argument("--as", dest="user", metavar="USER", help="who is uploading, for the audit trail (default: your login name)")
     p.set_defaults(handler=import_command)
@@ -41,28 +43,70 @@ def template_command(args: argparse.Namespace) -> int:
 
 
 def import_command(args: argparse.Namespace) -> int:
-    """Each file is its own transaction: a rejected file is reported and the others still load."""
-    from core.ingest.importer import import_file
+    """Each file is its own transaction: a refused file is reported and the others still load.
+    Receipts go to stdout as CSV; on a terminal a progress bar (files, cases, time left) runs on
+    stderr, and a summary ends the run there."""
+    from core.errors import InputError
+    from core.ingest.importer import expand_sources, import_many
     from core.store.db import get_engine
 
+    paths = expand_sources(args.files)
+    if not paths:
+        raise InputError(f"no .xlsx or .csv files in {', '.join(args.files)}")
     engine = get_engine(args.db)
     user = args.user or _login_name()
-    receipts, rejected = [], 0
-    for path in args.files:
-        try:
-            r = import_file(engine, path, user=user)
-        except InvalidWorkbook as exc:
-            rejected += 1
-            print(f"error: {exc}", file=sys.stderr)
-            continue
-        receipts.append({"file": path, "status": r.status, "inspection": r.inspection, "kind": r.kind, "version": r.version,
-                         "counts": ";".join(f"{k}={v}" for k, v in r.counts.items()), "sha256": r.sha256})
-    write_rows(["file", "status", "inspection", "kind", "version", "counts", "sha256"], receipts)
+    bar = _progress_bar(len(paths)) if sys.stderr.isatty() else None
+    say = (lambda text: bar.write(text, file=sys.stderr)) if bar is not None else (lambda text: print(text, file=sys.stderr))
+
+    def progress(p) -> None:
+        if not p.outcome.loaded:
+            say(f"error: {p.outcome.message}")
+        if bar is not None:
+            bar.set_postfix_str(f"{p.cases:,} cases", refresh=False)
+            bar.update(1)
+
+    started = time.perf_counter()
+    try:
+        outcomes = import_many(engine, paths, user=user, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    seconds = time.perf_counter() - started
+    write_rows(["file", "status", "inspection", "kind", "version", "counts", "sha256"],
+               [{"file": str(path), "status": o.receipt.status, "inspection": o.receipt.inspection, "kind": o.receipt.kind,
+                 "version": o.receipt.version, "counts": ";".join(f"{k}={v}" for k, v in o.receipt.counts.items()),
+                 "sha256": o.receipt.sha256} for path, o in zip(paths, outcomes) if o.loaded])
+    print(summary(outcomes, seconds), file=sys.stderr)
+    rejected = sum(not o.loaded for o in outcomes)
     if rejected:
-        print(f"{rejected} of {len(args.files)} file{'s' if len(args.files) != 1 else ''} rejected; nothing was stored from "
+        print(f"{rejected} of {len(outcomes)} file{'s' if len(outcomes) != 1 else ''} rejected; nothing was stored from "
               f"{'them' if rejected != 1 else 'it'}", file=sys.stderr)
         return EXIT_REJECTED
     return 0
+
+
+def summary(outcomes, seconds: float) -> str:
+    """One line: how many files loaded, as new versions, already loaded or refused; the cases and answers stored."""
+    from core.store.uploads import ALREADY_LOADED, LOADED, NEW_VERSION
+
+    statuses = [o.receipt.status if o.loaded else "refused" for o in outcomes]
+    changed = [o.receipt for o in outcomes if o.loaded and o.receipt.status != ALREADY_LOADED]
+    cases = sum(r.counts.get("cases", 0) for r in changed)
+    answers = sum(r.counts.get("answers", 0) for r in changed)
+    parts = [f"{statuses.count(LOADED):,} loaded", f"{statuses.count(NEW_VERSION):,} new versions",
+             f"{statuses.count(ALREADY_LOADED):,} already loaded (nothing changed)", f"{statuses.count('refused'):,} refused"]
+    n = len(outcomes)
+    return (f"{n:,} file{'s' if n != 1 else ''} in {seconds:.1f} s: {', '.join(parts)}; "
+            f"{cases:,} cases and {answers:,} answers stored")
+
+
+def _progress_bar(total: int):
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, unit="file", desc="importing", file=sys.stderr, dynamic_ncols=True,
+               bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} files, {postfix} [{elapsed}<{remaining} left]")
+    bar.set_postfix_str("0 cases", refresh=False)
+    return bar
 
 
 def load_published_command(args: argparse.Namespace) -> int:

@@ -3,14 +3,19 @@ from __future__ import annotations
 
 import argparse
 from collections import defaultdict
-from fractions import Fraction
 
 from core.codes import canonical, display
 from core.csvio import read_rows, write_rows
-from core.engine import AGGREGATIONS, percent_text, Sufficiency, check_thresholds, rate_standard, regional_staffing, score_unit
+from core.engine import AGGREGATIONS, Sufficiency, check_proposed, percent_text, rate_standard, regional_staffing, score_unit
 from core.errors import InputError
-from core.framework import load_framework
+from core.framework import Framework, load_framework
+from core.names import name_key
 from core.ratings import Rating, parse_rating
+from core.rules import Rules
+from core.scenario import Scenario
+
+SCORE_COLUMNS = ["unit", "score", "max_score", "overall_rating", "score_text", "standards_rated", "missing_standards", "basis",
+                 "decision_rules"]
 
 
 def register(sub) -> None:
@@ -34,20 +39,13 @@ def register(sub) -> None:
     p.set_defaults(handler=staffing_command)
 
 
-def parse_thresholds(text: str | None) -> dict[Rating, float] | None:
-    """'80,65,50' -> thresholds for Outstanding, Good, Requires improvement."""
-    if text is None:
-        return None
-    parts = [p.strip() for p in text.split(",")]
+def band_rules(fw: Framework, thresholds: str | None, aggregation: str | None) -> Rules:
+    """The framework's rules with ``--thresholds`` and ``--aggregation`` on top (one decimal place at most)."""
     try:
-        values = [float(p) for p in parts]
-    except ValueError:
-        raise InputError(f"--thresholds {text!r}: expected three numbers such as 80,65,50") from None
-    if len(values) != 3:
-        raise InputError(f"--thresholds {text!r}: expected three numbers (Outstanding, Good, Requires improvement)")
-    out = dict(zip((Rating.OUTSTANDING, Rating.GOOD, Rating.REQUIRES_IMPROVEMENT), values))
-    check_thresholds(out)
-    return out
+        scenario = Scenario(thresholds=thresholds.split(",") if thresholds is not None else None, aggregation=aggregation)
+    except InputError as exc:
+        raise InputError(f"--thresholds {thresholds!r}: {exc}") from None
+    return Rules.of(fw, scenario)
 
 
 def _standard_code(framework, text: str, row: int, column: str = "standard") -> str:
@@ -59,39 +57,61 @@ def _standard_code(framework, text: str, row: int, column: str = "standard") -> 
 
 def score_command(args: argparse.Namespace) -> int:
     fw = load_framework(args.framework)
-    units: dict[str, dict[str, Rating | None]] = defaultdict(dict)
+    units: dict[str, dict[str, Rating | None]] = {}
+    names: dict[str, str] = {}  # canonical name -> the first spelling given
     levels: dict[str, str] = {}
     for row, rec in read_rows(args.file, ["unit", "standard", "rating"]):
         unit = rec["unit"]
-        if not unit:
+        if not unit.strip():
             raise InputError("the unit is blank", row=row, column="unit")
+        key = name_key(unit)  # 'Essex North' and 'essex  north' are one unit
+        names.setdefault(key, unit.strip())
         code = _standard_code(fw, rec["standard"], row)
         try:
             rating = parse_rating(rec["rating"], allow_not_inspected=True)
         except InputError as exc:
             raise InputError(str(exc), row=row, column="rating") from None
-        if code in units[unit]:
-            raise InputError(f"{display(code)} is given twice for {unit!r}", row=row, column="standard")
+        given = units.setdefault(key, {})
+        if code in given:
+            raise InputError(f"{display(code)} is given twice for {names[key]!r}", row=row, column="standard")
         level = fw.standard(code).level
-        if levels.setdefault(unit, level) != level:
-            raise InputError(f"{unit!r} mixes regional and PDU standards", row=row, column="standard")
-        units[unit][code] = rating
-    out = []
-    for unit, ratings in units.items():
-        result = score_unit(ratings, fw.score_weights, fw.overall_bands)
-        expected = [s.code for s in fw.standards_at(levels[unit])]
-        missing = [display(c) for c in expected if c not in ratings]
-        out.append({"unit": unit, "score": result.score, "max_score": result.max_score,
-                    "overall_rating": result.rating.label if result.rating else "Not rated",
-                    "score_text": result.score_text, "standards_rated": result.n_rated,
-                    "missing_standards": "|".join(missing), "basis": result.basis})
-    write_rows(["unit", "score", "max_score", "overall_rating", "score_text", "standards_rated", "missing_standards", "basis"], out)
+        if levels.setdefault(key, level) != level:
+            raise InputError(f"{names[key]!r} mixes regional and PDU standards", row=row, column="standard")
+        given[code] = rating
+    out = [_score_row(fw, names[key], ratings, levels[key]) for key, ratings in units.items()]
+    write_rows(SCORE_COLUMNS, out)
     return 0
+
+
+def _score_row(fw: Framework, unit: str, given: dict[str, Rating | None], level: str) -> dict:
+    """One unit's score: DECISION RULEs applied to its proposed domain one ratings where the domain
+    two ratings they need are given ('not checked' where not); no overall where a counted standard
+    is missing (a standard 'Not inspected' is not missing: it is left out)."""
+    not_inspected = {c for c, r in given.items() if r is None}
+    counted, notes = dict(given), []
+    for code, rating in given.items():
+        if rating is None or fw.standard(code).domain != 1 or not any(r.kind == "rule" for r in fw.rules_for(code)):
+            continue
+        check = check_proposed(fw, code, rating, given, not_inspected)
+        if check.counts_as is not None:
+            counted[code] = check.counts_as
+            notes.append(check.note)
+        elif check.met is None and check.kind == "rule":
+            notes.append(f"{display(code)} {rating.label}: DECISION RULE not checked ({check.explanation.split(': ', 1)[1]})")
+    result = score_unit(counted, fw.rules)
+    missing = [display(s.code) for s in fw.standards_at(level) if s.code not in given and fw.rules.counts(s.code)]
+    complete = not missing and result.rating is not None
+    basis = result.basis if complete else (
+        f"no overall rating: {', '.join(missing)} not given" if missing else "no overall rating: no standard rated")
+    return {"unit": unit, "score": result.score, "max_score": result.max_score,
+            "overall_rating": result.rating.label if complete else "", "score_text": result.score_text if complete else "",
+            "standards_rated": result.n_rated, "missing_standards": "|".join(missing), "basis": basis,
+            "decision_rules": "; ".join(notes)}
 
 
 def band_command(args: argparse.Namespace) -> int:
     fw = load_framework(args.framework)
-    thresholds = parse_thresholds(args.thresholds)
+    rules = band_rules(fw, args.thresholds, args.aggregation)
     groups: dict[tuple[str, str], list[Sufficiency]] = defaultdict(list)
     for row, rec in read_rows(args.file, ["unit", "standard", "key_question", "n_sufficient", "n_relevant"]):
         if not rec["unit"]:
@@ -123,7 +143,7 @@ def band_command(args: argparse.Namespace) -> int:
         groups[key].append(Sufficiency(kq, *counts))
     out = []
     for (unit, code), kqs in groups.items():
-        r = rate_standard(code, kqs, fw.bands, args.aggregation, thresholds)
+        r = rate_standard(code, kqs, rules)
         out.append({"unit": unit, "standard": display(code),
                     "driving_key_question": display(r.driving_key_question) if r.driving_key_question else "",
                     "percent": percent_text(r.percent) if r.percent is not None else "",
@@ -139,13 +159,16 @@ def band_command(args: argparse.Namespace) -> int:
 
 def staffing_command(args: argparse.Namespace) -> int:
     fw = load_framework(args.framework)
-    ratings, seen = [], set()
+    ratings, seen = [], {}
     for row, rec in read_rows(args.file, ["pdu", "rating"]):
-        if not rec["pdu"]:
+        if not rec["pdu"].strip():
             raise InputError("the PDU is blank", row=row, column="pdu")
-        if rec["pdu"].lower() in seen:
-            raise InputError(f"{rec['pdu']!r} is given twice", row=row, column="pdu")
-        seen.add(rec["pdu"].lower())
+        key = name_key(rec["pdu"])  # 'Cardiff North' and 'cardiff  north' are one PDU
+        if key in seen:
+            first = seen[key]
+            again = f"{rec['pdu']!r} is given twice" if first == rec["pdu"] else f"{rec['pdu']!r} is {first!r} again (names are matched without regard to case, spacing, commas or '&')"
+            raise InputError(again, row=row, column="pdu")
+        seen[key] = rec["pdu"]
         try:
             ratings.append(parse_rating(rec["rating"]))
         except InputError as exc:

@@ -16,7 +16,7 @@ from core.store.queries import load_dataset
 from core.store.scope import Scope
 
 COLUMNS = ["unit", "standard", "rating", "level", "region", "round", "framework", "standard_name", "source", "score", "max_score",
-           "driving_key_question", "percent", "n_sufficient", "n_relevant", "threshold", "basis", "check", "published_rating", "published_score", "agrees", "synthetic"]
+           "driving_key_question", "percent", "n_sufficient", "n_relevant", "threshold", "basis", "proposed_rating", "decision_rule", "rule_note", "check", "published_rating", "published_score", "agrees", "synthetic"]
 
 
 def register(sub) -> None:
@@ -51,14 +51,17 @@ def ratings_rows(url: str | None, unit: str | None = None) -> list[dict]:
 
 def _check_notes(checks, table) -> list[str]:
     """For each row: the decision-rule check of a proposed rating ('flag: breaks DECISION GUIDANCE ...'),
-    and on an OVERALL row, which proposed ratings it counts that break a DECISION RULE."""
+    and on an OVERALL row, which proposals it counts at a lower rating because they break a DECISION RULE."""
     notes = {(c["inspection_id"], c["standard"]): f"{c['severity']}: {c['explanation']}" for c in checks.to_dict("records")}
-    breaches = checks[checks["severity"] == "breach"].groupby("inspection_id")["standard"].agg(lambda s: ", ".join(map(display, s)))
+    breaches = checks[checks["severity"] == "breach"]
+    lowered = breaches.groupby("inspection_id").apply(
+        lambda g: ", ".join(f"{display(s)} as {c}" for s, c in zip(g["standard"], g["counts_as"])), include_groups=False) \
+        if not breaches.empty else {}
     out = []
     for r in table.to_dict("records"):
         note = notes.get((r["inspection_id"], r["standard"]), "")
-        if r["standard"] == OVERALL and r["inspection_id"] in breaches.index:
-            note = "; ".join(filter(None, [note, f"breach: counts proposed {breaches[r['inspection_id']]} that break(s) a DECISION RULE"]))
+        if r["standard"] == OVERALL and r["inspection_id"] in lowered:
+            note = "; ".join(filter(None, [note, f"breach: counts {lowered[r['inspection_id']]} (proposals that break a DECISION RULE)"]))
         out.append(note)
     return out
 

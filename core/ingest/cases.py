@@ -7,17 +7,20 @@ is required; a blank answer means not answered and is not stored. Every bad cell
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
+from operator import itemgetter
 
 from openpyxl.utils import get_column_letter
 
 from core.codes import canonical
 from core.framework import CaseType, Framework
-from core.ingest import findings as F
-from core.ingest.findings import Findings
+from core import findings as F
+from core.findings import Findings
 from core.ingest.grid import CellError, Formula, Grid, is_blank, show
 from core.ingest.spec import ANSWER_WORDS, ANSWERS, CASE_ID, FIELD_NAMES, MAX_CASE_ID
 
 _ANSWER_LIST = ", ".join(ANSWERS)
+_EXACT_ANSWERS = {word: word for word in ANSWERS}  # str keys only: a number or a date is never one of them
 
 
 @dataclass
@@ -33,9 +36,23 @@ class ParsedCase:
 @dataclass(frozen=True)
 class _Columns:
     case_id: int | None
-    attributes: tuple[tuple[int, str, dict[str, str]], ...]  # (index, name, lower-case word -> the word as listed)
+    attributes: tuple[tuple[int, str, dict[str, str]], ...]  # (index, name, the word as listed or in lower case -> as listed)
     answers: tuple[tuple[int, str], ...]  # (index, canonical code)
     unheaded: tuple[int, ...]  # columns with no heading: any value in them is reported
+
+    @cached_property
+    def answer_values(self):
+        """values -> the tuple of the answer cells' values, in one C call."""
+        indices = [i for i, _ in self.answers]
+        if not indices:
+            return lambda values: ()
+        if len(indices) == 1:
+            return lambda values: (values[indices[0]],)
+        return itemgetter(*indices)
+
+    @cached_property
+    def answer_codes(self) -> tuple[str, ...]:
+        return tuple(code for _, code in self.answers)
 
 
 def case_type_of_columns(framework: Framework, header: tuple) -> CaseType | None:
@@ -82,25 +99,32 @@ def _case(row: int, values: tuple, cols: _Columns, sheet: str | None, findings: 
     attributes = {}
     for i, name, allowed in cols.attributes:
         value = values[i]
-        if is_blank(value):
-            continue
-        word = allowed.get(str(value).strip().lower()) if not isinstance(value, (Formula, CellError, bool)) else None
-        if word is None:
-            findings.add(*_bad_cell(value, ", ".join(allowed.values())), sheet, row, i + 1, name)
-        else:
-            attributes[name] = word
-    answers = {}
-    for i, code in cols.answers:
-        value = values[i]
         if value is None:
             continue
-        word = ANSWER_WORDS.get(value.strip().lower()) if type(value) is str else None
+        word = allowed.get(value) if value.__class__ is str else None  # the word as the list spells it (most cells)
         if word is None:
             if is_blank(value):
                 continue
-            findings.add(*_bad_cell(value, _ANSWER_LIST), sheet, row, i + 1, code)
-        else:
-            answers[code] = word
+            word = allowed.get(str(value).strip().lower()) if not isinstance(value, (Formula, CellError, bool)) else None
+            if word is None:
+                findings.add(*_bad_cell(value, ", ".join(dict.fromkeys(allowed.values()))), sheet, row, i + 1, name)
+                continue
+        attributes[name] = word
+    # most cells hold the word as the dropdown writes it, or nothing: looked up without a loop in Python
+    cells = cols.answer_values(values)
+    words = list(map(_EXACT_ANSWERS.get, cells))
+    if words.count(None) != cells.count(None):  # some cell needs a closer look: another spelling, or a bad value
+        for k, (i, code) in enumerate(cols.answers):
+            value = cells[k]
+            if words[k] is not None or value is None:
+                continue
+            word = ANSWER_WORDS.get(value.strip().lower()) if type(value) is str else None
+            if word is None and not is_blank(value):
+                findings.add(*_bad_cell(value, _ANSWER_LIST), sheet, row, i + 1, code)
+            words[k] = word
+    answers = dict(zip(cols.answer_codes, words))
+    if None in words:
+        answers = {code: word for code, word in answers.items() if word is not None}
     if ref is None:
         return None
     return ParsedCase(row, ref, attributes, answers)
@@ -117,11 +141,11 @@ def _case_ref(row: int, values: tuple, cols: _Columns, sheet: str | None, findin
     if isinstance(value, (Formula, CellError)):
         findings.add(*_bad_cell(value, "a case reference"), sheet, row, column, CASE_ID)
         return None
-    ref = show(value, limit=10**9).strip()  # the whole text: a finding gives its true length
+    ref = value.strip() if value.__class__ is str else show(value, limit=10**9).strip()  # the whole text: a finding gives its true length
     if len(ref) > MAX_CASE_ID:
         findings.add(F.TOO_LONG, f"case_id has {len(ref):,} characters; at most {MAX_CASE_ID}", sheet, row, column, CASE_ID)
         return None
-    key = ref.lower()
+    key = ref.casefold()  # after NFKC (check_text): 'C1', 'c1' and a full-width 'Ｃ１' are one case
     if key in seen:
         findings.add(F.DUPLICATE_CASE_ID, f'case_id "{show(ref)}" is also on row {seen[key]}; each case once', sheet, row, column, CASE_ID)
         return None
@@ -160,7 +184,7 @@ def _columns(grid: Grid, framework: Framework, case_type: CaseType, findings: Fi
         if key == CASE_ID:
             case_id = i
         elif key in attributes:
-            allowed = {v.lower(): v for v in attributes[key].values}
+            allowed = {**{v.lower(): v for v in attributes[key].values}, **{v: v for v in attributes[key].values}}
             attrs.append((i, key, allowed))
         elif inspection_columns and key in FIELD_NAMES:
             continue

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from core.codes import canonical, display
 from core.errors import InputError
 from core.framework import Framework
-from core.ingest import findings as F
-from core.ingest.findings import Findings
+from core import findings as F
+from core.findings import Findings
 from core.ingest.grid import CellError, Formula, Grid, is_blank, show
 from core.ingest.spec import (DIVERSITY, EVIDENCE_COLUMNS, EVIDENCE_SHEET, JUDGEMENT_COLUMNS, JUDGEMENTS, MAX_RESPONDENTS, MAX_TEXT,
                               RATING_COLUMNS, RATINGS, SURVEY, SURVEY_COLUMNS, Column)

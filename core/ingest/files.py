@@ -2,31 +2,23 @@
 
 Checked on the raw bytes before any spreadsheet library sees them: an empty or oversized file,
 an encrypted workbook (an OLE compound file), a macro-enabled workbook, a zip that would expand
-beyond reason (a zip bomb), a file that is neither a workbook nor a CSV. Merged cells are found by
-reading the sheet XML, because openpyxl's fast read-only mode does not report them.
+beyond reason (a zip bomb), a file that is neither a workbook nor a CSV. The scan of the package
+and its sheet XML (``core.ingest.scan``) comes next, before any full read.
 """
 from __future__ import annotations
 
 import io
-import posixpath
-import re
 import zipfile
 from dataclasses import dataclass
-from xml.etree import ElementTree
 
-from core.ingest import findings as F
-from core.ingest.findings import Findings
+from core import findings as F
+from core.findings import Findings
 
 MAX_FILE_BYTES = 25 * 1024 * 1024  # a PDU's cases workbook is some 50 KB; a national CSV a few MB
 MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024  # 5,000 cases of 60 answers expand to about 20 MB
 MAX_ZIP_ENTRIES = 2000
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # compound file: encrypted .xlsx, or an old .xls
 ZIP_SIGNATURE = b"PK\x03\x04"
-_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*?ref="([A-Z]{1,3}[0-9]{1,7}(?::[A-Z]{1,3}[0-9]{1,7})?)"')
-_CHUNK = 1 << 20
 
 XLSX = "xlsx"
 CSV = "csv"
@@ -87,65 +79,3 @@ def _safe_zip(data: bytes, file_name: str, findings: Findings) -> bool:
         findings.add(F.NOT_A_WORKBOOK, f"{file_name} is a zip file but not an Excel workbook (.xlsx)")
         return False
     return True
-
-
-def merged_ranges(data: bytes, sheet_names: list[str]) -> dict[str, list[str]]:
-    """The merged ranges (``B3:C3``) of each named sheet, read from the sheet XML in chunks.
-
-    Returns an empty list for a sheet that is not there; the caller reports missing sheets.
-    """
-    out: dict[str, list[str]] = {name: [] for name in sheet_names}
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        paths = _sheet_paths(zf)
-        for name in sheet_names:
-            path = paths.get(name)
-            if path is None or path not in zf.NameToInfo:
-                continue
-            with zf.open(path) as part:
-                out[name] = _scan_merges(part)
-    return out
-
-
-def _scan_merges(part) -> list[str]:
-    found: list[str] = []
-    tail = b""
-    while chunk := part.read(_CHUNK):
-        buf = tail + chunk
-        # a tag may straddle two chunks: count only matches starting before the last 256 bytes,
-        # and carry those bytes over so that a tag cut in half is found whole next time
-        cut = max(0, len(buf) - 256)
-        found += [m.group(1).decode("ascii") for m in _MERGE.finditer(buf) if m.start() < cut]
-        tail = buf[cut:]
-    found += [m.group(1).decode("ascii") for m in _MERGE.finditer(tail)]
-    return found
-
-
-def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> the path of its XML part, from the workbook and its relationships."""
-    book_path = _workbook_path(zf)
-    rels_path = posixpath.join(posixpath.dirname(book_path), "_rels", posixpath.basename(book_path) + ".rels")
-    try:
-        book = ElementTree.fromstring(zf.read(book_path))
-        rels = ElementTree.fromstring(zf.read(rels_path))
-    except (KeyError, ElementTree.ParseError):
-        return {}
-    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_NS_PKG_REL}Relationship")}
-    out = {}
-    for sheet in book.iter(f"{_NS_MAIN}sheet"):
-        target = targets.get(sheet.get(f"{_NS_REL}id"))
-        if not target:
-            continue
-        path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(posixpath.dirname(book_path), target))
-        out[sheet.get("name")] = path
-    return out
-
-
-def _workbook_path(zf: zipfile.ZipFile) -> str:
-    try:
-        root = ElementTree.fromstring(zf.read("_rels/.rels"))
-    except (KeyError, ElementTree.ParseError):
-        return "xl/workbook.xml"
-    for r in root.iter(f"{_NS_PKG_REL}Relationship"):
-        if r.get("Type", "").endswith("/officeDocument"):
-            return r.get("Target", "xl/workbook.xml").lstrip("/")
-    return "xl/workbook.xml"

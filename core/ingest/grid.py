@@ -1,7 +1,8 @@
 """Sheets as grids: the heading row and the non-blank rows below it, with their row numbers.
 
-Workbooks are read with openpyxl's read-only mode (fast, streaming) and ``data_only=False``, so
-that a formula is seen as a formula (``Formula``) rather than as the value it last computed.
+Workbooks are read with python-calamine, after the scan of their XML (``core.ingest.scan``) has
+checked the limits and found the formulas and error cells: a formula is seen as a formula
+(``Formula``) rather than as the value it last computed.
 CSV files are read strictly: UTF-8, comma-separated, every quoted field closed. Both stop early
 on a sheet that is too large, with one finding rather than thousands.
 """
@@ -14,8 +15,10 @@ from dataclasses import dataclass, field
 
 from openpyxl.utils import get_column_letter
 
-from core.ingest import findings as F
-from core.ingest.findings import Findings
+from core import findings as F
+from core.findings import Findings, show
+from core.names import canonical_text, text_problems
+from core.ingest.scan import SheetScan
 from core.ingest.spec import MAX_COLUMNS, MAX_SCANNED_ROWS
 
 
@@ -35,6 +38,7 @@ class Grid:
     header: tuple = ()
     rows: list[tuple[int, tuple]] = field(default_factory=list)  # (row number as the sheet shows it, values)
     complete: bool = True  # False where reading stopped early (a finding says why)
+    plain_rows: set[int] = field(default_factory=set)  # rows known to hold only printable ASCII text: check_text skips them
 
     @property
     def width(self) -> int:
@@ -50,68 +54,83 @@ def is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def show(value, limit: int = 60) -> str:
-    """A cell's value as a message quotes it."""
-    if isinstance(value, bool):
-        text = "TRUE" if value else "FALSE"
-    elif isinstance(value, float) and value.is_integer():
-        text = str(int(value))
-    elif isinstance(value, dt.datetime):
-        text = value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
-    else:
-        text = str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 # -- workbooks --------------------------------------------------------------------------------
 
-def read_sheet(ws, name: str, max_rows: int, findings: Findings) -> Grid:
-    """The heading row and up to ``max_rows`` non-blank rows of a read-only worksheet."""
+def grid_from_values(name: str, values: list[list], scan: SheetScan, max_rows: int, findings: Findings) -> Grid:
+    """The heading row and up to ``max_rows`` non-blank rows of a sheet, from the values python-calamine
+    read (row 1 first, column A first, ``""`` for an empty cell) and what the scan of its XML found:
+    formulas and error values take the place of the values they last computed; a value in a column
+    past the last heading is reported at its cell; every text is checked (``check_text``)."""
     grid = Grid(name)
-    rows, cols = ws.max_row, ws.max_column  # from the sheet's <dimension>; may be absent or wrong
-    if (rows or 0) > MAX_SCANNED_ROWS or (cols or 0) > MAX_COLUMNS:
-        span = f"{rows:,} rows" if (rows or 0) > MAX_SCANNED_ROWS else f"{cols:,} columns"
-        findings.add(F.SHEET_TOO_LARGE, f"the sheet spans {span} (A1:{get_column_letter(min(cols or 1, 16384))}{rows}); "
-                                        f"a template has at most {max_rows:,} rows below its heading and {MAX_COLUMNS} columns: "
-                                        "delete the rows and columns beyond your data", sheet=name)
-        grid.complete = False
-        return grid
-    # A <dimension> may be wrong as well as absent: trusted, a short one would hide rows. So forget
-    # it, and bound the walk ourselves: the heading row's width (or the declared one, if wider) and
-    # MAX_SCANNED_ROWS rows.
-    ws.reset_dimensions()
-    heading = next(ws.iter_rows(min_row=1, max_row=1, max_col=MAX_COLUMNS), ())
-    grid.header = _trim(tuple(_value(c) for c in heading))
-    width = max(len(grid.header), min(cols or 0, MAX_COLUMNS), 1)
-    scanned = 1  # openpyxl yields a row for every row number, filling gaps, so this is the row number
-    for cells in ws.iter_rows(min_row=2, max_col=width):
-        scanned += 1
-        values = tuple(_value(c) for c in cells)
-        if scanned > MAX_SCANNED_ROWS:
+    special = _special_cells(scan)
+    heading = [None if v == "" else v for v in values[0][:MAX_COLUMNS]] if values else []
+    _overlay(heading, special.get(1))
+    grid.header = _trim(tuple(heading))
+    width = len(grid.header)
+    unheaded: set[int] = set()
+    grid.plain_rows = set()
+    for number, row in enumerate(values[1:], start=2):
+        try:  # most rows are all text (calamine gives "" for an empty cell): checked at once, in C
+            joined = "".join(row)
+            plain = joined.isascii() and joined.isprintable()
+        except TypeError:  # a number or a date among them: check_text looks cell by cell
+            plain = False
+        cells = [None if v == "" else v for v in row]
+        if number in special:
+            _overlay(cells, special[number])
+        if number > MAX_SCANNED_ROWS:
             findings.add(F.SHEET_TOO_LARGE, f"more than {MAX_SCANNED_ROWS:,} rows; delete the rows beyond your data", sheet=name)
             grid.complete = False
             break
-        if all(is_blank(v) for v in values):
+        if len(cells) > width:
+            for i in range(width, len(cells)):
+                if i not in unheaded and not is_blank(cells[i]):
+                    unheaded.add(i)
+                    findings.add(F.UNHEADED_VALUE, f"{_describe(cells[i])} past the last heading (column {get_column_letter(width)}); "
+                                                   "give the column a heading, or clear it", name, number, i + 1)
+            del cells[width:]
+        elif len(cells) < width:
+            cells.extend([None] * (width - len(cells)))
+        if _blank_row(cells):
             continue
         if len(grid.rows) >= max_rows:
             findings.add(F.TOO_MANY_ROWS, f"more than {max_rows:,} rows below the heading; one file holds at most {max_rows:,}",
                          sheet=name)
             grid.complete = False
             break
-        grid.rows.append((scanned, values))
+        if plain and number not in special:
+            grid.plain_rows.add(number)
+        grid.rows.append((number, tuple(cells)))
     return grid
 
 
-def _value(cell):
-    value = cell.value
-    if value is None:
-        return None
-    kind = cell.data_type
-    if kind == "f":
-        return Formula(value)
-    if kind == "e":
-        return CellError(value)
-    return value
+def _blank_row(cells: list) -> bool:
+    for v in cells:  # most rows end this at their first cell
+        if v is not None and not (v.__class__ is str and not v.strip()):
+            return False
+    return True
+
+
+def _special_cells(scan: SheetScan) -> dict[int, list[tuple[int, object]]]:
+    out: dict[int, list[tuple[int, object]]] = {}
+    for (row, col), text in scan.errors.items():
+        out.setdefault(row, []).append((col, CellError(text)))
+    for (row, col), text in scan.formulas.items():  # a formula wins over the error it computed
+        out.setdefault(row, []).append((col, Formula(text)))
+    return out
+
+
+def _overlay(cells: list, special: list[tuple[int, object]] | None) -> None:
+    for col, value in special or ():
+        if col > len(cells):
+            cells.extend([None] * (col - len(cells)))
+        cells[col - 1] = value
+
+
+def _describe(value) -> str:
+    if isinstance(value, Formula):
+        return f"a formula ({show(value)})"
+    return f'"{show(value)}"'
 
 
 def _trim(header: tuple) -> tuple:
@@ -120,6 +139,66 @@ def _trim(header: tuple) -> tuple:
     while end and is_blank(header[end - 1]):
         end -= 1
     return header[:end]
+
+
+# -- text ------------------------------------------------------------------------------------
+
+NAME_COLUMNS = ("case_id", "unit", "region")  # one line, one script: what a look-alike could fake
+
+
+def check_text(grid: Grid, findings: Findings, inspection_sheet: bool = False) -> None:
+    """Every text of the grid in its canonical form (NFKC), and a finding at each cell holding a
+    character refused in text from people (``core.names.text_problems``): a control, invisible or
+    direction-changing character anywhere, and letters of two scripts in a name. On the Inspection
+    sheet a field's name is in column A and its value in column B."""
+    if not inspection_sheet:
+        grid.header = _checked(grid, 1, grid.header, findings, False)
+    plain = grid.plain_rows
+    for k, (number, cells) in enumerate(grid.rows):
+        if number in plain:
+            continue
+        texts = [v for v in cells if v.__class__ is str]
+        joined = "".join(texts)
+        if joined.isascii() and joined.isprintable():
+            continue  # plain printable ASCII: already canonical, nothing refused
+        grid.rows[k] = (number, _checked(grid, number, cells, findings, inspection_sheet))
+    if inspection_sheet and grid.header:
+        grid.header = _checked(grid, 1, grid.header, findings, True)
+
+
+def _checked(grid: Grid, number: int, cells: tuple, findings: Findings, inspection_sheet: bool) -> tuple:
+    out = list(cells)
+    for i, value in enumerate(cells):
+        if value.__class__ is not str or (value.isascii() and value.isprintable()):
+            continue
+        text = canonical_text(value)
+        out[i] = text
+        what, name = _what(grid, number, cells, i, inspection_sheet)
+        problems = text_problems(text, name)
+        if problems:
+            heading = grid.header[i] if number > 1 and i < len(grid.header) and not inspection_sheet else None
+            findings.add(F.BAD_CHARACTER, f"{what} holds {' and '.join(problems)}", grid.sheet, number, i + 1,
+                         str(heading) if heading is not None else None)
+    return tuple(out)
+
+
+def _what(grid: Grid, number: int, cells: tuple, i: int, inspection_sheet: bool) -> tuple[str, bool]:
+    """How a finding names the text at ``cells[i]``, and whether it is a name."""
+    if inspection_sheet:
+        field = canonical_text(str(cells[0])).strip().lower() if cells and cells[0] is not None else ""
+        if i == 0:
+            return "the field name", False
+        if field in ("unit", "region") and i == 1:
+            return f"the {field} name", True
+        return (f"the {field}" if field else "the value"), False
+    if number == 1:
+        return "the heading", False
+    heading = grid.header[i] if i < len(grid.header) else None
+    label = canonical_text(str(heading)).strip() if heading is not None else ""
+    key = label.lower()
+    if key in NAME_COLUMNS:
+        return ("the case id" if key == "case_id" else f"the {key} name"), True
+    return (f"the {label} value" if label else "the value"), False
 
 
 # -- CSV --------------------------------------------------------------------------------------

@@ -8,14 +8,16 @@ store exactly as it was.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine
 
-from core.errors import InvalidWorkbook
-from core.ingest import findings as F
+from core.errors import InputError, InvalidWorkbook
+from core import findings as F
 from core.ingest.files import MAX_FILE_BYTES
-from core.ingest.findings import Finding
+from core.findings import Finding
 from core.ingest.parse import ParsedUpload, parse_upload
 from core.store.scope import Scope
 from core.store.uploads import Receipt, store_upload
@@ -67,3 +69,75 @@ def import_file(engine: Engine, source: Source, file_name: str | None = None, us
         raise InvalidWorkbook(name, [Finding(F.OUT_OF_SCOPE, f"{upload.inspection.region} is not one of the regions you may upload for "
                                                              f"({', '.join(sorted(scope.regions or [])) or 'none'})", sheet="Inspection")])
     return store_upload(engine, upload, sha256_of(data), user or "anonymous")
+
+
+# -- many files -------------------------------------------------------------------------------
+
+UPLOAD_SUFFIXES = (".xlsx", ".csv")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one file of many: its receipt, or the findings that refused it."""
+
+    file_name: str
+    receipt: Receipt | None = None
+    findings: tuple[Finding, ...] = ()
+    total: int = 0  # findings counted (only the first few hundred are listed)
+    message: str = ""  # why it was refused, every finding listed, for a person
+
+    @property
+    def loaded(self) -> bool:
+        return self.receipt is not None
+
+    @property
+    def cases(self) -> int:
+        return self.receipt.counts.get("cases", 0) if self.receipt is not None else 0
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a batch is, after each file: for a progress bar."""
+
+    done: int  # files finished, loaded or refused
+    total: int
+    cases: int  # cases in the files loaded so far
+    outcome: Outcome  # the file just finished
+
+
+def expand_sources(paths: Iterable[str | Path]) -> list[Path]:
+    """Files as given, and for a directory every .xlsx and .csv file in it and below, in name order
+    (Excel's lock files, ``~$…``, and hidden files are skipped). Raises InputError for a path that is not there."""
+    out: list[Path] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in UPLOAD_SUFFIXES
+                           and not p.name.startswith(("~$", ".")))
+            out.extend(found)
+        elif path.exists():
+            out.append(path)
+        else:
+            raise InputError(f"{given}: no such file or directory")
+    return out
+
+
+def import_many(engine: Engine, sources: Sequence[Source | tuple[Source, str]], user: str = "anonymous", scope: Scope | None = None,
+                progress: Callable[[Progress], None] | None = None) -> list[Outcome]:
+    """Import each file in its own transaction, in order: a refused file is reported and the others
+    still load. ``sources`` are paths, or (bytes, file name) pairs as an upload page has them.
+    ``progress`` is called after each file. Returns one ``Outcome`` per file."""
+    outcomes: list[Outcome] = []
+    cases = 0
+    for source in sources:
+        data, name = source if isinstance(source, tuple) else (source, None)
+        shown = name or (Path(data).name if isinstance(data, (str, Path)) else "upload")
+        try:
+            outcome = Outcome(shown, receipt=import_file(engine, data, name, user=user, scope=scope))
+        except InvalidWorkbook as exc:
+            outcome = Outcome(shown, findings=tuple(exc.findings), total=exc.total, message=str(exc))
+        outcomes.append(outcome)
+        cases += outcome.cases
+        if progress is not None:
+            progress(Progress(len(outcomes), len(sources), cases, outcome))
+    return outcomes

@@ -16,8 +16,8 @@ from openpyxl.utils import get_column_letter
 
 from core.errors import UnknownFramework
 from core.framework import Framework, available_frameworks, canonical_region, load_framework, national_regions
-from core.ingest import findings as F
-from core.ingest.findings import Findings
+from core import findings as F
+from core.findings import Findings
 from core.ingest.grid import Formula, Grid, is_blank, show
 from core.ingest.spec import FIELD_NAMES, INSPECTION, LEVELS, MAX_UNIT, TEMPLATE_KINDS
 from core.names import name_key

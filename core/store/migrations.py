@@ -51,19 +51,40 @@ def upgrade(engine: Engine) -> None:
     its data is kept. On PostgreSQL the tables and ``alembic_version`` land in the first schema of
     the connection's search_path, and concurrent upgrades of one schema wait for each other.
     """
-    with engine.begin() as conn:
-        # two processes starting at once on an empty store must not both create the tables
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('probation-store-migrations:' || current_schema()))"))
-        elif conn.dialect.name == "sqlite":
-            # and on SQLite the driver would otherwise run each CREATE outside any transaction,
-            # so that a failed upgrade could leave half a schema behind
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        cfg = alembic_config(conn)
-        tables = set(inspect(conn).get_table_names())
-        if "alembic_version" not in tables and "regions" in tables:
-            command.stamp(cfg, BASELINE)
-        command.upgrade(cfg, "head")
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite's batch mode copies a table, drops the old one and renames the copy; with foreign
+            # keys on, the drop fails (or, deferred, the commit does) wherever rows refer to the table.
+            # SQLite's own recipe: keys off outside the transaction, checked before commit, on again.
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+        try:
+            with conn.begin():
+                _upgrade_in_transaction(conn)
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
+
+
+def _upgrade_in_transaction(conn: Connection) -> None:
+    # two processes starting at once on an empty store must not both create the tables
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('probation-store-migrations:' || current_schema()))"))
+    elif conn.dialect.name == "sqlite":
+        # and on SQLite the driver would otherwise run each CREATE outside any transaction,
+        # so that a failed upgrade could leave half a schema behind
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    cfg = alembic_config(conn)
+    tables = set(inspect(conn).get_table_names())
+    if "alembic_version" not in tables and "regions" in tables:
+        command.stamp(cfg, BASELINE)
+    command.upgrade(cfg, "head")
+    if conn.dialect.name == "sqlite":
+        broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+        if broken:
+            raise RuntimeError(f"the upgrade would leave rows pointing nowhere (table, row, parent): {broken[:10]}")
 
 
 def _autogenerate_revision(message: str) -> None:

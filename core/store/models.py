@@ -8,12 +8,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint, func
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text,
+                        UniqueConstraint, func, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from core.names import normalised_name
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    # every column of a unique constraint in its name: (region_id, name) and (region_id, name_key) differ
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
     "ck": "ck_%(table_name)s_%(constraint_name)s",
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
@@ -24,19 +28,37 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+LEVELS = ("pdu", "region")
+ANSWER_VALUES = ("Yes", "No", "N/A")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def _name_key_of_name(context) -> str:
+    """The default of a name_key column: the row's own name, normalised (so that any insert gets it)."""
+    return normalised_name(context.get_current_parameters()["name"])
+
+
 class Region(Base):
     __tablename__ = "regions"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
+    # core.names.normalised_name(name): unique, so that 'Wales' and ' WALES ' can never be two regions
+    name_key: Mapped[str] = mapped_column(String(120), unique=True, default=_name_key_of_name)
     pdus: Mapped[list[PDU]] = relationship(back_populates="region")
 
 
 class PDU(Base):
     __tablename__ = "pdus"
-    __table_args__ = (UniqueConstraint("region_id", "name"),)
+    __table_args__ = (UniqueConstraint("region_id", "name"), UniqueConstraint("region_id", "name_key"))
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
-    name: Mapped[str] = mapped_column(String(160))
+    name: Mapped[str] = mapped_column(String(160))  # as first uploaded
+    # core.names.normalised_name(name): the database, not the uploader's code, keeps one PDU per name, so
+    # that eight first uploads at once spelt 'Salford', 'SALFORD', ' salford ' ... make one PDU
+    name_key: Mapped[str] = mapped_column(String(160), default=_name_key_of_name)
     region: Mapped[Region] = relationship(back_populates="pdus")
 
 
@@ -44,7 +66,12 @@ class Inspection(Base):
     """One inspection of one unit (a PDU, or a region) under one framework version, in one round."""
 
     __tablename__ = "inspections"
-    __table_args__ = (UniqueConstraint("region_id", "level", "unit_name", "framework", "round"),)
+    __table_args__ = (
+        UniqueConstraint("region_id", "level", "unit_name", "framework", "round"),
+        CheckConstraint(_in("level", LEVELS), name="level"),
+        # a PDU inspection inspects a PDU; a regional one none
+        CheckConstraint("(level = 'pdu' AND pdu_id IS NOT NULL) OR (level = 'region' AND pdu_id IS NULL)", name="unit"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     level: Mapped[str] = mapped_column(String(10))  # "pdu" or "region"
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
@@ -64,7 +91,13 @@ class Upload(Base):
     """One accepted file. A changed file for the same inspection and kind is a new version; the latest counts."""
 
     __tablename__ = "uploads"
-    __table_args__ = (UniqueConstraint("inspection_id", "kind", "version"),)
+    __table_args__ = (
+        UniqueConstraint("inspection_id", "kind", "version"),
+        # one current version per inspection and kind: two current sets of cases, evidence or proposed
+        # ratings can never both count (a partial unique index; SQLite and PostgreSQL both have them)
+        Index("uq_uploads_inspection_id_kind_current", "inspection_id", "kind", unique=True,
+              sqlite_where=text("is_current"), postgresql_where=text("is_current")),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))  # cases, court, unpaid-work, victim, evidence, demo
@@ -91,7 +124,7 @@ class Case(Base):
 
 class Answer(Base):
     __tablename__ = "answers"
-    __table_args__ = (UniqueConstraint("case_id", "code"),)
+    __table_args__ = (UniqueConstraint("case_id", "code"), CheckConstraint(_in("value", ANSWER_VALUES), name="value"))
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(20))  # canonical key question, prompt or supplementary code
@@ -177,3 +210,43 @@ class Scenario(Base):
     spec: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+
+
+class Tally(Base):
+    """An upload's answers to one code, counted once when the upload is stored (uploads never change).
+
+    Dashboard reads sum these over the *current* uploads instead of scanning every answer; a new
+    version or a withdrawn upload drops out by its upload's status, not by rewriting tallies."""
+
+    __tablename__ = "tallies"
+    __table_args__ = {"sqlite_with_rowid": False}  # SQLite: rows kept in key order, no second tree for the key
+    upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id", ondelete="CASCADE"), primary_key=True)
+    case_type: Mapped[str] = mapped_column(String(40), primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), index=True)
+    n_yes: Mapped[int] = mapped_column(Integer)
+    n_no: Mapped[int] = mapped_column(Integer)
+    n_na: Mapped[int] = mapped_column(Integer)
+
+
+class AttributeTally(Base):
+    """An upload's answers to one code among its cases with one value of one case attribute (e.g.
+    practitioner_grade = PSO). Cases without the attribute have no row: a breakdown's 'Not recorded'
+    is the code's tally less the recorded values. Keyed upload first, then attribute and code, the
+    way breakdowns look them up."""
+
+    __tablename__ = "attribute_tallies"
+    __table_args__ = {"sqlite_with_rowid": False}
+    upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id", ondelete="CASCADE"), primary_key=True)
+    attribute: Mapped[str] = mapped_column(String(40), primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    case_type: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(80), primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"))
+    n_yes: Mapped[int] = mapped_column(Integer)
+    n_no: Mapped[int] = mapped_column(Integer)
+    n_na: Mapped[int] = mapped_column(Integer)
+
+
+# The dashboard's reads start from the current uploads of the inspections in scope (revision 0004_tallies)
+Index("ix_uploads_is_current", Upload.is_current, Upload.inspection_id)

@@ -21,9 +21,9 @@ from core.codes import canonical
 from core.csvio import read_rows
 from core.errors import InputError, InvalidPublishedRatings, UnknownFramework
 from core.framework import Framework, available_frameworks, canonical_region, load_framework, national_regions
-from core.ingest import findings as F
-from core.ingest.findings import Findings
-from core.ingest.grid import show
+from core import findings as F
+from core.findings import Findings
+from core.findings import show
 from core.ratings import NOT_INSPECTED, RATING_LABELS, parse_rating
 from core.store.db import DATA_DIR
 from core.store.models import PublishedRating

@@ -1,39 +1,39 @@
 """Reads of the store. Every read takes the reader's scope (the regions they may see)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pandas as pd
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import Engine, case, exists, func, select
 from sqlalchemy.orm import Session
 
 from core.codes import display
-from core.store.models import Answer, Case, EvidenceItem, Inspection, Judgement, ProposedRating, PublishedRating, Region, SurveyFigure, Upload
+from core.dataset import Dataset  # noqa: F401 (the read model lives in the core; imported from here too)
+from core.store.models import Answer, AttributeTally, Case, EvidenceItem, Inspection, Judgement, ProposedRating, PublishedRating, Region, SurveyFigure, Tally, Upload
 from core.store.scope import Scope
 
+COUNT_COLUMNS = ["inspection_id", "case_type", "code", "n_yes", "n_no", "n_na"]
 INSPECTION_COLUMNS = ["inspection_id", "level", "region", "unit", "framework", "round", "fieldwork_start", "status", "synthetic"]
 
 
-@dataclass
-class Dataset:
-    """What the rating analysis needs, as plain frames (never ORM objects: safe to cache).
-
-    - ``inspections``: inspection_id, level, region, unit, framework, round, fieldwork_start, status, synthetic
-    - ``counts``: inspection_id, case_type, code, n_yes, n_no, n_na  (answers of current uploads only)
-    - ``proposed``: inspection_id, standard, rating, rationale
-    - ``judgements``: inspection_id, name, value
-    - ``published``: seed, region, unit, framework, fieldwork, standard, rating, published_score, published_max, published_overall
-    """
-
-    inspections: pd.DataFrame
-    counts: pd.DataFrame
-    proposed: pd.DataFrame
-    judgements: pd.DataFrame
-    published: pd.DataFrame
-
-
 def _frame(session: Session, stmt, columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame(session.execute(stmt).all(), columns=columns)
+    return pd.DataFrame.from_records([tuple(r) for r in session.execute(stmt).all()], columns=columns)
+
+
+def _plain_frame(session: Session, stmt, columns: list[str]) -> pd.DataFrame:
+    """``_frame`` for a statement whose columns are plain integers and strings, fetched through the
+    driver's cursor: no result processing is needed for them, and building a row object for each of
+    the tens of thousands of tally rows costs more than the query (bench/bench_whatif.py)."""
+    connection = session.connection()
+    compiled = stmt.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.construct_params()
+    if compiled.positional:
+        params = tuple(params[name] for name in compiled.positiontup)
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(str(compiled), params)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    return pd.DataFrame.from_records(rows, columns=columns)
 
 
 def _current_upload_ids():
@@ -55,25 +55,37 @@ def _scoped(stmt, inspection_id_column, scope: Scope):
             .where(scope.filter(Region.name)))
 
 
+def _in_scope(stmt, inspection_id_column, scope: Scope):
+    """``_scoped`` for a statement that selects no column of the inspection or region: a national
+    reader's rows need no join at all, a regional reader's are those of the inspections in scope."""
+    if scope.regions is None:
+        return stmt
+    return stmt.where(inspection_id_column.in_(select(Inspection.id).join(Region, Inspection.region_id == Region.id)
+                                               .where(scope.filter(Region.name))))
+
+
+def _counts_statement(scope: Scope):
+    return _in_scope(select(Tally.inspection_id, Tally.case_type, Tally.code, Tally.n_yes, Tally.n_no, Tally.n_na)
+                     .where(Tally.upload_id.in_(_current_upload_ids())), Tally.inspection_id, scope)
+
+
 def load_dataset(engine: Engine, scope: Scope) -> Dataset:
     """Everything the analysis rates, for the regions in scope, in one read-only session."""
     with Session(engine) as s:
         inspections = inspections_frame(s, scope)
-        counts_stmt = _scoped(
-            select(Case.inspection_id, Case.case_type, Answer.code,
-                   func.sum(case((Answer.value == "Yes", 1), else_=0)),
-                   func.sum(case((Answer.value == "No", 1), else_=0)),
-                   func.sum(case((Answer.value == "N/A", 1), else_=0)))
-            .join(Answer, Answer.case_id == Case.id)
-            .where(Case.upload_id.in_(_current_upload_ids())),
-            Case.inspection_id, scope).group_by(Case.inspection_id, Case.case_type, Answer.code)
-        counts = _frame(s, counts_stmt, ["inspection_id", "case_type", "code", "n_yes", "n_no", "n_na"])
+        # from the tallies written when each upload was stored, never from the answers; an inspection
+        # has one current upload of a kind, so rows are summed only where two current uploads overlap
+        counts_stmt = _counts_statement(scope)
+        counts = _plain_frame(s, counts_stmt, COUNT_COLUMNS)
+        keys = ["inspection_id", "case_type", "code"]
+        if counts.duplicated(keys).any():
+            counts = counts.groupby(keys, as_index=False, sort=False)[["n_yes", "n_no", "n_na"]].sum()
         for col in ("n_yes", "n_no", "n_na"):
             counts[col] = counts[col].astype("int64")
-        proposed = _frame(s, _scoped(select(ProposedRating.inspection_id, ProposedRating.standard, ProposedRating.rating, ProposedRating.rationale)
+        proposed = _frame(s, _in_scope(select(ProposedRating.inspection_id, ProposedRating.standard, ProposedRating.rating, ProposedRating.rationale)
                                      .where(ProposedRating.upload_id.in_(_current_upload_ids())), ProposedRating.inspection_id, scope),
                           ["inspection_id", "standard", "rating", "rationale"])
-        judgements = _frame(s, _scoped(select(Judgement.inspection_id, Judgement.name, Judgement.value)
+        judgements = _frame(s, _in_scope(select(Judgement.inspection_id, Judgement.name, Judgement.value)
                                        .where(Judgement.upload_id.in_(_current_upload_ids())), Judgement.inspection_id, scope),
                             ["inspection_id", "name", "value"])
         pub_stmt = select(PublishedRating.seed, PublishedRating.region_name, PublishedRating.unit_name, PublishedRating.framework,
@@ -100,6 +112,84 @@ def case_answers(engine: Engine, scope: Scope, inspection_ids: list[int] | None 
         df = _frame(s, stmt, ["inspection_id", "case_id", "case_ref", "case_type", "attributes", "code", "value"])
     attrs = pd.DataFrame(list(df["attributes"]), index=df.index) if len(df) else pd.DataFrame(index=df.index)
     return pd.concat([df.drop(columns=["attributes"]), attrs], axis=1)
+
+
+BREAKDOWN_COLUMNS = ["group", "n_cases", "n_yes", "n_no", "n_na"]
+
+
+def breakdown_counts(engine: Engine, scope: Scope, attribute: str, codes: list[str],
+                     inspection_ids: list[int] | None = None) -> pd.DataFrame:
+    """Answers to ``codes`` in the current uploads of the inspections (all in scope when None), by the
+    value of one case attribute, summed in SQL from the tallies: one row per value, and ``group`` None
+    for the cases that do not record it (the codes' tallies less the recorded values).
+
+    ``n_cases``: cases with an answer to any of the codes. For one code that is its number of answers;
+    for several (a theme), a case answering two of them is one case, so it is counted in SQL over
+    the answers. Columns: BREAKDOWN_COLUMNS."""
+    codes = list(dict.fromkeys(codes))
+    by_value, total = _breakdown_statements(scope, attribute, codes, inspection_ids)
+    with Session(engine) as s:
+        rows = [list(r) for r in s.execute(by_value).all()]
+        all_yes, all_no, all_na = (int(v or 0) for v in s.execute(total).one())
+        rest = (all_yes - sum(r[1] for r in rows), all_no - sum(r[2] for r in rows), all_na - sum(r[3] for r in rows))
+        if any(rest):
+            rows.append([None, *rest])
+        frame = pd.DataFrame(rows, columns=["group", "n_yes", "n_no", "n_na"])
+        if len(codes) == 1 or frame.empty:
+            frame["n_cases"] = frame["n_yes"] + frame["n_no"] + frame["n_na"]
+        else:
+            frame = frame.merge(_distinct_cases(s, scope, attribute, codes, inspection_ids), on="group", how="left")
+    for col in ("n_cases", "n_yes", "n_no", "n_na"):
+        frame[col] = frame[col].fillna(0).astype("int64")
+    return frame[BREAKDOWN_COLUMNS]
+
+
+def _breakdown_statements(scope: Scope, attribute: str, codes: list[str], inspection_ids):
+    """The two sums behind a breakdown: per recorded value, and over every case."""
+    sums = (func.sum(AttributeTally.n_yes), func.sum(AttributeTally.n_no), func.sum(AttributeTally.n_na))
+    by_value = _in_scope(select(AttributeTally.value, *sums)
+                         .where(AttributeTally.upload_id.in_(_current_upload_ids()), AttributeTally.attribute == attribute,
+                                AttributeTally.code.in_(codes)), AttributeTally.inspection_id, scope)
+    total = _in_scope(select(func.sum(Tally.n_yes), func.sum(Tally.n_no), func.sum(Tally.n_na))
+                      .where(Tally.upload_id.in_(_current_upload_ids()), Tally.code.in_(codes)), Tally.inspection_id, scope)
+    if inspection_ids is not None:
+        by_value = by_value.where(AttributeTally.inspection_id.in_(list(inspection_ids)))
+        total = total.where(Tally.inspection_id.in_(list(inspection_ids)))
+    return by_value.group_by(AttributeTally.value), total
+
+
+def _distinct_cases_statement(scope: Scope, attribute: str, codes: list[str], inspection_ids):
+    raw = Case.attributes[attribute].as_string()
+    value = case((func.trim(raw) == "", None), else_=raw)
+    # EXISTS on (case_id, code): the answers' unique index, one probe per case and code
+    answered = exists().where(Answer.case_id == Case.id, Answer.code.in_(codes))
+    stmt = _in_scope(select(value, func.count(Case.id)).where(Case.upload_id.in_(_current_upload_ids()), answered),
+                     Case.inspection_id, scope)
+    if inspection_ids is not None:
+        stmt = stmt.where(Case.inspection_id.in_(list(inspection_ids)))
+    return stmt.group_by(value)
+
+
+def _distinct_cases(s: Session, scope: Scope, attribute: str, codes: list[str], inspection_ids) -> pd.DataFrame:
+    """Cases answering any of ``codes``, by the attribute's value (None: not recorded)."""
+    stmt = _distinct_cases_statement(scope, attribute, codes, inspection_ids)
+    return pd.DataFrame([list(r) for r in s.execute(stmt).all()], columns=["group", "n_cases"])
+
+
+def hot_reads(scope: Scope, attribute: str, codes: list[str], inspection_ids: list[int]) -> dict[str, object]:
+    """The statements the dashboard runs on every cache miss, by name, as they are run: for the
+    benchmark to print their query plans (bench/bench_pages.py)."""
+    by_value, total = _breakdown_statements(scope, attribute, list(codes), inspection_ids)
+    return {
+        "dataset: key question counts (tallies of current uploads)": _counts_statement(scope),
+        "dataset: proposed ratings of current uploads": _in_scope(
+            select(ProposedRating.inspection_id, ProposedRating.standard, ProposedRating.rating)
+            .where(ProposedRating.upload_id.in_(_current_upload_ids())), ProposedRating.inspection_id, scope),
+        "breakdown: answers by attribute value (attribute tallies)": by_value,
+        "breakdown: all answers to the codes (tallies)": total,
+        "breakdown: cases answering any of a theme's codes": _distinct_cases_statement(scope, attribute, list(codes), inspection_ids),
+        "store version (every page, every run)": select(func.count(Upload.id), func.max(Upload.id)),
+    }
 
 
 def evidence_frame(engine: Engine, scope: Scope, inspection_ids: list[int] | None = None) -> pd.DataFrame:

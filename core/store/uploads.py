@@ -8,15 +8,21 @@ no longer current. Rows go in with bulk inserts: a PDU's workbook is some 8,000 
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from core.ingest.inspection import unit_key
+from core.errors import InvalidWorkbook
+from core.findings import Finding
+from core.names import name_key as unit_key  # how unit names are compared
+from core.names import normalised_name
 from core.store.models import PDU, Answer, Case, EvidenceItem, Inspection, Judgement, ProposedRating, Region, SurveyFigure, Upload
+from core.store.tallies import write_upload_tallies
 
 if TYPE_CHECKING:  # the store needs only the shape of a checked upload, not the spreadsheet readers
     from core.ingest.inspection import InspectionFields
@@ -25,6 +31,7 @@ if TYPE_CHECKING:  # the store needs only the shape of a checked upload, not the
 LOADED = "loaded"
 ALREADY_LOADED = "already loaded"
 NEW_VERSION = "new version"
+DEMO_INSPECTION = "demo-inspection"  # the finding type of an upload that would land on a synthetic inspection
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,8 @@ def store_upload(engine: Engine, upload: ParsedUpload, sha256: str, user: str) -
     with Session(engine) as s, s.begin():
         _serialise_writers(s)
         inspection = _inspection_for_update(s, upload.inspection)
+        if inspection.synthetic:
+            raise InvalidWorkbook(upload.file_name, [Finding(DEMO_INSPECTION, _DEMO_REFUSAL.format(label=upload.inspection.label))])
         current = s.execute(select(Upload).where(Upload.inspection_id == inspection.id, Upload.kind == upload.kind,
                                                  Upload.is_current.is_(True))).scalar_one_or_none()
         if current is not None and current.sha256 == sha256:
@@ -87,7 +96,12 @@ def store_upload(engine: Engine, upload: ParsedUpload, sha256: str, user: str) -
             _insert_evidence(s, row.id, inspection.id, upload)
         else:
             _insert_cases(s, row.id, inspection.id, upload)
+        write_upload_tallies(s, row.id, inspection.id, upload)
         return _receipt(LOADED if version == 1 else NEW_VERSION, upload, inspection, row)
+
+
+_DEMO_REFUSAL = ("{label} is a synthetic demo inspection: real fieldwork cannot be mixed with invented data. "
+                 "Remove the demo first (python -m core demo --remove), or check the unit and round.")
 
 
 def _receipt(status: str, upload: ParsedUpload, inspection: Inspection, row: Upload) -> Receipt:
@@ -137,17 +151,18 @@ def _inspection_for_update(s: Session, fields: InspectionFields) -> Inspection:
 
 
 def _region_id(s: Session, name: str) -> int:
-    _insert_if_absent(s, Region, {"name": name}, ["name"])
-    return s.execute(select(Region.id).where(Region.name == name)).scalar_one()
+    key = normalised_name(name)
+    _insert_if_absent(s, Region, {"name": name, "name_key": key}, ["name_key"])
+    return s.execute(select(Region.id).where(Region.name_key == key)).scalar_one()
 
 
 def _pdu_id(s: Session, region_id: int, name: str) -> int:
-    # PDU names are matched as people type them: "Essex North" and "essex  north" are one PDU
-    known = {unit_key(n): i for i, n in s.execute(select(PDU.id, PDU.name).where(PDU.region_id == region_id)).all()}
-    if unit_key(name) in known:
-        return known[unit_key(name)]
-    _insert_if_absent(s, PDU, {"region_id": region_id, "name": name}, ["region_id", "name"])
-    return s.execute(select(PDU.id).where(PDU.region_id == region_id, PDU.name == name)).scalar_one()
+    # One PDU per normalised name, kept by the unique (region_id, name_key): of eight first uploads at
+    # once spelt 'Salford', 'SALFORD', ' salford ', one inserts and the others, waiting on its key until
+    # it commits, insert nothing and read its row
+    key = normalised_name(name)
+    _insert_if_absent(s, PDU, {"region_id": region_id, "name": name, "name_key": key}, ["region_id", "name_key"])
+    return s.execute(select(PDU.id).where(PDU.region_id == region_id, PDU.name_key == key)).scalar_one()
 
 
 def _insert_if_absent(s: Session, model, values: dict, unique: list[str]) -> None:
@@ -175,24 +190,53 @@ def _update_fieldwork(inspection: Inspection, fields: InspectionFields) -> None:
 
 def _insert_cases(s: Session, upload_id: int, inspection_id: int, upload: ParsedUpload) -> None:
     ids = _insert_case_rows(s, upload_id, inspection_id, upload)
-    _insert_answers(s, [{"case_id": ids[c.case_ref], "code": code, "value": value}
-                        for c in upload.cases for code, value in c.answers.items()])
+    rows: list[tuple[int, str, str]] = []
+    for c in upload.cases:  # (case id, code, value) for every answer, built by zip rather than a loop per answer
+        rows += zip(repeat(ids[c.case_ref], len(c.answers)), c.answers.keys(), c.answers.values())
+    _insert_answers(s, rows)
+
+
+_CASE_COLUMNS = ("upload_id", "inspection_id", "case_type", "case_ref", "attributes")
+_ANSWER_COLUMNS = ("case_id", "code", "value")
 
 
 def _insert_case_rows(s: Session, upload_id: int, inspection_id: int, upload: ParsedUpload) -> dict[str, int]:
     """Insert the cases; returns case_ref -> the new case's id."""
     if not upload.cases:
         return {}
-    rows = [{"upload_id": upload_id, "inspection_id": inspection_id, "case_type": upload.case_type, "case_ref": c.case_ref,
-             "attributes": c.attributes} for c in upload.cases]
-    s.connection().execute(insert(Case.__table__), rows)
+    rows = [(upload_id, inspection_id, upload.case_type, c.case_ref, json.dumps(c.attributes)) for c in upload.cases]
+    if not _bulk_insert(s, Case.__table__.name, _CASE_COLUMNS, rows):
+        s.connection().execute(insert(Case.__table__), [{**dict(zip(_CASE_COLUMNS, row)), "attributes": c.attributes}
+                                                        for row, c in zip(rows, upload.cases)])
     return dict(s.execute(select(Case.case_ref, Case.id).where(Case.upload_id == upload_id)).all())
 
 
-def _insert_answers(s: Session, rows: list[dict]) -> None:
-    # Core executemany on the table, not the ORM's bulk path: no per-row bookkeeping for 8,000 rows
-    if rows:
-        s.connection().execute(insert(Answer.__table__), rows)
+def _insert_answers(s: Session, rows: list[tuple[int, str, str]]) -> None:
+    if rows and not _bulk_insert(s, Answer.__table__.name, _ANSWER_COLUMNS, rows):
+        s.connection().execute(insert(Answer.__table__), [dict(zip(_ANSWER_COLUMNS, row)) for row in rows])
+
+
+def _bulk_insert(s: Session, table: str, columns: tuple[str, ...], rows: list[tuple]) -> bool:
+    """Rows in this session's transaction by the driver's own bulk path: COPY on PostgreSQL
+    (psycopg), one prepared executemany on SQLite. A national round is some 400,000 answers:
+    SQLAlchemy's per-row parameter handling would cost more than reading them. Values must be
+    as the column stores them (a JSON column: its text). False for any other database."""
+    conn = s.connection()
+    driver = conn.connection.driver_connection
+    names = ", ".join(columns)
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        with driver.cursor() as cur, cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return True
+    if conn.dialect.name == "sqlite":
+        cur = driver.cursor()
+        try:
+            cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})", rows)
+        finally:
+            cur.close()
+        return True
+    return False
 
 
 def _insert_evidence(s: Session, upload_id: int, inspection_id: int, upload: ParsedUpload) -> None:

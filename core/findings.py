@@ -6,9 +6,30 @@ reads like ``Cases!F12: "Yse" is not one of Yes, No, N/A``.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from openpyxl.utils import get_column_letter
+def column_letter(number: int) -> str:
+    """A spreadsheet column's letters from its number (1 -> A, 27 -> AA)."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def show(value, limit: int = 60) -> str:
+    """A cell's value as a message quotes it."""
+    if isinstance(value, bool):
+        text = "TRUE" if value else "FALSE"
+    elif isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    elif isinstance(value, dt.datetime):
+        text = value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    else:
+        text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
 
 MAX_LISTED = 200  # a file of junk must give a readable answer, not 100,000 lines
 
@@ -50,6 +71,8 @@ NO_DATA = "no-data"
 UNKNOWN_CODE = "unknown-code"
 BAD_NUMBER = "bad-number"
 DUPLICATE_ENTRY = "duplicate-entry"
+BAD_CHARACTER = "refused-character"  # a control, invisible or direction-changing character; a look-alike name
+HIDDEN = "hidden-part"  # a hidden sheet, row or column where data is read
 OUT_OF_SCOPE = "out-of-scope"  # a region the uploader may not load for
 
 
@@ -104,7 +127,7 @@ class Findings:
         self.total += 1
         if len(self.items) < self.limit:
             if isinstance(column, int):
-                column = get_column_letter(column)
+                column = column_letter(column)
             self.items.append(Finding(type, message, sheet, row, column, header))
 
     def __bool__(self) -> bool:

@@ -1,0 +1,86 @@
+"""Many files at once (issue 11.4, command line): ``python -m core import DIR_OR_FILES…`` and the
+``import_many`` function an upload page can call: one transaction per file, progress after each."""
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from core.cli import main
+from core.ingest.importer import Progress, expand_sources, import_many
+from tests.ingest_helpers import ESSEX_NORTH, case_workbook, save, table_counts
+
+SOUTH = {**ESSEX_NORTH, "unit": "Essex South"}
+
+
+@pytest.fixture
+def batch(tmp_path):
+    """A directory of fieldwork: two good workbooks (one in a sub-folder), one bad, and files to skip."""
+    folder = tmp_path / "fieldwork"
+    (folder / "south").mkdir(parents=True)
+    save(case_workbook(cases=[{"case_id": "N1", "P2.1.1": "Yes"}, {"case_id": "N2", "P2.1.1": "No"}]), folder / "a-north.xlsx")
+    save(case_workbook(inspection=SOUTH, cases=[{"case_id": "S1", "P2.1.1": "Yes"}]), folder / "south" / "c-south.xlsx")
+    save(case_workbook(cases=[{"case_id": "X", "P2.1.1": "Yse"}]), folder / "b-bad.xlsx")
+    (folder / "~$a-north.xlsx").write_bytes(b"Excel's lock file")
+    (folder / "notes.txt").write_text("not an upload")
+    return folder
+
+
+def _use_store(monkeypatch, store):
+    from core.store import db
+
+    monkeypatch.setattr(db, "get_engine", lambda _url=None: store)  # the command opens its store by URL: give it this test's
+
+
+def test_a_directory_gives_its_workbooks_and_csv_files_in_name_order(batch):
+    assert [p.relative_to(batch).as_posix() for p in expand_sources([batch])] == ["a-north.xlsx", "b-bad.xlsx", "south/c-south.xlsx"]
+
+
+def test_import_many_loads_each_file_in_its_own_transaction_and_reports_progress(store, batch):
+    seen: list[Progress] = []
+    outcomes = import_many(store, expand_sources([batch]), user="inspector", progress=seen.append)
+    assert [(o.file_name, o.loaded) for o in outcomes] == [("a-north.xlsx", True), ("b-bad.xlsx", False), ("c-south.xlsx", True)]
+    assert [(p.done, p.total, p.cases) for p in seen] == [(1, 3, 2), (2, 3, 2), (3, 3, 3)]
+    assert outcomes[1].findings[0].cell == "Cases!H2" and "b-bad.xlsx was not loaded" in outcomes[1].message
+    before = table_counts(store)
+    again = import_many(store, [(batch.joinpath("a-north.xlsx").read_bytes(), "a-north.xlsx")])  # bytes, as a page has them
+    assert again[0].receipt.status == "already loaded" and table_counts(store) == before
+
+
+def test_the_command_imports_a_directory_quietly_off_a_terminal_and_sums_up(store, batch, monkeypatch, capsys):
+    _use_store(monkeypatch, store)
+    assert main(["import", str(batch), "--db", "sqlite://"]) == 2
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert lines[0] == "file,status,inspection,kind,version,counts,sha256"
+    assert [line.split(",")[1] for line in lines[1:]] == ["loaded", "loaded"]
+    assert 'Cases!H2: "Yse" is not one of Yes, No, N/A' in err
+    assert "3 files in " in err and "2 loaded, 0 new versions, 0 already loaded (nothing changed), 1 refused; 3 cases and 3 answers stored" in err
+    assert "importing" not in err and "\r" not in err  # no progress bar where nobody watches
+    assert main(["import", str(batch / "a-north.xlsx"), "--db", "sqlite://"]) == 0
+    assert "1 file in " in capsys.readouterr().err
+
+
+def test_a_path_that_is_not_there_exits_two(store, monkeypatch, capsys, tmp_path):
+    _use_store(monkeypatch, store)
+    assert main(["import", str(tmp_path / "missing"), "--db", "sqlite://"]) == 2
+    assert "no such file or directory" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert main(["import", str(tmp_path / "empty"), "--db", "sqlite://"]) == 2
+    assert "no .xlsx or .csv files" in capsys.readouterr().err
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_a_progress_bar_shows_files_cases_and_time_left(store, batch, monkeypatch, capsys):
+    _use_store(monkeypatch, store)
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    monkeypatch.setenv("COLUMNS", "120")
+    assert main(["import", str(batch), "--db", "sqlite://"]) == 2
+    shown = terminal.getvalue()
+    assert "importing:" in shown and "3/3 files" in shown and "3 cases" in shown and "left]" in shown
+    assert "b-bad.xlsx was not loaded" in shown  # refusals are written above the bar
