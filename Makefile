@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTHON ?= python3
 PORT ?= 8501
+# Where `make run` listens: this machine only, unless told otherwise (e.g. make run ADDRESS=0.0.0.0).
+ADDRESS ?= 127.0.0.1
 # every package at the version (and hash) the lock names: installs do not drift. `make lock` remakes it.
 LOCK := requirements.lock
 UV_VERSION := 0.13.8
@@ -30,7 +32,9 @@ lock:
 
 run: install
 	$(PY) -m core demo --if-empty
-	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true
+	@case "$(ADDRESS)" in 127.*|localhost|::1) ;; *) echo "warning: serving on $(ADDRESS):$(PORT), reachable from other machines;" \
+		"without [auth] in .streamlit/secrets.toml everyone who can reach it sees every region (see README, Sign-in)" >&2 ;; esac
+	$(PY) -m streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT) --server.headless true
 
 # Browser tests need Debian's chromium; install it where we may (root with apt), else they skip with a reason.
 browser:

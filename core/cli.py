@@ -15,7 +15,7 @@ from core.csvio import printable
 from core.errors import ProbationError
 
 COMMAND_MODULES = ("core.commands.rating", "core.commands.ratings", "core.commands.demo", "core.commands.whatif", "core.commands.ingest",
-                   "core.commands.backup")
+                   "core.commands.access", "core.commands.backup")
 EXIT_BAD_INPUT = 2
 
 

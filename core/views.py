@@ -472,16 +472,32 @@ def receipt_details(receipt) -> pd.DataFrame:
                          {"Detail": "Inspection", "Value": receipt.inspection}])
 
 
+def _counts_now(uploads: pd.DataFrame) -> pd.Series:
+    withdrawn = uploads["withdrawn_at"].notna() if "withdrawn_at" in uploads else pd.Series(False, index=uploads.index)
+    return pd.Series(["Yes" if c else ("No (withdrawn)" if w else "No (replaced)") for c, w in zip(uploads["current"], withdrawn)],
+                     index=uploads.index)
+
+
+def _withdrawn(uploads: pd.DataFrame) -> pd.Series:
+    """When, by whom and why an upload was withdrawn; empty where it was not."""
+    if "withdrawn_at" not in uploads:
+        return pd.Series("", index=uploads.index)
+    return pd.Series(["" if fmt.is_empty(at) else f"{str(at)[:16]} by {fmt.cell(by)}: {fmt.cell(why)}"
+                      for at, by, why in zip(uploads["withdrawn_at"], uploads["withdrawn_by"], uploads["withdrawn_reason"])],
+                     index=uploads.index)
+
+
 def history_table(uploads: pd.DataFrame) -> pd.DataFrame:
     """The upload history in words: no ids; the hash shortened (the full one is in the receipt)."""
-    cols = ["Uploaded", "File", "Unit", "Region", "Round", "Kind", "Version", "Counts", "Holds", "Uploaded by", "SHA-256 (start)"]
+    cols = ["Uploaded", "File", "Unit", "Region", "Round", "Kind", "Version", "Counts", "Holds", "Uploaded by", "Withdrawn",
+            "SHA-256 (start)"]
     if uploads.empty:
         return pd.DataFrame(columns=cols)
     return pd.DataFrame({
         "Uploaded": uploads["uploaded_at"].map(lambda t: "" if fmt.is_empty(t) else str(t)[:16]),
         "File": uploads["file_name"].map(fmt.cell), "Unit": uploads["unit"].map(fmt.cell), "Region": uploads["region"].map(fmt.cell),
         "Round": uploads["round"].map(fmt.cell), "Kind": uploads["kind"].map(lambda k: KIND_NAMES.get(k, fmt.cell(k))),
-        "Version": uploads["version"], "Counts": uploads["current"].map(lambda c: "Yes" if c else "No (replaced)"),
+        "Version": uploads["version"], "Counts": _counts_now(uploads),
         "Holds": uploads["counts"].map(lambda c: _held(c) if isinstance(c, Mapping) else fmt.cell(c)),
-        "Uploaded by": uploads["uploaded_by"].map(fmt.cell),
+        "Uploaded by": uploads["uploaded_by"].map(fmt.cell), "Withdrawn": _withdrawn(uploads),
         "SHA-256 (start)": uploads["sha256"].map(lambda h: "" if fmt.is_empty(h) else str(h)[:12])}, columns=cols)

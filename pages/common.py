@@ -1,4 +1,5 @@
-"""What every page shares: the store's engine, the reader's scope, cached reads keyed by scope.
+"""What every page shares: the store's engine, the request's principal (who, role, regions: built
+once per run by app.py through ``begin_request``), cached reads keyed by scope, audited downloads.
 
 Streamlit glue only. The engine is a resource (one per process); datasets are cached *data* keyed
 by the store URL, the reader's scope and the store's version, so that no reader is ever served
@@ -10,12 +11,17 @@ from typing import Iterable
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
+from core.access import NO_ACCESS_MESSAGE, Principal, verified_email
 from core.analysis import decision_checks, rate_dataset, with_published
 from core.charts import RATING_COLOURS
 from core.formatting import markdown_text
 from core.framework import default_framework_id, load_framework
+from core.store.actions import record_export
+from core.store import audit
 from core.store.db import database_url, get_engine
+from core.store.people import principal_of
 from core.store.queries import Dataset, breakdown_counts, case_answers as read_case_answers, load_dataset, store_version
 from core.store.scope import Scope
 
@@ -49,40 +55,103 @@ def engine():
     return _engine(database_url())
 
 
-def current_user() -> str:
+def auth_configured() -> bool:
+    """Whether sign-in is configured (an ``[auth]`` section in secrets). Without it: open local mode."""
     try:
-        if st.user.get("is_logged_in"):
-            return st.user.get("email") or st.user.get("name") or "signed-in user"
-    except Exception:  # no authentication configured: a local, single-user run
-        pass
-    return "local user"
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def access_settings() -> dict:
+    """``[access]`` in secrets: ``admins`` (addresses that are admins even when not in the people
+    table: the first admin), ``email_claim`` and ``email_verified_claim`` (the ID token's claims that
+    give the address and say the provider verified it; defaults "email" and "email_verified")."""
+    try:
+        section = dict(st.secrets.get("access", {}))
+    except Exception:
+        section = {}
+    return {"admins": list(section.get("admins", [])), "email_claim": section.get("email_claim", "email"),
+            "email_verified_claim": section.get("email_verified_claim", "email_verified")}
+
+
+def signed_in() -> bool:
+    try:
+        return bool(st.user.get("is_logged_in"))
+    except Exception:
+        return False
+
+
+def identity() -> str | None:
+    """The signed-in person's verified e-mail (normalised), or None (anonymous, or not verified)."""
+    if not signed_in():
+        return None
+    settings = access_settings()
+    return verified_email(st.user.to_dict(), settings["email_claim"], settings["email_verified_claim"])
+
+
+def build_principal() -> Principal:
+    """Who this request is for (``core.access``): open local mode without [auth]; otherwise the
+    verified e-mail's role and regions from the people table, or no access at all."""
+    if not auth_configured():
+        return Principal.open_local()
+    who = identity()
+    if who is None:
+        return Principal.nobody("anonymous" if not signed_in() else "unverified e-mail")
+    return principal_of(engine(), who, access_settings()["admins"])
+
+
+def begin_request() -> Principal:
+    """Build the principal once for this run (app.py calls it first) and record a sign-in, or the
+    refusal of a signed-in person with no access, once per session."""
+    principal = build_principal()
+    ctx = get_script_run_ctx()
+    if ctx is not None:  # kept for this run only: the cursors dict is new at every run
+        ctx._request_principal = (ctx.cursors, principal)
+    if auth_configured() and signed_in() and st.session_state.get("audited-sign-in") != principal.who:
+        st.session_state["audited-sign-in"] = principal.who
+        if principal.has_access:
+            audit.record(engine(), principal.who, audit.SIGN_IN, "dashboard", details={"role": principal.role,
+                                                                                      "regions": principal.describe_regions()})
+        else:
+            claimed = st.user.get(access_settings()["email_claim"])
+            audit.record(engine(), principal.who, audit.ACCESS_REFUSED, "sign-in", audit.REFUSED,
+                         details={"reason": "not a known user" if principal.who != "unverified e-mail" else "e-mail not verified",
+                                  "claimed_email": str(claimed or "")})
+    return principal
+
+
+def show_gate(principal: Principal) -> None:
+    """For a visitor with no access, the only thing shown: a sign-in page, or "no access yet". Stops the run."""
+    st.title("Probation inspection ratings")
+    if not signed_in():
+        st.write("Sign in to continue.")
+        st.button("Sign in", key="sign-in", type="primary", icon=":material/login:", on_click=st.login)
+    else:
+        st.error(NO_ACCESS_MESSAGE)
+        if principal.who == "unverified e-mail":
+            st.caption("Your sign-in did not come with an e-mail address that your provider has verified.")
+    st.stop()
+
+
+def current_principal() -> Principal:
+    """The principal of this run, as app.py built it (built here when a page runs alone, as in
+    AppTest). A visitor with no access gets the sign-in page, or "no access yet", and the page stops."""
+    ctx = get_script_run_ctx()
+    cached = getattr(ctx, "_request_principal", None)
+    principal = cached[1] if cached is not None and cached[0] is ctx.cursors else begin_request()
+    if not principal.has_access:
+        show_gate(principal)
+    return principal
+
+
+def current_user() -> str:
+    return current_principal().who
 
 
 def current_scope() -> Scope:
-    """The regions the signed-in user may see. ``[scopes]`` in secrets maps a user to regions;
-    a user not listed sees every region only where ``default_scope = "national"`` (the default
-    for a local run with no secrets)."""
-    user = current_user()
-    try:
-        configured = "scopes" in st.secrets or "default_scope" in st.secrets
-        scopes = dict(st.secrets.get("scopes", {}))
-        # where access is configured at all, a user nobody listed sees nothing unless told otherwise
-        default = st.secrets.get("default_scope", "none" if configured else "national")
-    except Exception:  # no secrets file: a local, single-user run
-        scopes, default = {}, "national"
-    if user in scopes:
-        return Scope.of_regions(*(_region_name(r) for r in scopes[user]), user=user)
-    return Scope.national(user) if default == "national" else Scope.of_regions(user=user)
-
-
-def _region_name(name: str) -> str:
-    """A configured region as the framework spells it ('wales' -> 'Wales'); unknown names kept as given."""
-    from core.framework import canonical_region
-
-    try:
-        return canonical_region(name)
-    except KeyError:
-        return name
+    """The regions the principal of this run may see (nothing without access)."""
+    return Scope.for_principal(current_principal())
 
 
 def _key(scope: Scope) -> tuple:
@@ -176,14 +245,16 @@ def set_query(**params) -> None:
 
 
 def download_table(frame: pd.DataFrame, name: str, key: str, label: str = "this table") -> None:
-    """CSV and Excel downloads of exactly the table shown (core.exports), beside it."""
-    from core.exports import XLSX, csv_bytes, excel_bytes
+    """CSV and Excel downloads of exactly the table shown (core.exports), beside it; each made on
+    click and recorded in the audit trail (which table, whose scope)."""
+    from core.exports import XLSX
 
     c1, c2, _ = st.columns([1, 1, 2])
-    c1.download_button(f"Download {label} (CSV)", csv_bytes(frame), f"{name}.csv", "text/csv", key=f"{key}-csv",
-                       on_click="ignore")
-    c2.download_button(f"Download {label} (Excel)", excel_bytes({name[:31]: frame}), f"{name}.xlsx", XLSX, key=f"{key}-xlsx",
-                       on_click="ignore")
+    c1.download_button(f"Download {label} (CSV)", audited_export(lambda: csv_bytes(frame), name, f"{name}.csv", len(frame)),
+                       f"{name}.csv", "text/csv", key=f"{key}-csv", on_click="ignore")
+    c2.download_button(f"Download {label} (Excel)",
+                       audited_export(lambda: excel_bytes({name[:31]: frame}), name, f"{name}.xlsx", len(frame)),
+                       f"{name}.xlsx", XLSX, key=f"{key}-xlsx", on_click="ignore")
 
 
 @st.cache_data(show_spinner="Working out how robust each rating is…", max_entries=32)
@@ -225,15 +296,17 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     return write(frame)
 
 
-def download_buttons(name: str, sheets: dict[str, pd.DataFrame], key: str) -> None:
-    """CSV (first table) and Excel (all tables) downloads side by side."""
-    first = next(iter(sheets.values()))
-    c1, c2 = st.columns(2)
-    # the files are made when a button is clicked, not on every run of the page: an Excel file of a
-    # round's evidence takes longer to write than the rest of the page takes to render
-    c1.download_button("Download CSV", lambda: csv_bytes(first), f"{name}.csv", "text/csv", key=f"{key}-csv")
-    c2.download_button("Download Excel", lambda: excel_bytes(sheets), f"{name}.xlsx",
-                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}-xlsx")
+def audited_export(make, table: str, file_name: str, rows: int):
+    """The bytes of a download made when it is asked for, recording the export (which table, whose
+    scope) as it is made. For ``st.download_button(data=...)``, which calls it on click."""
+    by, eng = current_principal(), engine()
+
+    def generate() -> bytes:
+        data = make()
+        record_export(eng, by, table, file_name, rows)
+        return data
+
+    return generate
 
 
 def style_ratings(frame: pd.DataFrame, columns: Iterable[str] = ("rating",)):

@@ -9,7 +9,7 @@ from core.exports import XLSX, annex_workbook_bytes
 from core.formatting import markdown_text as md
 from core.ratings import Rating
 from core.robustness import key_question_intervals
-from pages.common import (current_scope, dataset, download_table, framework, pick_inspection, robust_ratings,
+from pages.common import (audited_export, current_scope, dataset, download_table, framework, pick_inspection, robust_ratings,
                           style_ratings, synthetic_banner, tallies, unit_links, units_table_config)
 
 st.title("Region")
@@ -57,9 +57,10 @@ for head, sentence in views.why_sentences(why):
     st.markdown(f"**{md(head)}**  \n{md(sentence)}")
 
 kq = views.key_question_table(key_question_intervals(tallies(scope)), table, fw.question_text, inspection_id)
-st.download_button("Download the annex workbook (Excel)", annex_workbook_bytes(views.annex_layout(
-    f"{region} region: ratings annex", f"Round {round_} · {fw.title}", regional_annex, kq)),
-    f"annex-{region}-{round_}.xlsx", XLSX, key="region-annex-workbook", on_click="ignore")
+st.download_button("Download the annex workbook (Excel)",
+                   audited_export(lambda: annex_workbook_bytes(views.annex_layout(f"{region} region: ratings annex", f"Round {round_} · {fw.title}", regional_annex, kq)),
+                                  "annex workbook", f"annex-{region}-{round_}.xlsx", len(regional_annex)),
+                   f"annex-{region}-{round_}.xlsx", XLSX, key="region-annex-workbook", on_click="ignore")
 
 st.subheader("R 1.2 Staffing from the PDUs", anchor=False)
 try:

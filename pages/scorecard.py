@@ -12,7 +12,7 @@ from core.exports import XLSX, annex_workbook_bytes
 from core.formatting import markdown_text as md
 from core.robustness import METHOD_HELP, key_question_intervals
 from core.store.queries import evidence_frame, survey_frame
-from pages.common import (checks, current_scope, dataset, download_table, engine, framework, nation_name, pick_inspection,
+from pages.common import (audited_export, checks, current_scope, dataset, download_table, engine, framework, nation_name, pick_inspection,
                           robust_ratings, style_ratings, synthetic_banner, tallies)
 
 st.title("PDU scorecard")
@@ -87,9 +87,10 @@ with st.expander("How these figures are computed"):
     for text in METHOD_HELP.values():
         st.markdown(f"- {text}")
 
-st.download_button("Download the annex workbook (Excel)", annex_workbook_bytes(views.annex_layout(
-    f"{unit} PDU: ratings annex", f"{region} region · round {round_} · {fw.title}", annex_table, kq)),
-    f"annex-{unit}-{round_}.xlsx", XLSX, key="scorecard-annex-workbook", on_click="ignore")
+st.download_button("Download the annex workbook (Excel)",
+                   audited_export(lambda: annex_workbook_bytes(views.annex_layout(f"{unit} PDU: ratings annex", f"{region} region · round {round_} · {fw.title}", annex_table, kq)),
+                                  "annex workbook", f"annex-{unit}-{round_}.xlsx", len(annex_table)),
+                   f"annex-{unit}-{round_}.xlsx", XLSX, key="scorecard-annex-workbook", on_click="ignore")
 
 st.subheader(f"{md(unit)} against its region and {'the nation' if scope.regions is None else 'the regions you can see'}",
              anchor=False)

@@ -17,10 +17,11 @@ from core.errors import ProbationError
 from core.formatting import markdown_text as md
 from core.robustness import METHOD_HELP, attach_robustness
 from core.scenario import MAX_FRACTION, MAX_WEIGHT, QUERY_KEYS, Scenario, link_problems
-from core.store.scenarios import delete_scenario, list_scenarios, load_scenario, may_change, save_scenario, scenario_name
+from core.store.actions import delete_scenario_as, save_scenario_as
+from core.store.scenarios import list_scenarios, load_scenario, may_change, scenario_name
 from core.whatif import diff, direction_counts, summary
-from pages.common import (csv_bytes, current_scope, current_user, dataset, download_table, engine, excel_bytes, framework, ratings,
-                          scenario_ratings, scenario_robustness, synthetic_banner, tallies)
+from pages.common import (audited_export, csv_bytes, current_principal, current_scope, current_user, dataset, download_table, engine,
+                          excel_bytes, framework, ratings, scenario_ratings, scenario_robustness, synthetic_banner, tallies)
 
 THRESHOLD_STEP = 0.5  # the sliders' step; a threshold between steps is shown at the nearest one, with a warning
 FAST_ROBUSTNESS = ("lowest", "pooled")  # exact and vectorised; 'mean' and 'median' draw (a second or more for the store)
@@ -121,7 +122,7 @@ def load(name: str) -> None:
 def delete(name: str) -> None:
     """Button callback: delete the scenario, if this user may."""
     try:
-        delete_scenario(engine(), name, as_user=user)
+        delete_scenario_as(engine(), current_principal(), name)
     except ProbationError as exc:
         st.session_state[MESSAGE] = ("error", str(exc))
         return
@@ -154,7 +155,7 @@ with st.sidebar:
                         format_func=lambda n: (f"{n} ({saved[n].owner})" if saved[n].owner else n) if n else "—")
     if name:
         st.button("Load scenario", key="whatif-load-button", on_click=load, args=(name,))
-        allowed = may_change(saved[name].owner, user)
+        allowed = current_principal().may_save_scenarios and may_change(saved[name].owner, user)
         st.button(md(f"Delete {name!r}"), key="whatif-delete", on_click=delete, args=(name,), disabled=not allowed,
                   help=None if allowed else md(f"Only {saved[name].owner}, who saved it, may delete it."))
     if MESSAGE in st.session_state:
@@ -162,13 +163,15 @@ with st.sidebar:
         (st.success if kind == "success" else st.error)(md(text))
 
 with st.sidebar:
-    new_name = st.text_input("Save as", key="whatif-save-name")
-    if st.button("Save scenario", key="whatif-save", disabled=not new_name.strip()):
+    may_save = current_principal().may_save_scenarios
+    new_name = st.text_input("Save as", key="whatif-save-name", disabled=not may_save,
+                             help=None if may_save else "Saving scenarios is for regional leaders and administrators")
+    if st.button("Save scenario", key="whatif-save", disabled=not (may_save and new_name.strip())):
         try:
             current = scenario_from_widgets()
             overrides = Scenario(**{k: v for k, v in current.overrides().items() if getattr(default, k) != v})
             clean = scenario_name(new_name)
-            save_scenario(engine(), clean, overrides, owner=user, overwrite=clean in saved)
+            save_scenario_as(engine(), current_principal(), clean, overrides, overwrite=clean in saved)
             st.success(md(f"Saved {clean!r}."))
         except ProbationError as exc:
             st.error(md(exc))
@@ -247,9 +250,12 @@ def scenario_and_results() -> None:
     st.dataframe(shown, hide_index=True, width="stretch", key="whatif-changes")
     # made when clicked, not on every slider move (the workbook of a few hundred changes takes ~0.1 s)
     d1, d2, _ = st.columns([1, 1, 2])
-    d1.download_button("Download this table (CSV)", lambda: csv_bytes(shown), "whatif-changes.csv", "text/csv",
-                       key="whatif-download-csv", on_click="ignore")
-    d2.download_button("Download this table (Excel)", lambda: excel_bytes({"changes": shown, "counts": by_direction}),
+    d1.download_button("Download this table (CSV)",
+                       audited_export(lambda: csv_bytes(shown), "what-if changes", "whatif-changes.csv", len(shown)),
+                       "whatif-changes.csv", "text/csv", key="whatif-download-csv", on_click="ignore")
+    d2.download_button("Download this table (Excel)",
+                       audited_export(lambda: excel_bytes({"changes": shown, "counts": by_direction}), "what-if changes, counts",
+                                      "whatif-changes.xlsx", len(shown)),
                        "whatif-changes.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key="whatif-download-xlsx", on_click="ignore")
 

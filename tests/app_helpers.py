@@ -63,3 +63,28 @@ def workbook_with_a_bad_cell() -> bytes:
     cases = [dict(c) for c in UPLOAD_CASES]
     cases[-1]["P2.1.1"] = "Yse"
     return to_bytes(case_workbook(inspection=ESSEX_NORTH, cases=cases))
+
+
+# -- sign-in (issue 10) ---------------------------------------------------------------------------------
+# An [auth] section turns sign-in on; AppTest never calls the provider, so any absolute URLs do.
+AUTH_SECRETS = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "not-a-secret",
+                         "client_id": "dashboard", "client_secret": "not-a-secret",
+                         "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}}
+
+
+def signed_in(email: str, verified: bool = True, **claims) -> dict:
+    """``AppTest.user`` for a person signed in with this e-mail (verified by the provider, unless not)."""
+    return {"is_logged_in": True, "email": email, "email_verified": verified, "name": email.split("@")[0].title(), **claims}
+
+
+def ensure_person(url: str, email: str, role: str, regions=()) -> None:
+    """Make ``email`` a known user of the store at ``url`` with this role and these regions (as an operator would)."""
+    from core.access import Principal
+    from core.store.people import add_person, change_person, find_person
+
+    engine = get_engine(url)
+    operator = Principal.operator("test set-up")
+    if find_person(engine, email) is None:
+        add_person(engine, email, role, regions, by=operator)
+    else:
+        change_person(engine, email, role, list(regions), by=operator)

@@ -26,7 +26,8 @@ from core.store.db import get_engine
 from core.store.queries import evidence_frame, uploads_frame
 from core.store.scope import Scope
 from core.whatif import diff, summary
-from tests.app_helpers import BAD_CELL, ROOT, XLSX, build_demo_store, valid_workbook, workbook_with_a_bad_cell
+from tests.app_helpers import (AUTH_SECRETS, BAD_CELL, ROOT, XLSX, build_demo_store, ensure_person, signed_in, valid_workbook,
+                               workbook_with_a_bad_cell)
 
 APP = ROOT / "app.py"
 PAGES = re.findall(r'st\.Page\(HERE / "(pages/[^"]+\.py)"', APP.read_text(encoding="utf-8"))
@@ -84,7 +85,7 @@ def rerun(at: AppTest) -> AppTest:
 def test_the_entry_point_lists_every_page_file():
     on_disk = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py") if p.name not in ("common.py", "__init__.py"))
     assert sorted(PAGES) == on_disk
-    assert len(PAGES) == 7
+    assert len(PAGES) == 8  # with the admin page (issue 10)
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -101,6 +102,8 @@ def test_every_page_runs_on_an_empty_store_and_says_what_is_missing(page, tmp_pa
         assert [c.value for c in at.caption if c.value == "Nothing uploaded yet."]
     elif page.endswith("whatif.py"):
         assert [w.value for w in at.warning] == ["The store holds no inspections yet."]
+    elif page.endswith("admin.py"):
+        assert [i.value for i in at.info if i.value.startswith("No users yet.")]
     else:
         assert at.warning, f"{page} shows no warning on an empty store"
 
@@ -151,13 +154,13 @@ def test_overview_narrowed_to_one_region_counts_only_its_units(app, demo):
 
 def test_a_reader_scoped_to_one_region_sees_only_that_region(app, demo):
     region = sorted(demo.dataset.inspections["region"].unique())[0]
-    at = app(user={"is_logged_in": True, "email": "lead@example.org", "name": "Lead"},
-             secrets={"scopes": {"lead@example.org": [region]}, "default_scope": "none"})
+    ensure_person(demo.url, "lead@example.org", "regional", [region])
+    at = app(user=signed_in("lead@example.org"), secrets=AUTH_SECRETS)
     round_ = at.selectbox(key="overview-round").value
     units = overview_expected(demo, round_, [region])
     assert int(metrics(at)["PDUs"]) + int(metrics(at)["Regions"]) == len(units)
     assert set(at.dataframe[0].value["Region"]) == {region}
-    assert any(region in c.value and "lead@example.org" in c.value for c in at.sidebar.caption)
+    assert any(markdown_text(region) in c.value and markdown_text("lead@example.org") in c.value for c in at.sidebar.caption)
 
 
 # -- PDU scorecard ---------------------------------------------------------------------------------------
@@ -375,9 +378,9 @@ def test_an_upload_through_the_page_loads_the_workbook_or_lists_every_problem_by
 
 
 def test_an_upload_for_a_region_outside_the_readers_scope_is_refused_and_nothing_written(tmp_path, monkeypatch):
-    at = open_app(f"sqlite:///{tmp_path / 'scoped.db'}", monkeypatch, "pages/upload.py",
-                  user={"is_logged_in": True, "email": "sw@example.org"},
-                  secrets={"scopes": {"sw@example.org": ["South West"]}})
+    url = f"sqlite:///{tmp_path / 'scoped.db'}"
+    ensure_person(url, "sw@example.org", "inspector", ["South West"])
+    at = open_app(url, monkeypatch, "pages/upload.py", user=signed_in("sw@example.org"), secrets=AUTH_SECRETS)
     at.file_uploader(key="upload-file").set_value(("essex-north.xlsx", valid_workbook(), XLSX))
     rerun(at)
     at.button(key="upload-submit").click()

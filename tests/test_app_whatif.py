@@ -29,7 +29,7 @@ from core.store.queries import load_dataset
 from core.store.scenarios import list_scenarios, load_scenario, save_scenario
 from core.store.scope import Scope
 from core.whatif import diff, summary
-from tests.app_helpers import DemoStore, build_demo_store
+from tests.app_helpers import AUTH_SECRETS, DemoStore, build_demo_store, ensure_person, signed_in
 from tests.test_app_pages import open_app, rerun
 
 T_KEYS = ("whatif-t-outstanding", "whatif-t-good", "whatif-t-ri")
@@ -257,7 +257,8 @@ def test_the_owner_may_overwrite_and_delete_their_scenario_and_anyone_one_with_n
 
 def test_a_signed_in_user_cannot_delete_a_scenario_of_the_local_user(app, scenarios):
     save_scenario(scenarios, "local", Scenario(aggregation="mean"), owner=LOCAL)
-    at = app(user={"is_logged_in": True, "email": "other@example.org", "name": "Other"})
+    ensure_person(str(scenarios.url), "other@example.org", "regional", ["Wales"])
+    at = app(user=signed_in("other@example.org"), secrets=AUTH_SECRETS)
     at.selectbox(key="whatif-load").set_value("local")
     rerun(at)
     assert at.button(key="whatif-delete").disabled

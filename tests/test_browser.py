@@ -239,6 +239,7 @@ def test_a_scorecard_link_opened_first_on_a_fresh_server_keeps_the_app_navigatio
             page.goto(scorecard_link(url, inspection))
             expect(page.get_by_role("heading", name=f"{inspection['unit']} PDU")).to_be_visible()
             wait_for_run(page)
-            assert sidebar_pages(page) == ["Overview", "PDU scorecard", "Region", "Compare", "What-if", "Evidence", "Upload"]
+            assert sidebar_pages(page) == ["Overview", "PDU scorecard", "Region", "Compare", "What-if", "Evidence", "Upload",
+                                           "Admin"]  # open local mode: the admin page too (issue 10)
         finally:
             context.close()

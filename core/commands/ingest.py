@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 import time
 
@@ -25,12 +24,14 @@ def register(sub) -> None:
                                       "a directory gives every .xlsx and .csv file in it and below")
     p.add_argument("files", nargs="+", metavar="DIR_OR_FILE")
     p.add_argument("--db", metavar="URL", help="SQLAlchemy URL of the store (default: DATABASE_URL, else data/probation.db)")
-    p.add_argument("--as", dest="user", metavar="USER", help="who is uploading, for the audit trail (default: your login name)")
+    p.add_argument("--as", dest="user", metavar="EMAIL", help="who is uploading, for the audit trail (default: your login name); "
+                                                              "a known user's role and regions apply")
     p.set_defaults(handler=import_command)
 
     p = sub.add_parser("load-published", help="load data/published_ratings.csv into the store (safe to repeat)")
     p.add_argument("--db", metavar="URL", help="SQLAlchemy URL of the store (default: DATABASE_URL, else data/probation.db)")
     p.add_argument("--file", help="another published ratings CSV (default: data/published_ratings.csv)")
+    p.add_argument("--as", dest="user", metavar="EMAIL", help="who is loading, for the audit trail; a known user must be an admin")
     p.set_defaults(handler=load_published_command)
 
 
@@ -45,8 +46,11 @@ def template_command(args: argparse.Namespace) -> int:
 def import_command(args: argparse.Namespace) -> int:
     """Each file is its own transaction: a refused file is reported and the others still load.
     Receipts go to stdout as CSV; on a terminal a progress bar (files, cases, time left) runs on
-    stderr, and a summary ends the run there."""
+    stderr, and a summary ends the run there. ``--as`` names the principal: a known user's role and
+    regions apply, and every file leaves its audit row."""
+    from core.commands.access import principal
     from core.errors import InputError
+    from core.ingest.audited import upload
     from core.ingest.importer import expand_sources, import_many
     from core.store.db import get_engine
 
@@ -54,7 +58,7 @@ def import_command(args: argparse.Namespace) -> int:
     if not paths:
         raise InputError(f"no .xlsx or .csv files in {', '.join(args.files)}")
     engine = get_engine(args.db)
-    user = args.user or _login_name()
+    by = principal(engine, args)
     bar = _progress_bar(len(paths)) if sys.stderr.isatty() else None
     say = (lambda text: bar.write(text, file=sys.stderr)) if bar is not None else (lambda text: print(text, file=sys.stderr))
 
@@ -67,7 +71,7 @@ def import_command(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     try:
-        outcomes = import_many(engine, paths, user=user, progress=progress)
+        outcomes = import_many(engine, paths, progress=progress, importer=lambda data, name: upload(engine, by, data, name))
     finally:
         if bar is not None:
             bar.close()
@@ -110,16 +114,12 @@ def _progress_bar(total: int):
 
 
 def load_published_command(args: argparse.Namespace) -> int:
+    from core.commands.access import principal
+    from core.store.actions import load_published_as
     from core.store.db import get_engine
-    from core.store.published import PUBLISHED_CSV, load_published
 
-    result = load_published(get_engine(args.db), args.file or PUBLISHED_CSV)
+    engine = get_engine(args.db)
+    result = load_published_as(engine, principal(engine, args), args.file)
     print(result.summary())
     return 0
 
-
-def _login_name() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers: the audit trail still needs a name
-        return "command line"

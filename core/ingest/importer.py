@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from core.errors import InputError, InvalidWorkbook
+from core.errors import InputError, InvalidWorkbook, ProbationError
 from core import findings as F
 from core.ingest.files import MAX_FILE_BYTES
 from core.findings import Finding
@@ -123,19 +123,27 @@ def expand_sources(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def import_many(engine: Engine, sources: Sequence[Source | tuple[Source, str]], user: str = "anonymous", scope: Scope | None = None,
-                progress: Callable[[Progress], None] | None = None) -> list[Outcome]:
+                progress: Callable[[Progress], None] | None = None,
+                importer: Callable[[Source, str | None], Receipt] | None = None) -> list[Outcome]:
     """Import each file in its own transaction, in order: a refused file is reported and the others
     still load. ``sources`` are paths, or (bytes, file name) pairs as an upload page has them.
-    ``progress`` is called after each file. Returns one ``Outcome`` per file."""
+    ``progress`` is called after each file. ``importer(data, name)`` stores one file (default:
+    ``import_file`` as ``user`` within ``scope``; ``core.ingest.audited.upload`` as a principal,
+    audited). Returns one ``Outcome`` per file."""
+    if importer is None:
+        def importer(data, name):
+            return import_file(engine, data, name, user=user, scope=scope)
     outcomes: list[Outcome] = []
     cases = 0
     for source in sources:
         data, name = source if isinstance(source, tuple) else (source, None)
         shown = name or (Path(data).name if isinstance(data, (str, Path)) else "upload")
         try:
-            outcome = Outcome(shown, receipt=import_file(engine, data, name, user=user, scope=scope))
+            outcome = Outcome(shown, receipt=importer(data, name))
         except InvalidWorkbook as exc:
             outcome = Outcome(shown, findings=tuple(exc.findings), total=exc.total, message=str(exc))
+        except ProbationError as exc:  # refused for a reason that is not in the file (e.g. the store)
+            outcome = Outcome(shown, message=str(exc))
         outcomes.append(outcome)
         cases += outcome.cases
         if progress is not None:

@@ -108,6 +108,10 @@ class Upload(Base):
     uploaded_by: Mapped[str] = mapped_column(String(120))
     uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # e.g. {"cases": 52, "answers": 2704}
+    # a withdrawn upload no longer counts and never will again; its rows are kept (issue 10)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_by: Mapped[str | None] = mapped_column(String(254))
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
     inspection: Mapped[Inspection] = relationship()
 
 
@@ -250,3 +254,28 @@ class AttributeTally(Base):
 
 # The dashboard's reads start from the current uploads of the inspections in scope (revision 0004_tallies)
 Index("ix_uploads_is_current", Upload.is_current, Upload.inspection_id)
+
+
+class Person(Base):
+    """A known user: their verified e-mail (normalised: NFKC, case folded), role and regions."""
+
+    __tablename__ = "people"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    role: Mapped[str] = mapped_column(String(20))  # national, regional, inspector, admin (core.access.ROLES)
+    regions: Mapped[list[str]] = mapped_column(JSON, default=list)  # canonical region names; empty for national and admin
+    added_by: Mapped[str] = mapped_column(String(254), default="")
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class AuditEvent(Base):
+    """One entry of the append-only audit trail. Nothing updates or deletes a row (a trigger refuses it)."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)  # UTC
+    user: Mapped[str] = mapped_column(String(254), index=True)
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    object: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str] = mapped_column(String(20))  # ok, refused, rejected, unchanged
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -45,6 +45,8 @@ def inspections_frame(session: Session, scope: Scope) -> pd.DataFrame:
                    Inspection.fieldwork_start, Inspection.status, Inspection.synthetic)
             .join(Region, Inspection.region_id == Region.id)
             .where(scope.filter(Region.name))
+            # an inspection whose every upload was withdrawn leaves the ratings (issue 10)
+            .where(Inspection.id.in_(select(Upload.inspection_id).where(Upload.is_current.is_(True))))
             .order_by(Inspection.round, Region.name, Inspection.level.desc(), Inspection.unit_name))
     return _frame(session, stmt, INSPECTION_COLUMNS)
 
@@ -243,10 +245,10 @@ def uploads_frame(engine: Engine, scope: Scope) -> pd.DataFrame:
 
 
 def store_version(engine: Engine) -> tuple[int, ...]:
-    """A cheap fingerprint that changes whenever an upload lands or the published ratings change:
-    (uploads, highest upload id, published ratings, highest published id). Caches key on it so that
+    """A cheap fingerprint that changes whenever an upload lands or is withdrawn, or the published
+    ratings change: (uploads, highest upload id, published ratings, highest published id, withdrawn). Caches key on it so that
     new data is seen at once."""
     with Session(engine) as s:
-        n, top = s.execute(select(func.count(Upload.id), func.max(Upload.id))).one()
+        n, top, withdrawn = s.execute(select(func.count(Upload.id), func.max(Upload.id), func.count(Upload.withdrawn_at))).one()
         n_pub, top_pub = s.execute(select(func.count(PublishedRating.id), func.max(PublishedRating.id))).one()
-    return int(n or 0), int(top or 0), int(n_pub or 0), int(top_pub or 0)
+    return int(n or 0), int(top or 0), int(n_pub or 0), int(top_pub or 0), int(withdrawn or 0)

@@ -28,6 +28,14 @@ class Scope:
         return ("*",) if self.regions is None else tuple(sorted(self.regions))
 
     @classmethod
+    def for_principal(cls, principal) -> "Scope":
+        """What a principal (``core.access.Principal``) may read: every region, theirs, or nothing at all
+        for someone with no access."""
+        if not principal.has_access:
+            return cls.of_regions(user=principal.who)
+        return cls.national(principal.who) if principal.regions is None else cls.of_regions(*principal.regions, user=principal.who)
+
+    @classmethod
     def from_cache_key(cls, key: tuple) -> "Scope":
         return cls.national() if key == ("*",) else cls.of_regions(*key)
 

@@ -1,7 +1,7 @@
 """Tallies: each upload's answers counted once (tallies, attribute_tallies), backfilled for stored uploads.
 
 Revision ID: 0004_tallies
-Revises: 0002_integrity
+Revises: 0003_people_audit
 Create Date: 2026-12-03
 
 Uploads never change once stored, so their counts of Yes / No / N/A per code (and per code and case
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004_tallies"
-down_revision: Union[str, Sequence[str], None] = "0002_integrity"
+down_revision: Union[str, Sequence[str], None] = "0003_people_audit"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
