@@ -10,6 +10,7 @@ from pathlib import Path
 import streamlit as st
 
 from core.access import OPEN_LOCAL_BANNER
+from core.formatting import markdown_text as md
 from pages.common import auth_configured, begin_request, engine, show_gate, signed_in
 
 HERE = Path(__file__).parent
@@ -41,7 +42,7 @@ navigation = st.navigation(pages, position="sidebar" if principal.has_access els
 
 with st.sidebar:
     if principal.has_access:
-        st.caption(f"Signed in as **{principal.who}** ({principal.describe_role()}) · {principal.describe_regions()}")
+        st.caption(f"Signed in as **{md(principal.who)}** ({md(principal.describe_role())}) · {md(principal.describe_regions())}")
     if auth_configured() and signed_in():
         st.button("Sign out", key="sign-out", icon=":material/logout:", on_click=st.logout)
 

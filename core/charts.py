@@ -17,12 +17,19 @@ from core.compare import FUNNEL_POSITIONS, funnel_curve, natural_code
 from core.ratings import RATING_LABELS
 from core.robustness import SMALL_SAMPLE_CASES
 
-RATING_COLOURS = {"Outstanding": "#1b7837", "Good": "#7fbf7b", "Requires improvement": "#f1a340", "Inadequate": "#d73027"}
-SUFFICIENT_COLOUR = "#2166ac"
-SMALL_SAMPLE_COLOUR = "#9ecae1"
-COMPARISON_COLOURS = {"unit": "#2166ac", "region": "#67a9cf", "nation": "#878787"}
-POSITION_COLOURS = {FUNNEL_POSITIONS[0]: "#1b7837", FUNNEL_POSITIONS[1]: "#7fbf7b", FUNNEL_POSITIONS[2]: "#636363",
-                    FUNNEL_POSITIONS[3]: "#f1a340", FUNNEL_POSITIONS[4]: "#d73027"}
+from core.colours import NEUTRALS, RATING_COLOURS  # noqa: E402  (the palette; tested for colour-vision deficiency)
+from core.formatting import plot_text  # noqa: E402
+
+# Non-rating colours: none of them is a rating's colour, so that a colour means one thing across charts.
+SUFFICIENT_COLOUR = "#3f3f8f"
+SMALL_SAMPLE_COLOUR = "#b3b3d9"
+COMPARISON_COLOURS = {"unit": "#3f3f8f", "region": "#8c8cc7", "nation": "#878787"}
+# funnel positions: neutral and purple tones with a marker shape each (up: above the limits, down: below)
+POSITION_COLOURS = {FUNNEL_POSITIONS[0]: "#3f007d", FUNNEL_POSITIONS[1]: "#807dba", FUNNEL_POSITIONS[2]: NEUTRALS["within"],
+                    FUNNEL_POSITIONS[3]: "#252525", FUNNEL_POSITIONS[4]: "#000000"}
+POSITION_SYMBOLS = {FUNNEL_POSITIONS[0]: "triangle-up", FUNNEL_POSITIONS[1]: "triangle-up-open", FUNNEL_POSITIONS[2]: "circle",
+                    FUNNEL_POSITIONS[3]: "triangle-down-open", FUNNEL_POSITIONS[4]: "triangle-down"}
+RATING_SHORT = {"Outstanding": "Outst.", "Good": "Good", "Requires improvement": "Req. impr.", "Inadequate": "Inad."}
 PERCENT_AXIS = dict(range=[0, 100], ticksuffix="%")
 SMALL_NOTE = f"fewer than {SMALL_SAMPLE_CASES} relevant cases: read with care"
 ROW_HEIGHT = 22
@@ -72,24 +79,34 @@ def _split_small(frame: pd.DataFrame) -> list[tuple[str, str, pd.DataFrame]]:
 def sufficiency_bars(frame: pd.DataFrame, title: str = "Sufficiency", label: str | None = None,
                      reference: float | None = None, reference_name: str = "National") -> go.Figure:
     """Horizontal bars of ``percent`` per row with Wilson 95% intervals as error bars, one bar per PDU
-    (or region, or round), in the frame's order from the top. Rows with fewer than 20 relevant cases
-    are a lighter trace of their own. ``reference`` draws a dashed line (e.g. the national rate)."""
+    (or region, or round), in the frame's order from the top. With a ``section`` column (see
+    ``core.compare.bar_rows``) the bars are grouped under section labels (a region, or "Highest 5").
+    Rows with fewer than 20 relevant cases are lighter. ``reference`` draws a dashed line (e.g. the
+    national rate)."""
     col = _label_column(frame, label)
+    names = frame[col].astype(str).map(plot_text)
+    grouped = "section" in frame.columns and frame["section"].astype(str).ne("").any()
+    y = [frame["section"].astype(str).map(plot_text).tolist(), names.tolist()] if grouped else names.tolist()
+    small = frame["small_sample"].fillna(True).astype(bool) if "small_sample" in frame else pd.Series(False, index=frame.index)
     fig = go.Figure()
-    for name, colour, part in _split_small(frame):
-        fig.add_trace(go.Bar(
-            x=part["percent"], y=part[col].astype(str), orientation="h", name=name, marker_color=colour, error_x=_error(part),
-            customdata=np.column_stack([_counts_text(part), _hover_interval(part)]),
-            hovertemplate="%{y}: %{x:.1f}% sufficient<br>%{customdata[0]} relevant cases<br>%{customdata[1]}<extra></extra>"))
+    fig.add_trace(go.Bar(
+        x=frame["percent"], y=y, orientation="h", showlegend=False,
+        marker_color=[SMALL_SAMPLE_COLOUR if s else SUFFICIENT_COLOUR for s in small], error_x=_error(frame),
+        customdata=np.column_stack([names, _counts_text(frame), _hover_interval(frame)]) if len(frame) else None,
+        hovertemplate="%{customdata[0]}: %{x:.1f}% sufficient<br>%{customdata[1]} relevant cases<br>%{customdata[2]}<extra></extra>"))
+    for name, colour, part in _split_small(frame):  # legend entries only
+        fig.add_trace(go.Bar(x=[None], y=[[None], [None]] if grouped else [None], orientation="h", name=name, marker_color=colour,
+                             hoverinfo="skip"))
     if reference is not None and not pd.isna(reference):
         fig.add_vline(x=reference, line_dash="dash", line_color="#000000",
-                      annotation_text=f"{reference_name} {reference:.1f}%", annotation_position="top")
-    fig.update_layout(title=title, height=_height(len(frame)), barmode="overlay", legend_orientation="h",
+                      annotation_text=f"{plot_text(reference_name)} {reference:.1f}%", annotation_position="top")
+    fig.update_layout(title=plot_text(title), height=_height(len(frame), minimum=300), barmode="overlay", legend_orientation="h",
                       legend=dict(y=-0.08, yanchor="top") if len(frame) < 30 else dict(y=1.0, yanchor="bottom"),
                       margin=dict(l=10, r=10, t=70, b=40))
     fig.update_xaxes(title="Cases sufficient (%)", **PERCENT_AXIS)
-    fig.update_yaxes(title=None, autorange="reversed", categoryorder="array", categoryarray=list(frame[col].astype(str)),
-                     automargin=True)
+    fig.update_yaxes(title=None, autorange="reversed", automargin=True)
+    if not grouped:
+        fig.update_yaxes(categoryorder="array", categoryarray=names.tolist())
     return fig
 
 
@@ -99,7 +116,7 @@ def breakdown_bars(frame: pd.DataFrame, title: str = "Sufficiency by case attrib
     fig = go.Figure()
     for name, colour, part in _split_small(frame):
         fig.add_trace(go.Bar(
-            x=part["group"].astype(str), y=part["percent"], name=name, marker_color=colour, error_y=_error(part),
+            x=part["group"].astype(str).map(plot_text), y=part["percent"], name=name, marker_color=colour, error_y=_error(part),
             text=[f"{y} of {n}" for y, n in zip(part["n_sufficient"], part["n_relevant"])], textposition="inside",
             insidetextanchor="start",
             customdata=np.column_stack([_hover_interval(part), part["n_cases"].astype(str) if "n_cases" in part else [""] * len(part)]),
@@ -108,10 +125,10 @@ def breakdown_bars(frame: pd.DataFrame, title: str = "Sufficiency by case attrib
         overall = float(frame["overall_percent"].iloc[0])
         fig.add_hline(y=overall, line_dash="dash", line_color="#000000", annotation_text=f"All cases {overall:.1f}%",
                       annotation_position="top right")
-    fig.update_layout(title=title, height=420, barmode="overlay", legend_orientation="h", legend=dict(y=-0.2, yanchor="top"),
+    fig.update_layout(title=plot_text(title), height=420, barmode="overlay", legend_orientation="h", legend=dict(y=-0.2, yanchor="top"),
                       margin=dict(l=10, r=10, t=70, b=40))
     fig.update_yaxes(title="Cases sufficient (%)", **PERCENT_AXIS)
-    fig.update_xaxes(title=attribute_label, categoryorder="array", categoryarray=list(frame["group"].astype(str)))
+    fig.update_xaxes(title=plot_text(attribute_label), categoryorder="array", categoryarray=list(frame["group"].astype(str).map(plot_text)))
     return fig
 
 
@@ -125,11 +142,11 @@ def comparison_bars(frame: pd.DataFrame, title: str = "Key questions: PDU, regio
         if part.empty:
             continue
         fig.add_trace(go.Bar(
-            x=part["key_question_label"], y=part["percent"], name=str(part["name"].iloc[0]),
+            x=part["key_question_label"], y=part["percent"], name=plot_text(part["name"].iloc[0]),
             marker_color=COMPARISON_COLOURS[comparison], error_y=_error(part),
             customdata=np.column_stack([_counts_text(part), _hover_interval(part)]),
             hovertemplate="%{x}: %{y:.1f}% sufficient<br>%{customdata[0]} relevant cases<br>%{customdata[1]}<extra>%{fullData.name}</extra>"))
-    fig.update_layout(title=title, barmode="group", height=460, legend_orientation="h", legend=dict(y=-0.15, yanchor="top"),
+    fig.update_layout(title=plot_text(title), barmode="group", height=460, legend_orientation="h", legend=dict(y=-0.15, yanchor="top"),
                       margin=dict(l=10, r=10, t=70, b=40))
     fig.update_yaxes(title="Cases sufficient (%)", **PERCENT_AXIS)
     fig.update_xaxes(title="Key question", categoryorder="array", categoryarray=order)
@@ -164,7 +181,7 @@ def key_question_heatmap(matrix: pd.DataFrame, title: str = "Key questions by PD
     m = matrix.copy()
     pairs = m[["region", "unit"]].drop_duplicates()
     shared = set(pairs.loc[pairs["unit"].duplicated(keep=False), "unit"])  # a PDU name used in two regions
-    m["row"] = [f"{u} ({r})" if u in shared else str(u) for u, r in zip(m["unit"], m["region"])]
+    m["row"] = [plot_text(f"{u} ({r})" if u in shared else str(u)) for u, r in zip(m["unit"], m["region"])]
     rows = list(dict.fromkeys(m["row"]))
     cols = list(dict.fromkeys(m.sort_values("key_question", key=lambda s: s.map(natural_code)).loc[:, "key_question_label"]))
     z = m.pivot_table(index="row", columns="key_question_label", values="percent", aggfunc="first", dropna=False).reindex(index=rows, columns=cols)
@@ -177,14 +194,23 @@ def key_question_heatmap(matrix: pd.DataFrame, title: str = "Key questions by PD
         for j, col in enumerate(cols):
             y, n = n_yes.iat[i, j], n_rel.iat[i, j]
             counts = "no relevant cases" if pd.isna(n) or n == 0 else f"{int(y)} of {int(n)} cases sufficient"
-            hover[i, j] = f"{row} ({regions.iat[i]})<br>{col} {_wrap(texts.iat[j])}<br>{counts}"
+            hover[i, j] = f"{row} ({plot_text(regions.iat[i])})<br>{col} {_wrap(texts.iat[j])}<br>{counts}"
+    values = z.to_numpy(dtype=float)
+    # the rating in words in every cell (with thresholds), so that no reader depends on the colour
+    labels = np.full(values.shape, "", dtype=object)
+    for (i, j), v in np.ndenumerate(values):
+        if not np.isnan(v):
+            word = RATING_SHORT[_band_of(v, thresholds)] if thresholds is not None else ""
+            labels[i, j] = f"{v:.0f} {word}".strip()
+            if thresholds is not None:
+                hover[i, j] += f"<br>{_band_of(v, thresholds)}"
     fig = go.Figure(go.Heatmap(
-        z=z.to_numpy(dtype=float), x=cols, y=rows, zmin=0, zmax=100, xgap=1, ygap=1,
+        z=values, x=cols, y=rows, zmin=0, zmax=100, xgap=1, ygap=1,
         colorscale=_banded_colourscale(thresholds) if thresholds is not None else CONTINUOUS_SCALE,
-        colorbar=dict(title="Sufficient (%)", ticksuffix="%"), customdata=hover,
+        colorbar=_rating_colourbar(thresholds), customdata=hover, text=labels,
         hovertemplate="%{customdata}<br>%{z:.1f}% sufficient<extra></extra>",
-        texttemplate="%{z:.0f}" if len(rows) <= 60 else None, textfont=dict(size=10)))
-    fig.update_layout(title=title, height=_height(len(rows), per_row=20, base=200, minimum=400), margin=dict(l=10, r=10, t=110, b=20))
+        texttemplate="%{text}" if len(rows) <= 60 else None, textfont=dict(size=10)))
+    fig.update_layout(title=plot_text(title), height=_height(len(rows), per_row=20, base=200, minimum=400), margin=dict(l=10, r=10, t=110, b=20))
     # a thin line between regions, so that a region's PDUs read as a block
     for i in range(1, len(rows)):
         if regions.iat[i] != regions.iat[i - 1]:
@@ -194,10 +220,27 @@ def key_question_heatmap(matrix: pd.DataFrame, title: str = "Key questions by PD
     return fig
 
 
+def _band_of(value: float, thresholds: Sequence[float]) -> str:
+    out_t, good_t, ri_t = (float(t) for t in thresholds)
+    if value >= out_t:
+        return "Outstanding"
+    if value >= good_t:
+        return "Good"
+    return "Requires improvement" if value >= ri_t else "Inadequate"
+
+
+def _rating_colourbar(thresholds: Sequence[float] | None) -> dict:
+    if thresholds is None:
+        return dict(title="Sufficient (%)", ticksuffix="%")
+    out_t, good_t, ri_t = (float(t) for t in thresholds)
+    mids = [ri_t / 2, (ri_t + good_t) / 2, (good_t + out_t) / 2, (out_t + 100) / 2]
+    return dict(title="Rating band", tickvals=mids, ticktext=["Inadequate", "Requires improvement", "Good", "Outstanding"])
+
+
 def _wrap(text: str, width: int = 70) -> str:
     import textwrap
 
-    return "<br>".join(textwrap.wrap(text, width)) if text else ""
+    return "<br>".join(plot_text(t) for t in textwrap.wrap(text, width)) if text else ""
 
 
 # -- funnel plot ------------------------------------------------------------------------------------
@@ -209,7 +252,7 @@ def funnel_plot(points: pd.DataFrame, title: str = "Funnel plot: PDUs against th
     Points are coloured by where they fall."""
     fig = go.Figure()
     if points.empty:
-        fig.update_layout(title=title, annotations=[dict(text="No relevant cases to plot", showarrow=False, x=0.5, y=0.5,
+        fig.update_layout(title=plot_text(title), annotations=[dict(text="No relevant cases to plot", showarrow=False, x=0.5, y=0.5,
                                                           xref="paper", yref="paper")])
         return fig
     col = _label_column(points, label)
@@ -219,7 +262,7 @@ def funnel_plot(points: pd.DataFrame, title: str = "Funnel plot: PDUs against th
     for level, name, dash in (("998", "99.8% limits", "dot"), ("95", "95% limits", "dash")):
         for side in ("lower", "upper"):
             fig.add_trace(go.Scatter(x=curve["n"], y=curve[f"{side}_{level}"], mode="lines", name=name, legendgroup=level,
-                                     showlegend=side == "lower", line=dict(color="#7f7f7f", dash=dash, width=1.2),
+                                     showlegend=side == "lower", line=dict(color=NEUTRALS["limit"], dash=dash, width=1.2),
                                      hovertemplate=f"{name}, {side}: %{{y:.1f}}% at %{{x:.0f}} cases<extra></extra>"))
     fig.add_trace(go.Scatter(x=[curve["n"].iloc[0], curve["n"].iloc[-1]], y=[national, national], mode="lines",
                              name=f"National {national:.1f}%", line=dict(color="#000000", width=1.5),
@@ -230,10 +273,11 @@ def funnel_plot(points: pd.DataFrame, title: str = "Funnel plot: PDUs against th
             continue
         fig.add_trace(go.Scatter(
             x=part["n_relevant"], y=part["percent"], mode="markers", name=position.capitalize(),
-            marker=dict(color=POSITION_COLOURS[position], size=9, line=dict(color="#ffffff", width=0.5)),
-            text=part[col].astype(str), customdata=_counts_text(part),
+            marker=dict(color=POSITION_COLOURS[position], symbol=POSITION_SYMBOLS[position], size=10,
+                        line=dict(color=POSITION_COLOURS[position], width=1)),
+            text=part[col].astype(str).map(plot_text), customdata=_counts_text(part),
             hovertemplate="%{text}: %{y:.1f}% sufficient<br>%{customdata} relevant cases<extra>%{fullData.name}</extra>"))
-    fig.update_layout(title=title, height=520, legend_orientation="h", legend=dict(y=-0.15, yanchor="top"),
+    fig.update_layout(title=plot_text(title), height=520, legend_orientation="h", legend=dict(y=-0.15, yanchor="top"),
                       margin=dict(l=10, r=10, t=70, b=40))
     fig.update_xaxes(title="Relevant cases (number)", rangemode="tozero")
     fig.update_yaxes(title="Cases sufficient (%)", **PERCENT_AXIS)
@@ -255,9 +299,9 @@ def rating_distribution(ratings: pd.DataFrame, title: str = "Ratings by standard
     for rating in reversed(RATING_LABELS):  # Inadequate first: it stacks at the foot
         fig.add_trace(go.Bar(
             x=[labels[s] for s in standards], y=counts[rating].to_numpy(), name=rating, marker_color=RATING_COLOURS[rating],
-            customdata=[names.get(s, "") for s in standards],
+            customdata=[plot_text(names.get(s, "")) for s in standards],
             hovertemplate="%{x} %{customdata}<br>" + rating + ": %{y}<extra></extra>"))
-    fig.update_layout(title=title, barmode="stack", height=440, legend=dict(traceorder="reversed"), margin=dict(l=10, r=10, t=70, b=40))
+    fig.update_layout(title=plot_text(title), barmode="stack", height=440, legend=dict(traceorder="reversed"), margin=dict(l=10, r=10, t=70, b=40))
     fig.update_xaxes(title="Standard", type="category")
     fig.update_yaxes(title="Units (number)", rangemode="tozero")
     return fig
@@ -284,7 +328,7 @@ def trend_chart(trend: pd.DataFrame, title: str = "Ratings across inspections", 
     t = trend[trend["rating_value"].notna() & (trend["rating_value"].astype(float) >= 0)]
     if standards is not None:
         t = t[t["standard"].isin(list(standards))]
-    rounds = list(dict.fromkeys(trend["round"].astype(str)))
+    rounds = list(dict.fromkeys(trend["round"].astype(str).map(plot_text)))
     fig = go.Figure()
     standards = sorted(t["standard"].unique(), key=lambda c: (c == "OVERALL", natural_code(c)))  # the overall last
     groups = [(_standard_label(c), t[t["standard"] == c]) for c in standards]
@@ -293,11 +337,11 @@ def trend_chart(trend: pd.DataFrame, title: str = "Ratings across inspections", 
         # standards with the same rating would hide one another: set each a little apart within its band
         offset = 0.0 if overall else (i - (len(groups) - 1) / 2) * min(0.05, 0.3 / max(len(groups), 1))
         fig.add_trace(go.Scatter(
-            x=part["round"].astype(str), y=part["rating_value"].astype(float) + offset, mode="lines+markers", name=str(label),
+            x=part["round"].astype(str).map(plot_text), y=part["rating_value"].astype(float) + offset, mode="lines+markers", name=str(label),
             line=dict(width=3 if overall else 1.5, color="#000000" if overall else None),
-            text=part["rating"], customdata=part["standard_name"].fillna(""),
+            text=part["rating"], customdata=part["standard_name"].fillna("").map(plot_text),
             hovertemplate="%{x}: " + str(label) + " %{customdata}<br>%{text}<extra></extra>"))
-    fig.update_layout(title=title, height=440, margin=dict(l=10, r=10, t=70, b=40))
+    fig.update_layout(title=plot_text(title), height=440, margin=dict(l=10, r=10, t=70, b=40))
     fig.update_xaxes(title="Round", type="category", categoryorder="array", categoryarray=rounds)
     fig.update_yaxes(title="Rating", **RATING_TICKS)
     return fig

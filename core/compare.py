@@ -29,6 +29,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from core import formatting as fmt
 from core.codes import canonical, display
 from core.errors import InputError
 from core.framework import Framework, load_framework
@@ -415,16 +416,39 @@ _PERCENT_COLUMNS = {"percent", "percent_low", "percent_high", "overall_percent",
 
 def labelled(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """A frame of this module as a person reads it: the known columns in ``columns`` order (default: all
-    known, in the frame's order), headed in the inspectorate's words, percentages to one decimal place,
-    standard codes as published. For display and export; computation uses the tidy frames."""
+    known, in the frame's order), headed in the inspectorate's words, percentages to one decimal place
+    rounded half up (``core.formatting``), an interval as one "54.3–71.2%" column, codes as published,
+    flags as "Yes" or empty, empty cells empty. For display and export; computation uses the tidy frames."""
     cols = [c for c in (columns or frame.columns) if c in frame.columns and c in COLUMN_LABELS]
     out = frame[cols].copy()
     for c in cols:
         if c in _PERCENT_COLUMNS:
-            out[c] = out[c].astype(float).round(1)
-        elif c == "standard":
-            out[c] = [display(v) if isinstance(v, str) and v[:1].isalpha() and v != "OVERALL" else v for v in out[c]]
-    return out.rename(columns=COLUMN_LABELS)
+            out[c] = out[c].map(fmt.percent_value).astype(float)
+        elif c in ("standard", "standard_label"):
+            out[c] = out[c].map(fmt.code)
+        elif c in ("small_sample", "synthetic"):
+            out[c] = out[c].map(lambda v: "Yes" if v is True or v == 1 else "")
+        elif out[c].dtype == object:
+            out[c] = out[c].map(fmt.cell)
+    if "percent_low" in cols and "percent_high" in cols:
+        at = cols.index("percent_low")
+        out.insert(at, "interval", [fmt.interval(lo, hi) for lo, hi in zip(frame["percent_low"], frame["percent_high"])])
+        out = out.drop(columns=["percent_low", "percent_high"])
+    return out.rename(columns={**COLUMN_LABELS, "interval": "95% interval"})
+
+
+def bar_rows(table: pd.DataFrame, few: int = 5, show_all: bool = False) -> pd.DataFrame:
+    """The rows of a sufficiency table by unit as the bar chart shows them, with a ``section`` for the
+    chart's outer label: all of them grouped by region (best first within each region), or the ``few``
+    highest and lowest ("Highest 5", "Lowest 5") when there are more than twice ``few``."""
+    rated = table[table["percent"].notna()] if "percent" in table else table
+    if "region" not in rated.columns or rated.empty:
+        return rated.assign(section="")
+    if show_all or len(rated) <= 2 * few:
+        ordered = rated.sort_values(["region", "percent"], ascending=[True, False], kind="stable")
+        return ordered.assign(section=ordered["region"])
+    ranked = rated.sort_values("percent", ascending=False, kind="stable")
+    return pd.concat([ranked.head(few).assign(section=f"Highest {few}"), ranked.tail(few).assign(section=f"Lowest {few}")])
 
 
 # -- helpers -----------------------------------------------------------------------------------------

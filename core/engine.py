@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Iterable, Mapping, Sequence
 
+from core import formatting
 from core.codes import canonical, display
 from core.errors import InputError
 from core.framework import DecisionRule, Framework
@@ -28,9 +29,8 @@ AGGREGATION_HELP = {
 
 
 def percent_text(percent: float) -> str:
-    """A percentage to one decimal place, rounded down, so that a figure just below a threshold
-    (79.98%) never reads as reaching it (80.0%)."""
-    return f"{math.floor(percent * 10 + 1e-9) / 10:.1f}"
+    """A percentage to one decimal place, rounded half up: core.formatting writes every figure."""
+    return formatting.percent_text(percent)
 
 
 # -- rule 1: key question sufficiency ---------------------------------------------------------

@@ -7,7 +7,6 @@ another's scope and a new upload is seen at once. Sessions are never cached: eac
 """
 from __future__ import annotations
 
-import io
 from typing import Iterable
 
 import pandas as pd
@@ -17,7 +16,7 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_r
 from core.access import NO_ACCESS_MESSAGE, Principal, verified_email
 from core.analysis import decision_checks, rate_dataset, with_published
 from core.charts import RATING_COLOURS
-from core.csvio import safe_frame
+from core.formatting import markdown_text
 from core.framework import default_framework_id, load_framework
 from core.store.actions import record_export
 from core.store import audit
@@ -205,22 +204,33 @@ def framework(framework_id: str | None = None):
     return load_framework(framework_id or default_framework_id())
 
 
+VIEW = "view"  # the round, region and unit this reader chose last: carried to the next page opened by the sidebar
+VIEW_KEYS = ("round", "region", "unit")
+
+
+def _remembered(key: str):
+    return st.session_state.get(VIEW, {}).get(key) if key in VIEW_KEYS else None
+
+
 def query_choice(key: str, options: list, default=None):
-    """The option named in the URL's query parameter ``key`` if it is one of ``options``, else the default."""
-    wanted = st.query_params.get(key)
-    for o in options:
-        if str(o) == wanted:
-            return o
+    """The option named in the URL's query parameter ``key`` if it is one of ``options``; else the one
+    this reader chose last on another page (round, region, unit); else the default."""
+    for wanted in (st.query_params.get(key), _remembered(key)):
+        for o in options:
+            if wanted is not None and str(o) == wanted:
+                return o
     return default if default is not None else (options[0] if options else None)
 
 
 def query_choices(key: str, options: list) -> list:
-    wanted = st.query_params.get_all(key)
+    wanted = st.query_params.get_all(key) or ([_remembered(key)] if _remembered(key) else [])
     return [o for o in options if str(o) in wanted]
 
 
 def set_query(**params) -> None:
-    """Mirror the filter state into the URL so that the view can be shared."""
+    """Mirror the filter state into the URL so that the view can be shared, and remember the round,
+    region and unit for the next page (one region of a multiselect; none when several or all)."""
+    memory = dict(st.session_state.get(VIEW, {}))
     for k, v in params.items():
         if v is None or v == [] or v == "":
             st.query_params.pop(k, None)
@@ -228,6 +238,44 @@ def set_query(**params) -> None:
             st.query_params[k] = [str(x) for x in v]
         else:
             st.query_params[k] = str(v)
+        if k in VIEW_KEYS:
+            one = v[0] if isinstance(v, (list, tuple)) and len(v) == 1 else (None if isinstance(v, (list, tuple)) else v)
+            memory[k] = None if one is None or one == "" else str(one)
+    st.session_state[VIEW] = memory
+
+
+def download_table(frame: pd.DataFrame, name: str, key: str, label: str = "this table") -> None:
+    """CSV and Excel downloads of exactly the table shown (core.exports), beside it; each made on
+    click and recorded in the audit trail (which table, whose scope)."""
+    from core.exports import XLSX
+
+    c1, c2, _ = st.columns([1, 1, 2])
+    c1.download_button(f"Download {label} (CSV)", audited_export(lambda: csv_bytes(frame), name, f"{name}.csv", len(frame)),
+                       f"{name}.csv", "text/csv", key=f"{key}-csv", on_click="ignore")
+    c2.download_button(f"Download {label} (Excel)",
+                       audited_export(lambda: excel_bytes({name[:31]: frame}), name, f"{name}.xlsx", len(frame)),
+                       f"{name}.xlsx", XLSX, key=f"{key}-xlsx", on_click="ignore")
+
+
+@st.cache_data(show_spinner="Working out how robust each rating is…", max_entries=32)
+def _robust_ratings(url: str, scope_key: tuple, version: tuple) -> pd.DataFrame:
+    from core.analysis import frameworks_of
+    from core.robustness import attach_robustness
+
+    rated = _ratings(url, scope_key, version)
+    frameworks = frameworks_of(_dataset(url, scope_key, version))
+    rules = {fid: f.rules for fid, f in frameworks.items()}
+    d2 = rated["domain"].eq(2) & rated["rating"].notna() & rated["inspection_id"].notna()
+    robust = attach_robustness(rated[d2], _tallies(url, scope_key, version), rules)
+    extra = robust[["inspection_id", "standard", "ci_low", "ci_high", "p_different", "small_sample", "cases_up", "changes_up",
+                    "cases_down", "changes_down"]]
+    return rated.merge(extra, on=["inspection_id", "standard"], how="left")
+
+
+def robust_ratings(scope: Scope) -> pd.DataFrame:
+    """Every rating in scope with the interval, chance of another rating and small-sample flag of
+    each domain two rating (framework rules) beside it."""
+    return _robust_ratings(*_key(scope))
 
 
 def synthetic_banner(frame: pd.DataFrame) -> None:
@@ -236,16 +284,16 @@ def synthetic_banner(frame: pd.DataFrame) -> None:
 
 
 def excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """An .xlsx of the given tables, every text cell safe against formula injection."""
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
-        for name, frame in sheets.items():
-            safe_frame(frame).to_excel(xw, sheet_name=name[:31], index=False)
-    return buf.getvalue()
+    """An .xlsx of the given tables, every text cell safe against formula injection (core.exports)."""
+    from core.exports import excel_bytes as write
+
+    return write(sheets)
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    return safe_frame(frame).to_csv(index=False).encode("utf-8")
+    from core.exports import csv_bytes as write
+
+    return write(frame)
 
 
 def audited_export(make, table: str, file_name: str, rows: int):
@@ -261,26 +309,49 @@ def audited_export(make, table: str, file_name: str, rows: int):
     return generate
 
 
-def download_buttons(name: str, sheets: dict[str, pd.DataFrame], key: str) -> None:
-    """CSV (first table) and Excel (all tables) downloads side by side, each made on click and audited."""
-    table, first = next(iter(sheets.items()))
-    c1, c2 = st.columns(2)
-    c1.download_button("Download CSV", audited_export(lambda: csv_bytes(first), table, f"{name}.csv", len(first)),
-                       f"{name}.csv", "text/csv", key=f"{key}-csv", on_click="ignore")
-    c2.download_button("Download Excel", audited_export(lambda: excel_bytes(sheets), ", ".join(sheets), f"{name}.xlsx",
-                                                        sum(len(f) for f in sheets.values())),
-                       f"{name}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}-xlsx",
-                       on_click="ignore")
-
-
 def style_ratings(frame: pd.DataFrame, columns: Iterable[str] = ("rating",)):
-    """Colour rating cells as the annexes do."""
+    """Colour rating cells (colour-blind-safe palette, core.colours); the rating stays in words."""
+    from core.colours import RATING_TEXT
+
     def colour(v):
-        c = RATING_COLOURS.get(v)
-        return f"background-color: {c}; color: {'white' if v in ('Outstanding', 'Inadequate') else 'black'}" if c else ""
+        rating = str(v).split(" ⚠")[0] if isinstance(v, str) else v
+        c = RATING_COLOURS.get(rating)
+        return f"background-color: {c}; color: {RATING_TEXT[rating]}" if c else ""
 
     cols = [c for c in columns if c in frame.columns]
     return frame.style.map(colour, subset=cols) if cols else frame
+
+
+def unit_links(units: pd.DataFrame, name_col: str, heading: str, per_row: int = 4) -> None:
+    """A page link for each unit of a table (its scorecard, or its region page), grouped by region:
+    links a reader can reach by keyboard, that keep this session (the view carried to the page)."""
+    if units.empty or "Scorecard" not in units.columns:
+        return
+    from urllib.parse import parse_qsl, urlsplit
+
+    st.markdown(f"**{heading}**")
+    for region, group in units.groupby(units["Region"] if "Region" in units.columns else pd.Series("", index=units.index),
+                                       sort=True):
+        if region:
+            st.caption(markdown_text(region))
+        cols = st.columns(per_row)
+        for i, (name, link) in enumerate(zip(group[name_col], group["Scorecard"])):
+            parts = urlsplit(link)
+            page = "pages/scorecard.py" if parts.path.endswith("scorecard") else "pages/region.py"
+            cols[i % per_row].page_link(page, label=markdown_text(name), query_params=dict(parse_qsl(parts.query)),
+                                        icon=":material/assignment:" if page.endswith("scorecard.py") else ":material/map:")
+
+
+def units_table_config(frame: pd.DataFrame) -> dict:
+    """Column settings of a table of units: the score as a number, the link to each unit's page."""
+    config = {"Score": st.column_config.NumberColumn("Score", format="%d"),
+              "Out of": st.column_config.NumberColumn("Out of", format="%d"),
+              "Read with care": st.column_config.TextColumn("Read with care", width="medium"),
+              "Sufficient (%)": st.column_config.NumberColumn("Sufficient (%)", format="%.1f")}
+    for link in ("Scorecard", "Region page"):
+        if link in frame.columns:
+            config[link] = st.column_config.LinkColumn(link, display_text="Open", width="small")
+    return config
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -1,9 +1,10 @@
 """Evidence: domain one evidence, browsable and searchable by standard, key question, kind and source."""
 import streamlit as st
 
+from core import views
 from core.evidence import filter_evidence
 from core.store.queries import evidence_frame
-from pages.common import current_scope, download_buttons, engine, query_choice, query_choices, set_query, synthetic_banner
+from pages.common import current_scope, download_table, engine, query_choice, query_choices, set_query, synthetic_banner
 
 st.title("Evidence")
 items = evidence_frame(engine(), current_scope())
@@ -34,6 +35,8 @@ shown = filter_evidence(items, round_=round_, regions=region, units=unit, standa
                         kinds=kind, sources=source, text=text)
 synthetic_banner(shown)
 st.caption(f"{len(shown)} of {len(items)} evidence items")
-st.dataframe(shown.drop(columns=["inspection_id"]), hide_index=True, width="stretch",
-             column_config={"text": st.column_config.TextColumn("Evidence", width="large")})
-download_buttons("evidence", {"evidence": shown}, key="evidence-download")
+table = views.evidence_table(shown, ["region", "unit", "round", "standard", "key_question", "prompt", "kind", "judgement", "source",
+                                     "text"])
+st.dataframe(table, hide_index=True, width="stretch", key="evidence-table",
+             column_config={"Evidence": st.column_config.TextColumn("Evidence", width="large")})
+download_table(table, "evidence", key="evidence-download")

@@ -1,13 +1,16 @@
-"""Overview: every region and PDU with its overall rating; the spread of ratings by standard."""
+"""Overview: every region and PDU with its overall rating, worst first, each linked to its scorecard;
+the spread of ratings by standard."""
 import streamlit as st
 
+from core import views
 from core.analysis import OVERALL
 from core.charts import rating_distribution
-from core.reports import overview_table
-from pages.common import current_scope, download_buttons, query_choice, query_choices, ratings, set_query, style_ratings, synthetic_banner
+from core.formatting import markdown_text as md
+from pages.common import (current_scope, download_table, query_choice, query_choices, robust_ratings, set_query, style_ratings,
+                          synthetic_banner, unit_links, units_table_config)
 
 st.title("Overview")
-table = ratings(current_scope())
+table = robust_ratings(current_scope())
 if table["inspection_id"].isna().all():
     st.warning("The store holds no inspections yet. Upload fieldwork on the Upload page, or run `python -m core demo`.")
     st.stop()
@@ -16,33 +19,50 @@ published = table[table["source"].eq("published") | table["inspection_id"].isna(
 table = table[table["inspection_id"].notna()]
 rounds = sorted(table["round"].dropna().unique(), reverse=True)
 regions = sorted(table["region"].dropna().unique())
-c1, c2 = st.columns([1, 3])
+c1, c2, c3 = st.columns([1, 3, 1])
 round_ = c1.selectbox("Round", rounds, index=rounds.index(query_choice("round", rounds)), key="overview-round")
 chosen = c2.multiselect("Regions", regions, default=query_choices("region", regions), key="overview-regions",
                         placeholder="All regions")
+sorts = list(views.SORTS)
+sort = c3.selectbox("Order", sorts, format_func=views.SORTS.get,
+                    key="overview-sort")
 set_query(round=round_, region=chosen)
 
 shown = table[(table["round"] == round_) & (table["region"].isin(chosen or regions))]
 synthetic_banner(shown)
-units = overview_table(shown)
-m1, m2, m3 = st.columns(3)
-m1.metric("Units", len(units))
-m2.metric("Overall rated", int(units["overall_rating"].notna().sum()))
-m3.metric("Inadequate overall", int((units["overall_rating"] == "Inadequate").sum()))
+units = views.overview_units(shown, sort)
+counts = views.unit_counts(units)
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("PDUs", counts["PDUs"])
+m2.metric("Regions", counts["Regions"])
+m3.metric("Rated overall", counts["Rated overall"])
+m4.metric("Inadequate overall", counts["Inadequate overall"])
 
-st.subheader("Units and their overall ratings")
-st.dataframe(style_ratings(units, ["overall_rating"]), hide_index=True, width="stretch",
-             column_config={"overall_rating": "Overall rating", "score": st.column_config.TextColumn("Score"),
-                            "standards_rated": "Standards rated", "standards": "Standards", "published": "Published",
-                            "agrees": "Agrees with published", "synthetic": "Synthetic"})
-download_buttons(f"overview-{round_}", {"overview": units}, key="overview-download")
+st.header("Units and their overall ratings", anchor=False)
+st.caption("Worst first: by overall rating, then by score as a share of its maximum. ⚠ marks a rating to read with care "
+           "(a domain two rating on fewer than 20 relevant cases, or with a 30% or greater chance of being different); "
+           "the reason is in its own column. Follow a unit's link for its scorecard.")
+with st.container(key="table-overview-units"):  # a handle on the table for the browser tests
+    st.dataframe(style_ratings(units, ["Overall rating"]), hide_index=True, width="stretch",
+                 column_config=units_table_config(units))
+download_table(units, f"overview-{round_}", key="overview-download")
+if len(chosen) == 1:
+    unit_links(units, "Unit", "Open a unit's page")
+else:
+    with st.expander("Open a unit's page"):
+        unit_links(units, "Unit", "Scorecards and region pages")
 
-st.subheader("Spread of ratings by standard")
+st.header("Spread of ratings by standard", anchor=False)
 level = st.radio("Level", ["pdu", "region"], horizontal=True, format_func={"pdu": "PDUs", "region": "Regions"}.get, key="overview-level")
-st.plotly_chart(rating_distribution(shown[(shown["level"] == level) & (shown["standard"] != OVERALL)]), width="stretch")
+spread = shown[(shown["level"] == level) & (shown["standard"] != OVERALL)]
+summary = views.distribution_summary(spread, "PDUs" if level == "pdu" else "regions")
+st.plotly_chart(rating_distribution(spread), width="stretch", alt=summary, key="overview-spread")
+st.caption(md(summary))
 
 if not published.empty:
-    st.subheader("Published annexes (reference)")
+    st.header("Published annexes (reference)", anchor=False)
     st.caption("PDU ratings as published in the inspectorate's regional letters; the overall rating and score are "
-               "recomputed here from the published standard ratings, and 'agrees' says whether they match what was published.")
-    st.dataframe(overview_table(published.assign(inspection_id=None)).drop(columns=["synthetic"]), hide_index=True, width="stretch")
+               "recomputed here from the published standard ratings, and 'Agrees with published' says whether they match.")
+    reference = views.overview_units(published.assign(inspection_id=None), sort).drop(columns=["Scorecard", "Read with care"])
+    st.dataframe(reference, hide_index=True, width="stretch", key="overview-published")
+    download_table(reference, "published-annexes", key="overview-published-download")

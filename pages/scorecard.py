@@ -1,28 +1,31 @@
-"""PDU scorecard: the annex view, the key questions behind each domain two rating, the checks on
-proposed ratings, the evidence, and the PDU against its region and the nation."""
+"""PDU scorecard: why each domain two rating is what it is (up front, in words), the annex view, the
+checks on proposed ratings, the key questions, the evidence, and the PDU against its region and the
+nation. Every table is downloadable as shown; the annex workbook is laid out as the published ones."""
 import streamlit as st
 
+from core import views
 from core.analysis import OVERALL
 from core.charts import comparison_bars, trend_chart
 from core.codes import display
 from core.compare import trend, unit_vs_region_vs_nation
-from core.reports import annex, key_question_table
-from core.robustness import METHOD_HELP, attach_robustness, key_question_intervals
+from core.exports import XLSX, annex_workbook_bytes
+from core.formatting import markdown_text as md
+from core.robustness import METHOD_HELP, key_question_intervals
 from core.store.queries import evidence_frame, survey_frame
-from pages.common import (checks, current_scope, dataset, download_buttons, engine, framework, nation_name,
-                          pick_inspection, ratings, style_ratings, synthetic_banner, tallies)
+from pages.common import (audited_export, checks, current_scope, dataset, download_table, engine, framework, nation_name, pick_inspection,
+                          robust_ratings, style_ratings, synthetic_banner, tallies)
 
 st.title("PDU scorecard")
 scope = current_scope()
-table = ratings(scope)
+table = robust_ratings(scope)
 unit_rows = pick_inspection(table, "pdu", key="scorecard", missing="No PDU inspections in the store yet.")
 
 inspection_id = unit_rows["inspection_id"].iloc[0]
 fw = framework(unit_rows["framework"].iloc[0])
-unit = unit_rows["unit"].iloc[0]
+unit, region, round_ = unit_rows["unit"].iloc[0], unit_rows["region"].iloc[0], unit_rows["round"].iloc[0]
 synthetic_banner(unit_rows)
-st.header(f"{unit} PDU", anchor=False)
-st.caption(f"{unit_rows['region'].iloc[0]} region · round {unit_rows['round'].iloc[0]} · framework {fw.id}")
+st.header(f"{md(unit)} PDU", anchor=False)
+st.caption(f"{md(region)} region · round {md(round_)} · {md(fw.title)}")
 
 overall = unit_rows[unit_rows["standard"] == OVERALL]
 m1, m2, m3 = st.columns([3, 1, 2])
@@ -36,54 +39,71 @@ else:
     m2.metric("Score", f"{int(o['score'])}/{int(o['max_score'])}")
     if isinstance(o.get("published_rating"), str):
         m3.metric("Published", o["published_rating"], help="The rating published for this PDU in the same round")
+reason = views.unit_reason(unit_rows)
+if reason:
+    st.markdown(f"{views.fmt.SMALL_MARK} {md(reason)}.")
 
-annex_table = annex(table, inspection_id)
+# -- the why, up front: one short paragraph per domain two rating, readable at any width -------------------------
+st.subheader("Why each domain two rating", anchor=False)
+thresholds = dict(zip(("Outstanding", "Good", "Requires improvement"), fw.rules.threshold_percents()))
+why = views.why_table(unit_rows, fw.question_text, thresholds)
+for head, sentence in views.why_sentences(why):
+    st.markdown(f"**{md(head)}**  \n{md(sentence)}")
+with st.expander("These figures as a table"):
+    st.dataframe(why, hide_index=True, width="stretch", key="scorecard-why",
+                 column_config={"Sufficient (%)": st.column_config.NumberColumn(format="%.1f")})
+    download_table(why, f"why-{unit}-{round_}", key="scorecard-why-download")
+
 st.subheader("Ratings", anchor=False)
-st.dataframe(style_ratings(annex_table), hide_index=True, width="stretch")
+annex_table = views.annex_table(table, inspection_id)
+with st.container(key="table-scorecard-annex"):  # a handle on the table for the browser tests
+    st.dataframe(style_ratings(annex_table, ["Rating"]), hide_index=True, width="stretch")
+download_table(annex_table, f"ratings-{unit}-{round_}", key="scorecard-download")
 
 unit_checks = checks(scope)
 unit_checks = unit_checks[unit_checks["inspection_id"] == inspection_id]
 if not overall.empty and (unit_checks["severity"] == "breach").any():
     st.error("A proposed rating breaks a DECISION RULE (below): it counts as the best rating the rule allows.")
 st.subheader("Decision rules on proposed ratings", anchor=False)
-if unit_checks.empty:
+check_table = views.checks_table(unit_checks)
+if check_table.empty:
     st.caption("No proposed domain one ratings to check.")
-for c in unit_checks.to_dict("records"):
-    text = f"**{c['standard']} proposed {c['proposed']}**: {c['explanation']}"
-    {"breach": st.error, "flag": st.warning, "pending": st.info}.get(c["severity"], st.success)(text)
+for c in check_table.to_dict("records"):
+    text = f"**{md(c['Standard'])} proposed {md(c['Proposed'])}: {md(c['Outcome'])}.** {md(c['Why'])}"
+    if c["Reference"]:
+        text += f" ({md(c['Reference'])})"
+    severity = {"Breaks a DECISION RULE": st.error, "Outside DECISION GUIDANCE": st.warning, "Cannot be checked yet": st.info}
+    severity.get(c["Outcome"], st.success)(text)
+if not check_table.empty:
+    download_table(check_table, f"checks-{unit}-{round_}", key="scorecard-checks-download")
 
 st.subheader("Domain two key questions", anchor=False)
 counts = tallies(scope)
-kq = key_question_table(key_question_intervals(counts), table, fw, inspection_id)
-st.dataframe(kq, hide_index=True, width="stretch", column_config={
-    "percent": st.column_config.NumberColumn("Sufficient %", format="%.1f"),
-    "ci_low": st.column_config.NumberColumn("95% interval from", format="percent"),
-    "ci_high": st.column_config.NumberColumn("to", format="percent"),
-    "n_sufficient": "Sufficient", "n_relevant": "Relevant cases", "drives_rating": "Drives the rating",
-    "small_sample": "Small sample"})
-
-st.subheader("How robust is each domain two rating?", anchor=False)
-robust = attach_robustness(unit_rows[unit_rows["domain"] == 2], counts, {fw.id: fw.rules})
-st.dataframe(robust[["standard", "rating", "percent", "ci_low", "ci_high", "cases_up", "changes_up", "cases_down", "changes_down",
-                     "p_different", "small_sample"]].assign(standard=lambda d: d["standard"].map(display)),
-             hide_index=True, width="stretch", column_config={
-                 "percent": st.column_config.NumberColumn("Sufficient %", format="%.1f"),
-                 "ci_low": st.column_config.NumberColumn("95% from", format="percent"),
-                 "ci_high": st.column_config.NumberColumn("to", format="percent"),
-                 "cases_up": "Answers to move up", "changes_up": "which", "cases_down": "Answers to move down", "changes_down": "which",
-                 "p_different": st.column_config.NumberColumn("Chance of a different rating", format="percent"),
-                 "small_sample": "Small sample"})
+kq = views.key_question_table(key_question_intervals(counts), table, fw.question_text, inspection_id)
+st.dataframe(kq, hide_index=True, width="stretch", key="scorecard-kq",
+             column_config={"Sufficient (%)": st.column_config.NumberColumn(format="%.1f")})
+download_table(kq, f"key-questions-{unit}-{round_}", key="scorecard-kq-download")
 with st.expander("How these figures are computed"):
     for text in METHOD_HELP.values():
         st.markdown(f"- {text}")
 
-st.subheader(f"{unit} against its region and {'the nation' if scope.regions is None else 'the regions you can see'}", anchor=False)
-st.plotly_chart(comparison_bars(unit_vs_region_vs_nation(counts, dataset(scope).inspections, inspection_id, nation_name(scope)),
-                                title=f"Key questions: PDU, region and {nation_name(scope).lower()}"),
-                width="stretch", key="scorecard-comparison")
-history = trend(table, unit, level="pdu", region=unit_rows["region"].iloc[0])
+st.download_button("Download the annex workbook (Excel)",
+                   audited_export(lambda: annex_workbook_bytes(views.annex_layout(f"{unit} PDU: ratings annex", f"{region} region · round {round_} · {fw.title}", annex_table, kq)),
+                                  "annex workbook", f"annex-{unit}-{round_}.xlsx", len(annex_table)),
+                   f"annex-{unit}-{round_}.xlsx", XLSX, key="scorecard-annex-workbook", on_click="ignore")
+
+st.subheader(f"{md(unit)} against its region and {'the nation' if scope.regions is None else 'the regions you can see'}",
+             anchor=False)
+side = unit_vs_region_vs_nation(counts, dataset(scope).inspections, inspection_id, nation_name(scope))
+summary = views.comparison_summary(side, unit)
+st.plotly_chart(comparison_bars(side, title=f"Key questions: PDU, region and {nation_name(scope).lower()}"),
+                width="stretch", key="scorecard-comparison", alt=summary)
+st.caption(md(summary))
+history = trend(table, unit, level="pdu", region=region)
 if history["round"].nunique() > 1:
-    st.plotly_chart(trend_chart(history), width="stretch", key="scorecard-trend")
+    summary = views.trend_summary(history, unit)
+    st.plotly_chart(trend_chart(history), width="stretch", key="scorecard-trend", alt=summary)
+    st.caption(md(summary))
 
 st.subheader("Evidence behind each standard", anchor=False)
 evidence = evidence_frame(engine(), scope, [int(inspection_id)])
@@ -91,16 +111,11 @@ survey = survey_frame(engine(), scope, [int(inspection_id)])
 for standard in fw.standards_at("pdu", 1):
     items = evidence[evidence["standard"] == display(standard.code)]
     figures = survey[survey["standard"] == display(standard.code)]
-    with st.expander(f"{standard.label}: {len(items)} evidence item(s), {len(figures)} survey figure(s)"):
-        st.dataframe(items[["key_question", "prompt", "kind", "judgement", "source", "text"]], hide_index=True, width="stretch")
+    with st.expander(f"{md(standard.label)}: {len(items)} evidence item(s), {len(figures)} survey figure(s)"):
+        st.dataframe(views.evidence_table(items), hide_index=True, width="stretch")
         if not figures.empty:
-            st.dataframe(figures.assign(share=figures["numerator"] / figures["denominator"]).drop(columns=["inspection_id", "standard"]),
-                         hide_index=True, width="stretch",
-                         column_config={"share": st.column_config.NumberColumn("Share", format="percent"),
-                                        "numerator": "Of whom", "denominator": "Respondents"})
+            st.dataframe(views.survey_table(figures), hide_index=True, width="stretch")
         if standard.characteristics:
             st.markdown("**Rating characteristics** (a reference point for the panel, not a checklist)")
             for rating_label, text in standard.characteristics.items():
-                st.markdown(f"*{rating_label}*: {text}")
-
-download_buttons(f"scorecard-{unit}", {"annex": annex_table, "key questions": kq, "checks": unit_checks}, key="scorecard-download")
+                st.markdown(f"*{md(rating_label)}*: {md(text)}")

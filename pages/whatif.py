@@ -8,18 +8,20 @@ scenario the widgets cannot show (a threshold between half points, a standard of
 store, a parameter given twice) is said in a warning, never changed silently."""
 import streamlit as st
 
+from core import views
 from core.analysis import OVERALL, frameworks_of, rules_for_scenario
 from core.charts import rating_distribution
-from core.codes import display, display_standard
+from core.codes import display
 from core.engine import AGGREGATION_HELP, AGGREGATIONS
 from core.errors import ProbationError
+from core.formatting import markdown_text as md
 from core.robustness import METHOD_HELP, attach_robustness
 from core.scenario import MAX_FRACTION, MAX_WEIGHT, QUERY_KEYS, Scenario, link_problems
 from core.store.actions import delete_scenario_as, save_scenario_as
 from core.store.scenarios import list_scenarios, load_scenario, may_change, scenario_name
 from core.whatif import diff, direction_counts, summary
-from pages.common import (audited_export, csv_bytes, current_principal, current_scope, current_user, dataset, engine, excel_bytes,
-                          framework, ratings, scenario_ratings, scenario_robustness, synthetic_banner, tallies)
+from pages.common import (audited_export, csv_bytes, current_principal, current_scope, current_user, dataset, download_table, engine,
+                          excel_bytes, framework, ratings, scenario_ratings, scenario_robustness, synthetic_banner, tallies)
 
 THRESHOLD_STEP = 0.5  # the sliders' step; a threshold between steps is shown at the nearest one, with a warning
 FAST_ROBUSTNESS = ("lowest", "pooled")  # exact and vectorised; 'mean' and 'median' draw (a second or more for the store)
@@ -36,7 +38,6 @@ MESSAGE = "whatif-message"  # (kind, text) from a sidebar action, shown once
 
 st.title("What-if")
 st.caption("Rate the whole store under different rules. Nothing here changes the stored ratings.")
-notes_box = st.container()
 scope = current_scope()
 user = current_user()
 fw = framework()
@@ -46,7 +47,7 @@ store_frameworks = {fw.id: fw, **frameworks_of(ds)}
 standard_labels = {}  # every standard of every framework in the store, the default framework's first
 for f_ in store_frameworks.values():
     for s in f_.standards:
-        standard_labels.setdefault(s.code, s.label + (f" ({f_.id})" if len(store_frameworks) > 1 else ""))
+        standard_labels.setdefault(s.code, s.label + (f" ({f_.title})" if len(store_frameworks) > 1 else ""))
 
 
 def _half(value: float) -> float:
@@ -82,6 +83,25 @@ def put_in_widgets(scenario: Scenario, notes: list[str], source: str) -> None:
     st.session_state.update(values)
     st.session_state[NOTES] = notes + [f"{source} {n}." for n in more]
     st.session_state[NOTES_FOR] = None  # set to the widgets' scenario once the page has read them
+
+
+def keep_order(moved: int) -> None:
+    """Slider callback: the thresholds stay in order (Outstanding >= Good >= Requires improvement) as
+    they are set. The one moved stays where the reader put it; the others give way."""
+    values = [st.session_state[k] for k in T_KEYS]
+    for i in range(moved - 1, -1, -1):  # the better bands above it rise to meet it
+        values[i] = max(values[i], values[i + 1])
+    for i in range(moved + 1, len(values)):  # the worse bands below it fall to meet it
+        values[i] = min(values[i], values[i - 1])
+    for k, v in zip(T_KEYS, values):
+        st.session_state[k] = v
+
+
+def scenario_from_widgets() -> Scenario:
+    """The scenario the widgets hold (raises ProbationError for one the core refuses)."""
+    state = st.session_state
+    return Scenario(thresholds=tuple(state[k] for k in T_KEYS), aggregation=state[AGG_KEY], weights=tuple(state[k] for k in W_KEYS),
+                    fractions=tuple(state[k] for k in F_KEYS), excluded=frozenset(c for c in state[X_KEY] if c in standard_labels))
 
 
 def link_state() -> tuple:
@@ -123,7 +143,7 @@ if st.session_state.get(SYNCED) != link_state() or any(k not in st.session_state
     put_in_widgets(from_link, link_notes, "The link's")
 
 with st.sidebar:
-    st.subheader("Saved scenarios")
+    st.markdown("**Saved scenarios**")
     try:
         saved = {s.name: s for s in list_scenarios(engine())}
     except ProbationError as exc:
@@ -136,49 +156,11 @@ with st.sidebar:
     if name:
         st.button("Load scenario", key="whatif-load-button", on_click=load, args=(name,))
         allowed = current_principal().may_save_scenarios and may_change(saved[name].owner, user)
-        st.button(f"Delete {name!r}", key="whatif-delete", on_click=delete, args=(name,), disabled=not allowed,
-                  help=None if allowed else f"Only {saved[name].owner}, who saved it, may delete it.")
+        st.button(md(f"Delete {name!r}"), key="whatif-delete", on_click=delete, args=(name,), disabled=not allowed,
+                  help=None if allowed else md(f"Only {saved[name].owner}, who saved it, may delete it."))
     if MESSAGE in st.session_state:
         kind, text = st.session_state.pop(MESSAGE)
-        (st.success if kind == "success" else st.error)(text)
-
-c1, c2 = st.columns(2)
-with c1:
-    st.markdown("**Domain two bands** (lowest percentage of each rating)")
-    t_o = st.slider("Outstanding from", 0.0, 100.0, step=THRESHOLD_STEP, format="%g", key=T_KEYS[0])
-    t_g = st.slider("Good from", 0.0, 100.0, step=THRESHOLD_STEP, format="%g", key=T_KEYS[1])
-    t_r = st.slider("Requires improvement from", 0.0, 100.0, step=THRESHOLD_STEP, format="%g", key=T_KEYS[2])
-    aggregation = st.selectbox("Key questions combine by", AGGREGATIONS, format_func=lambda a: f"{a}: {AGGREGATION_HELP[a]}",
-                               key=AGG_KEY)
-with c2:
-    st.markdown("**Scores and the overall rating**")
-    w = st.columns(4)
-    weights = tuple(w[i].number_input(label, 0, MAX_WEIGHT, step=1, key=W_KEYS[i])
-                    for i, label in enumerate(["Outstanding", "Good", "Req. impr.", "Inadequate"]))
-    f = st.columns(3)
-    fractions = tuple(f[i].number_input(f"{label} up to × N", 0.0, float(MAX_FRACTION), step=0.5, format="%g", key=F_KEYS[i])
-                      for i, label in enumerate(["Inadequate", "Req. impr.", "Good"]))
-    if any(c not in standard_labels for c in st.session_state[X_KEY]):
-        st.session_state[X_KEY] = [c for c in st.session_state[X_KEY] if c in standard_labels]
-    excluded = st.multiselect("Standards that do not count", list(standard_labels), format_func=standard_labels.get, key=X_KEY)
-
-try:
-    scenario = Scenario(thresholds=(t_o, t_g, t_r), aggregation=aggregation, weights=weights, fractions=fractions,
-                        excluded=frozenset(excluded))
-except ProbationError as exc:
-    st.error(str(exc))
-    st.stop()
-# keep only what differs from the framework, so the link stays short and readable
-overrides = Scenario(**{k: v for k, v in scenario.overrides().items() if getattr(default, k) != v})
-st.query_params.from_dict(overrides.query_params())
-st.session_state[SYNCED] = link_state()
-if st.session_state.get(NOTES_FOR) is None:
-    st.session_state[NOTES_FOR] = scenario
-with notes_box:
-    if st.session_state[NOTES_FOR] == scenario:
-        for note in st.session_state.get(NOTES, []):
-            st.warning(note)
-st.caption(f"Scenario: {overrides.describe()} · share this view by copying the page's address.")
+        (st.success if kind == "success" else st.error)(md(text))
 
 with st.sidebar:
     may_save = current_principal().may_save_scenarios
@@ -186,90 +168,146 @@ with st.sidebar:
                              help=None if may_save else "Saving scenarios is for regional leaders and administrators")
     if st.button("Save scenario", key="whatif-save", disabled=not (may_save and new_name.strip())):
         try:
+            current = scenario_from_widgets()
+            overrides = Scenario(**{k: v for k, v in current.overrides().items() if getattr(default, k) != v})
             clean = scenario_name(new_name)
             save_scenario_as(engine(), current_principal(), clean, overrides, overwrite=clean in saved)
-            st.success(f"Saved {clean!r}.")
+            st.success(md(f"Saved {clean!r}."))
         except ProbationError as exc:
-            st.error(str(exc))
+            st.error(md(exc))
 
-if ds.inspections.empty:
-    st.warning("The store holds no inspections yet.")
-    st.stop()
-before = ratings(scope)
-before = before[before["inspection_id"].notna()]
-after = scenario_ratings(scope, scenario)
-changes = diff(before, after)
-synthetic_banner(before)
 
-st.subheader(summary(changes), anchor=False)
-by_direction = direction_counts(changes, by="standard")
-by_direction["standard"] = by_direction["standard"].map(display_standard)
-if not changes.empty:
-    st.dataframe(by_direction, hide_index=True)
-b1, b2 = st.columns(2)
-d2_before = before[(before["standard"] != OVERALL)]
-b1.plotly_chart(rating_distribution(d2_before, title="Ratings now"), width="stretch", key="whatif-before")
-b2.plotly_chart(rating_distribution(after[after["standard"] != OVERALL], title="Ratings under the scenario"), width="stretch",
-                key="whatif-after")
+@st.fragment
+def scenario_and_results() -> None:
+    """The widgets and everything they drive: a slider move reruns only this, not the page."""
+    notes_box = st.container()
+    c1, c2 = st.columns(2)
+    with c1:
+        st.markdown("**Domain two bands** (lowest percentage of each rating)")
+        t_o = st.slider("Outstanding from", 0.0, 100.0, step=THRESHOLD_STEP, format="%g", key=T_KEYS[0],
+                        on_change=keep_order, args=(0,))
+        t_g = st.slider("Good from", 0.0, 100.0, step=THRESHOLD_STEP, format="%g", key=T_KEYS[1],
+                        on_change=keep_order, args=(1,))
+        t_r = st.slider("Requires improvement from", 0.0, 100.0, step=THRESHOLD_STEP, format="%g", key=T_KEYS[2],
+                        on_change=keep_order, args=(2,))
+        aggregation = st.selectbox("Key questions combine by", AGGREGATIONS, format_func=lambda a: f"{a}: {AGGREGATION_HELP[a]}",
+                                   key=AGG_KEY)
+    with c2:
+        st.markdown("**Scores and the overall rating**")
+        w = st.columns(4)
+        weights = tuple(w[i].number_input(label, 0, MAX_WEIGHT, step=1, key=W_KEYS[i])
+                        for i, label in enumerate(["Outstanding", "Good", "Req. impr.", "Inadequate"]))
+        f = st.columns(3)
+        fractions = tuple(f[i].number_input(f"{label} up to × N", 0.0, float(MAX_FRACTION), step=0.5, format="%g", key=F_KEYS[i])
+                          for i, label in enumerate(["Inadequate", "Req. impr.", "Good"]))
+        if any(c not in standard_labels for c in st.session_state[X_KEY]):
+            st.session_state[X_KEY] = [c for c in st.session_state[X_KEY] if c in standard_labels]
+        excluded = st.multiselect("Standards that do not count", list(standard_labels), format_func=standard_labels.get, key=X_KEY)
 
-st.markdown("**Every rating that changes**")
-shown = changes.drop(columns=["inspection_id"], errors="ignore").assign(standard=lambda d: d["standard"].map(display_standard))
-st.dataframe(shown, hide_index=True, width="stretch")
-# made when clicked, not on every slider move (the workbook of a few hundred changes takes ~0.1 s)
-d1, d2 = st.columns(2)
-d1.download_button("Download CSV", audited_export(lambda: csv_bytes(shown), "what-if changes", "whatif-changes.csv", len(shown)),
-                   "whatif-changes.csv", "text/csv", key="whatif-download-csv", on_click="ignore")
-d2.download_button("Download Excel", audited_export(lambda: excel_bytes({"changes": shown, "counts": by_direction}),
-                                                    "what-if changes, counts", "whatif-changes.xlsx", len(shown)), "whatif-changes.xlsx",
-                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="whatif-download-xlsx", on_click="ignore")
+    try:
+        scenario = Scenario(thresholds=(t_o, t_g, t_r), aggregation=aggregation, weights=weights, fractions=fractions,
+                            excluded=frozenset(excluded))
+    except ProbationError as exc:
+        st.error(md(exc))
+        return
+    # keep only what differs from the framework, so the link stays short and readable
+    overrides = Scenario(**{k: v for k, v in scenario.overrides().items() if getattr(default, k) != v})
+    st.query_params.from_dict(overrides.query_params())
+    st.session_state[SYNCED] = link_state()
+    if st.session_state.get(NOTES_FOR) is None:
+        st.session_state[NOTES_FOR] = scenario
+    with notes_box:
+        if st.session_state[NOTES_FOR] == scenario:
+            for note in st.session_state.get(NOTES, []):
+                st.warning(md(note))
+    st.caption(f"Scenario: {md(overrides.describe())} · share this view by copying the page's address.")
 
-ROBUST_CONFIG = {
-    "percent": st.column_config.NumberColumn("Sufficient %", format="%.1f"),
-    "ci_low": st.column_config.NumberColumn("95% low", format="%.3f"),
-    "ci_high": st.column_config.NumberColumn("95% high", format="%.3f"),
-    "cases_up": "Cases to move up", "cases_down": "Cases to move down",
-    "p_different": st.column_config.NumberColumn("Chance of a different rating", format="%.2f"),
-    "small_sample": "Small sample"}
-ROBUST_COLUMNS = ["percent", "ci_low", "ci_high", "cases_up", "cases_down", "p_different", "small_sample"]
 
-st.subheader("One PDU in detail", anchor=False)
-pdus = before[before["level"] == "pdu"]
-if pdus.empty:
-    st.caption("The store holds no PDU inspections.")
-else:
-    u1, u2, u3 = st.columns(3)
-    region = u1.selectbox("Region", sorted(pdus["region"].dropna().unique()), key="whatif-region")
-    in_region = pdus[pdus["region"] == region]
-    unit = u2.selectbox("PDU", sorted(in_region["unit"].unique()), key="whatif-unit")
-    of_unit = in_region[in_region["unit"] == unit]
-    round_ = u3.selectbox("Round", sorted(of_unit["round"].unique(), reverse=True), key="whatif-round")
-    ins = of_unit.loc[of_unit["round"] == round_, "inspection_id"].unique()
-    if len(ins):
-        ins_id = ins[0]
-        # the robustness of this one inspection only: its ratings and its tallies, not the store's
-        rated = after[(after["inspection_id"] == ins_id) & (after["domain"] == 2) & after["rating"].notna()]
-        own_tallies = tallies(scope)
-        own_tallies = own_tallies[own_tallies["inspection_id"] == ins_id]
-        detailed = attach_robustness(rated, own_tallies, rules_for_scenario(scenario, store_frameworks))
-        now = before[before["inspection_id"] == ins_id][["standard", "rating"]].rename(columns={"rating": "now"})
-        later = after[after["inspection_id"] == ins_id][["standard", "rating"]].rename(columns={"rating": "under scenario"})
-        detail = now.merge(later, on="standard", how="left").merge(
-            detailed[["standard", *ROBUST_COLUMNS]], on="standard", how="left")
-        detail.insert(1, "counts", [s == OVERALL or scenario.counts(s) for s in detail["standard"]])
-        st.dataframe(detail, hide_index=True, width="stretch", column_config=ROBUST_CONFIG, key="whatif-detail")
+    if ds.inspections.empty:
+        st.warning("The store holds no inspections yet.")
+        return
+    before = ratings(scope)
+    before = before[before["inspection_id"].notna()]
+    after = scenario_ratings(scope, scenario)
+    changes = diff(before, after)
+    synthetic_banner(before)
 
-st.subheader("Robustness of every domain two rating", anchor=False)
-fast = aggregation in FAST_ROBUSTNESS
-show_all = st.toggle("Show the robustness of every domain two rating", value=fast, key=f"whatif-robust-all-{aggregation}")
-if not fast:
-    st.caption(f"Under '{aggregation}' the chance of a different rating is a Monte Carlo estimate, a second or more for the "
-               "whole store, so the table is worked out only when asked for; the PDU above has its own at once.")
-if show_all:
-    robust = scenario_robustness(scope, scenario)
-    cols = ["unit", "region", "round", "standard", "rating", *ROBUST_COLUMNS]
-    st.dataframe(robust[cols].sort_values("p_different", ascending=False), hide_index=True, width="stretch", key="whatif-robust",
-                 column_config={**ROBUST_CONFIG, "p_different": st.column_config.ProgressColumn(
-                     "Chance of a different rating", min_value=0.0, max_value=1.0)})
-with st.expander("How these figures are computed"):
-    for text in METHOD_HELP.values():
-        st.markdown(f"- {text}")
+    st.header(summary(changes), anchor=False)
+    by_direction = views.direction_table(direction_counts(changes, by="standard"))
+    if not changes.empty:
+        st.dataframe(by_direction, hide_index=True, key="whatif-directions")
+    b1, b2 = st.columns(2)
+    d2_before = before[(before["standard"] != OVERALL)]
+    d2_after = after[after["standard"] != OVERALL]
+    for column, frame, title, key in ((b1, d2_before, "Ratings now", "whatif-before"),
+                                      (b2, d2_after, "Ratings under the scenario", "whatif-after")):
+        text = f"{title}. {views.distribution_summary(frame)}"
+        column.plotly_chart(rating_distribution(frame, title=title), width="stretch", key=key, alt=text)
+        column.caption(md(text))
+
+    st.subheader("Every rating that changes", anchor=False)
+    shown = views.changes_table(changes, lambda f: framework(f).title)
+    st.dataframe(shown, hide_index=True, width="stretch", key="whatif-changes")
+    # made when clicked, not on every slider move (the workbook of a few hundred changes takes ~0.1 s)
+    d1, d2, _ = st.columns([1, 1, 2])
+    d1.download_button("Download this table (CSV)",
+                       audited_export(lambda: csv_bytes(shown), "what-if changes", "whatif-changes.csv", len(shown)),
+                       "whatif-changes.csv", "text/csv", key="whatif-download-csv", on_click="ignore")
+    d2.download_button("Download this table (Excel)",
+                       audited_export(lambda: excel_bytes({"changes": shown, "counts": by_direction}), "what-if changes, counts",
+                                      "whatif-changes.xlsx", len(shown)),
+                       "whatif-changes.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key="whatif-download-xlsx", on_click="ignore")
+
+    st.subheader("One PDU in detail", anchor=False)
+    pdus = before[before["level"] == "pdu"]
+    if pdus.empty:
+        st.caption("The store holds no PDU inspections.")
+    else:
+        u1, u2, u3 = st.columns(3)
+        region = u1.selectbox("Region", sorted(pdus["region"].dropna().unique()), key="whatif-region")
+        in_region = pdus[pdus["region"] == region]
+        unit = u2.selectbox("PDU", sorted(in_region["unit"].unique()), key="whatif-unit")
+        of_unit = in_region[in_region["unit"] == unit]
+        round_ = u3.selectbox("Round", sorted(of_unit["round"].unique(), reverse=True), key="whatif-round")
+        ins = of_unit.loc[of_unit["round"] == round_, "inspection_id"].unique()
+        if len(ins):
+            ins_id = ins[0]
+            # the robustness of this one inspection only: its ratings and its tallies, not the store's
+            rated = after[(after["inspection_id"] == ins_id) & (after["domain"] == 2) & after["rating"].notna()]
+            own_tallies = tallies(scope)
+            own_tallies = own_tallies[own_tallies["inspection_id"] == ins_id]
+            detailed = attach_robustness(rated, own_tallies, rules_for_scenario(scenario, store_frameworks))
+            now = before[before["inspection_id"] == ins_id][["standard", "rating"]].rename(columns={"rating": "Now"})
+            later = after[after["inspection_id"] == ins_id][["standard", "rating"]].rename(columns={"rating": "Under the scenario"})
+            robust = views.robustness_table(detailed, context=False).drop(columns=["Rating"])
+            detail = now.assign(Standard=now["standard"].map(views.fmt.code)).merge(
+                later, on="standard", how="left").merge(robust, on="Standard", how="left")
+            detail.insert(0, "Counts", ["Yes" if s == OVERALL or scenario.counts(s) else "No" for s in detail["standard"]])
+            detail = detail.drop(columns=["standard"])
+            detail = detail[["Standard", "Counts", "Now", "Under the scenario", *[c for c in robust.columns if c != "Standard"]]]
+            for text_column in ("Now", "Under the scenario", "95% interval", "Read with care"):
+                detail[text_column] = detail[text_column].map(views.fmt.cell)
+            st.dataframe(detail, hide_index=True, width="stretch", key="whatif-detail")
+
+    st.subheader("Robustness of every domain two rating", anchor=False)
+    fast = aggregation in FAST_ROBUSTNESS
+    show_all = st.toggle("Show the robustness of every domain two rating", value=fast, key=f"whatif-robust-all-{aggregation}")
+    if not fast:
+        st.caption(f"Under '{aggregation}' the chance of a different rating is a Monte Carlo estimate, a second or more for the "
+                   "whole store, so the table is worked out only when asked for; the PDU above has its own at once.")
+    if show_all:
+        robust = scenario_robustness(scope, scenario)
+        table = views.robustness_table(robust).sort_values("Chance of another rating (%)", ascending=False, kind="stable")
+        st.caption("Highest chance of another rating first. ⚠ marks a rating on fewer than 20 relevant cases or with a 30% or "
+                   "greater chance of another rating; the reason is in its own column.")
+        st.dataframe(table, hide_index=True, width="stretch", key="whatif-robust",
+                     column_config={"Chance of another rating (%)": st.column_config.ProgressColumn(
+                         "Chance of another rating (%)", min_value=0.0, max_value=100.0, format="%.1f")})
+        download_table(table, "whatif-robustness", key="whatif-robust-download")
+    with st.expander("How these figures are computed"):
+        for text in METHOD_HELP.values():
+            st.markdown(f"- {text}")
+
+
+scenario_and_results()

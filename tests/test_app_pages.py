@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import compare
 from core.analysis import frameworks_of, rate_dataset, rules_for_scenario, staffing_for_region
 from core.codes import canonical
-from core.codes import display_standard
 from core.compare import COLUMN_LABELS as LABEL
 from core.evidence import filter_evidence
+from core.formatting import code, markdown_text, rating_rank
 from core.framework import load_framework
 from core.reports import annex, overview_table
 from core.scenario import Scenario
@@ -62,6 +63,11 @@ def assert_ran(at: AppTest) -> None:
     __tracebackhide__ = True
     problems = [f"{e.message}\n{''.join(e.stack_trace)}" for e in at.exception]
     assert not problems, "the page raised:\n" + "\n".join(problems)
+
+
+def read(markdown: str) -> str:
+    """Text as a reader sees it: the markdown escapes undone."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
 def metrics(at: AppTest) -> dict[str, str]:
@@ -119,11 +125,18 @@ def test_overview_counts_the_units_the_core_rates_in_each_round(app, demo):
         at.selectbox(key="overview-round").set_value(round_)
         rerun(at)
         units = overview_expected(demo, round_)
-        assert metrics(at) == {"Units": str(len(units)), "Overall rated": str(int(units["overall_rating"].notna().sum())),
+        assert metrics(at) == {"PDUs": str(int((units["level"] == "PDU").sum())), "Regions": str(int((units["level"] == "Region").sum())),
+                               "Rated overall": str(int(units["overall_rating"].notna().sum())),
                                "Inadequate overall": str(int((units["overall_rating"] == "Inadequate").sum()))}
         shown = at.dataframe[0].value
-        assert list(zip(shown["unit"], shown["overall_rating"], shown["score"])) == \
-            list(zip(units["unit"], units["overall_rating"], units["score"]))
+        ratings = [r.split(" ⚠")[0] or None for r in shown["Overall rating"]]
+        scores = [f"{s}/{m}" if pd.notna(m) else "" for s, m in zip(shown["Score"], shown["Out of"])]
+        assert sorted(zip(shown["Unit"], ratings, scores), key=str) == \
+            sorted(zip(units["unit"], units["overall_rating"], units["score"]), key=str)
+        # worst first: rating order, then the score as a share of its maximum, numerically
+        keys = [(rating_rank(r), s / m if pd.notna(m) else 99) for r, s, m in zip(ratings, shown["Score"], shown["Out of"])]
+        assert keys == sorted(keys)
+        assert shown["Score"].dtype.kind in "iuf" or str(shown["Score"].dtype) == "Int64"
         assert at.query_params["round"] == round_
     assert len(units) == 15  # 2 regions, 13 PDUs: the demo is what this test thinks it is
 
@@ -135,8 +148,8 @@ def test_overview_narrowed_to_one_region_counts_only_its_units(app, demo):
     rerun(at)
     round_ = at.selectbox(key="overview-round").value
     units = overview_expected(demo, round_, [region])
-    assert metrics(at)["Units"] == str(len(units))
-    assert set(at.dataframe[0].value["region"]) == {region}
+    assert int(metrics(at)["PDUs"]) + int(metrics(at)["Regions"]) == len(units)
+    assert set(at.dataframe[0].value["Region"]) == {region}
 
 
 def test_a_reader_scoped_to_one_region_sees_only_that_region(app, demo):
@@ -145,9 +158,9 @@ def test_a_reader_scoped_to_one_region_sees_only_that_region(app, demo):
     at = app(user=signed_in("lead@example.org"), secrets=AUTH_SECRETS)
     round_ = at.selectbox(key="overview-round").value
     units = overview_expected(demo, round_, [region])
-    assert metrics(at)["Units"] == str(len(units))
-    assert set(at.dataframe[0].value["region"]) == {region}
-    assert any(region in c.value and "lead@example.org" in c.value for c in at.sidebar.caption)
+    assert int(metrics(at)["PDUs"]) + int(metrics(at)["Regions"]) == len(units)
+    assert set(at.dataframe[0].value["Region"]) == {region}
+    assert any(markdown_text(region) in c.value and markdown_text("lead@example.org") in c.value for c in at.sidebar.caption)
 
 
 # -- PDU scorecard ---------------------------------------------------------------------------------------
@@ -157,11 +170,19 @@ def assert_scorecard_shows(at, demo, inspection):
     o = demo.overall(inspection["inspection_id"])
     shown = metrics(at)
     assert (shown["Overall rating"], shown["Score"]) == (o["rating"], f"{int(o['score'])}/{int(o['max_score'])}")
-    assert at.header[0].value == f"{inspection['unit']} PDU"
+    assert at.header[0].value == f"{markdown_text(inspection['unit'])} PDU"
     expected_annex = annex(demo.ratings, inspection["inspection_id"])
-    annex_shown = at.dataframe[0].value
-    assert list(zip(annex_shown["standard"], annex_shown["rating"].fillna(""))) == \
+    annex_shown = table_with(at, "How it is reached")
+    assert list(zip(annex_shown["Standard"], [r.split(" ⚠")[0] for r in annex_shown["Rating"]])) == \
         list(zip(expected_annex["standard"], expected_annex["rating"].fillna("")))
+
+
+def table_with(at, column: str):
+    """The first table on the page with a column headed ``column``."""
+    for frame in at.dataframe:
+        if column in frame.value.columns:
+            return frame.value
+    raise AssertionError(f"no table with a column {column!r}")
 
 
 def test_scorecard_shows_the_core_overall_rating_and_score_of_the_pdu_it_selects(app, demo):
@@ -213,9 +234,9 @@ def assert_region_shows(at, demo, inspection):
     assert (shown["PDU aggregate"], shown["Aggregate rating"], shown["Usual R 1.2 rating"]) == (
         f"{staffing.aggregate_score} of {3 * staffing.pdus}", staffing.aggregate_rating.label,
         " or ".join(r.label for r in staffing.usual))
-    pdus_shown = at.dataframe[-1].value
+    pdus_shown = table_with(at, "PDU")
     expected = demo.inspections("pdu")
-    assert sorted(pdus_shown["unit"]) == sorted(expected.loc[(expected["region"] == inspection["region"])
+    assert sorted(pdus_shown["PDU"]) == sorted(expected.loc[(expected["region"] == inspection["region"])
                                                              & (expected["round"] == inspection["round"]), "unit"])
 
 
@@ -227,7 +248,7 @@ def test_region_shows_the_core_regional_rating_and_staffing_for_each_region(app,
         rerun(at)
         at.selectbox(key="region-region").set_value(inspection["region"])
         rerun(at)
-        assert at.header[0].value == f"{inspection['region']} region"
+        assert at.header[0].value == f"{markdown_text(inspection['region'])} region"
         assert_region_shows(at, demo, inspection)
 
 
@@ -272,7 +293,7 @@ def test_compare_by_key_question_runs_for_every_domain_two_key_question(app):
 
 def test_whatif_with_the_framework_rules_changes_nothing(app):
     at = app("pages/whatif.py")
-    assert at.subheader[0].value == "no rating changes"
+    assert at.header[0].value == "no rating changes"
     assert len(at.dataframe[0].value) == 0
     assert at.query_params == {}
 
@@ -286,11 +307,12 @@ def stricter_bands_changes(demo):
 def assert_whatif_shows(at, changes):
     __tracebackhide__ = True
     assert len(changes) > 0, "stricter bands should move some demo ratings"
-    assert at.subheader[0].value == summary(changes)
-    shown = [t.value for t in at.dataframe if "before" in t.value.columns and "after" in t.value.columns]
+    assert at.header[0].value == summary(changes)
+    shown = [t.value for t in at.dataframe if "Now" in t.value.columns and "Change" in t.value.columns]
     assert len(shown) == 1 and len(shown[0]) == len(changes)
-    assert sorted(zip(shown[0]["unit"], shown[0]["round"], shown[0]["standard"], shown[0]["before"], shown[0]["after"])) == \
-        sorted(zip(changes["unit"], changes["round"], changes["standard"].map(display_standard), changes["before"], changes["after"]))
+    assert sorted(zip(shown[0]["Unit"], shown[0]["Round"], shown[0]["Standard"], shown[0]["Now"], shown[0]["Under the scenario"])) == \
+        sorted(zip(changes["unit"], changes["round"], changes["standard"].map(code), changes["before"].fillna(""),
+                   changes["after"].fillna("")))
 
 
 def test_whatif_thresholds_change_exactly_the_ratings_the_core_says(app, demo):
@@ -340,14 +362,15 @@ def test_an_upload_through_the_page_loads_the_workbook_or_lists_every_problem_by
     rerun(at)
     at.button(key="upload-submit").click()
     rerun(at)
-    assert [s.value for s in at.success] and "essex-north.xlsx: loaded as version 1" in at.success[0].value
+    assert [s.value for s in at.success] and "essex-north.xlsx was loaded as version 1" in read(at.success[0].value)
     assert len(at.dataframe[-1].value) == 1  # the history now holds the upload
 
     at.file_uploader(key="upload-file").set_value(("essex-north-bad.xlsx", workbook_with_a_bad_cell(), XLSX))
     rerun(at)
     at.button(key="upload-submit").click()
     rerun(at)
-    assert [e.value for e in at.error] == ["essex-north-bad.xlsx was not loaded. Nothing was written. Put these right and upload it again."]
+    assert [read(e.value) for e in at.error] == [
+        "essex-north-bad.xlsx was not loaded. Nothing was written. Put these right and upload it again."]
     problems = at.dataframe[0].value
     assert list(problems["where"]) == [BAD_CELL]
     assert "Yse" in problems["problem"].iloc[0]
@@ -380,4 +403,28 @@ def test_the_first_case_upload_into_an_empty_store_is_rated_on_every_page(tmp_pa
         at.switch_page(page).run()
         assert_ran(at)
     at.switch_page("pages/overview.py").run()
-    assert metrics(at)["Units"] == "1"
+    assert (metrics(at)["PDUs"], metrics(at)["Regions"]) == ("1", "0")
+
+
+def test_many_files_uploaded_at_once_are_each_checked_and_loaded_on_their_own_with_a_receipt_in_sentences(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'many.db'}"
+    at = open_app(url, monkeypatch, "pages/upload.py")
+    at.file_uploader(key="upload-file").set_value([("essex-north.xlsx", valid_workbook(), XLSX),
+                                                   ("essex-north-bad.xlsx", workbook_with_a_bad_cell(), XLSX),
+                                                   ("essex-north-again.xlsx", valid_workbook(), XLSX)])
+    rerun(at)
+    at.button(key="upload-submit").click()
+    rerun(at)
+    said = [read(s.value) for s in at.success]
+    assert said == ["essex-north.xlsx was loaded as version 1 of the sentence management cases for Essex North PDU "
+                    "(East of England).",
+                    "essex-north-again.xlsx was already loaded as version 1: nothing changed."]
+    assert [read(e.value) for e in at.error] == [
+        "essex-north-bad.xlsx was not loaded. Nothing was written. Put these right and upload it again."]
+    history = uploads_frame(get_engine(url), Scope.national())
+    assert len(history) == 1  # the good file once; the bad one wrote nothing
+    sha = history["sha256"].iloc[0]
+    assert not any(sha in m.value for m in at.markdown) and not any(sha in s for s in said)  # the hash is folded away
+    assert any(sha in str(t.value.values) for t in at.dataframe)  # ... in the technical details
+    assert "hmip-2025" not in " ".join(read(m.value) for m in at.markdown)  # the framework by its name
+    assert at.get("progress")[0].value == 100  # the bar, full once every file is done

@@ -6,6 +6,7 @@ its own demo store.
 """
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -42,7 +43,10 @@ def test_a_link_beyond_the_old_widget_limits_opens_on_exactly_its_scenario(serve
     page.goto(f"{server}/whatif?{LINK}")
     expect(page.get_by_role("heading", name=summary(changes))).to_be_visible()
     wait_for_run(page)
-    page.wait_for_timeout(1500)  # time for any value a widget might change on its own to come back as a rerun
+    # a widget that changed a value on its own would send it back as a rerun, and the address would change with it
+    # the address keeps the link's thresholds once the widgets have reported their values back
+    expect(page).to_have_url(re.compile(r"[?&]t=85\.5(,|%2C)70(,|%2C)55(&|$)"))
+    expect(page.get_by_test_id("stSlider").first).to_contain_text("85.5")
     wait_for_run(page)
     assert_no_exception(page)
     # (open local mode's banner aside: it is on every page, issue 10)

@@ -21,18 +21,33 @@ def test_sufficiency_bars_draw_each_pdu_with_its_interval_and_the_national_line(
     frame = compare.theme_sufficiency(COUNTS, INSPECTIONS, FW, "domestic-abuse-enquiries", by="unit")
     frame.loc[frame["unit"] == "Gamma", "small_sample"] = False  # make one bar a full sample
     fig = charts.sufficiency_bars(frame, title="Domestic abuse enquiries", reference=76.9)
-    full, small = fig.data
-    assert full.orientation == "h" and list(full.y) == ["Gamma"] and list(full.x) == [100.0]
-    assert list(small.y) == ["Alpha", "Beta"] and list(small.x) == [75.0, 25.0]
-    assert "fewer than 20" in small.name
+    bars, *legend = fig.data
+    assert bars.orientation == "h" and list(bars.y) == ["Alpha", "Beta", "Gamma"] and list(bars.x) == [75.0, 25.0, 100.0]
+    assert list(bars.marker.color) == [charts.SMALL_SAMPLE_COLOUR, charts.SMALL_SAMPLE_COLOUR, charts.SUFFICIENT_COLOUR]
+    assert [t.name for t in legend] == ["Sufficient", f"Sufficient ({charts.SMALL_NOTE})"]
+    assert "fewer than 20" in legend[1].name
     alpha = frame[frame["unit"] == "Alpha"].iloc[0]
-    assert small.error_x.array[0] == pytest.approx(alpha["percent_high"] - 75.0)
-    assert small.error_x.arrayminus[0] == pytest.approx(75.0 - alpha["percent_low"])
-    assert small.customdata[0][0] == "9 of 12"
+    assert bars.error_x.array[0] == pytest.approx(alpha["percent_high"] - 75.0)
+    assert bars.error_x.arrayminus[0] == pytest.approx(75.0 - alpha["percent_low"])
+    assert bars.customdata[0][1] == "9 of 12"
     assert [s.x0 for s in fig.layout.shapes] == [76.9]
     assert "National 76.9%" in fig.layout.annotations[0].text
     assert tuple(fig.layout.xaxis.range) == (0, 100)
     assert list(fig.layout.yaxis.categoryarray) == ["Alpha", "Beta", "Gamma"]
+
+
+def test_bars_grouped_by_region_carry_the_region_as_the_outer_label():
+    table = compare.with_intervals(pd.DataFrame({"region": ["North", "North", "South"], "unit": ["A", "B", "C"],
+                                                 "n_sufficient": [5, 9, 7], "n_relevant": [10, 10, 10]}))
+    fig = charts.sufficiency_bars(compare.bar_rows(table, show_all=True), label="unit")
+    assert [list(level) for level in fig.data[0].y] == [["North", "North", "South"], ["B", "A", "C"]]
+
+
+def test_a_name_holding_html_is_shown_as_written_in_a_chart():
+    table = compare.with_intervals(pd.DataFrame({"unit": ["<a href='https://evil.example'>x</a>"], "n_sufficient": [1],
+                                                 "n_relevant": [2]}))
+    fig = charts.sufficiency_bars(table, title="<img src='https://evil.example/i.png'>")
+    assert "<a" not in str(fig.to_dict()) and "<img" not in str(fig.to_dict())
 
 
 def test_bars_grow_with_the_number_of_pdus():
@@ -152,7 +167,7 @@ def test_rating_distribution_stacks_the_count_of_each_rating_by_standard_in_fixe
     now = RATINGS[(RATINGS["round"] == "2025-26") & (RATINGS["standard"] != "OVERALL")]
     fig = charts.rating_distribution(now)
     assert [t.name for t in fig.data] == ["Inadequate", "Requires improvement", "Good", "Outstanding"]
-    assert [t.marker.color for t in fig.data] == ["#d73027", "#f1a340", "#7fbf7b", "#1b7837"]
+    assert [t.marker.color for t in fig.data] == [charts.RATING_COLOURS[r] for r in ["Inadequate", "Requires improvement", "Good", "Outstanding"]]
     counts = {t.name: list(t.y) for t in fig.data}
     assert list(fig.data[0].x) == ["P 2.1", "P 2.2"]
     assert counts == {"Inadequate": [1, 0], "Requires improvement": [0, 0], "Good": [2, 0], "Outstanding": [0, 1]}

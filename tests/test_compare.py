@@ -302,9 +302,21 @@ def test_trend_lists_a_units_ratings_round_by_round_with_the_overall_last():
 
 def test_labelled_tables_read_in_the_inspectorates_words():
     out = compare.labelled(compare.with_intervals(pd.DataFrame({"unit": ["A"], "n_sufficient": [2], "n_relevant": [3]})))
-    assert list(out.columns) == ["Unit", "Sufficient", "Relevant", "Sufficient (%)", "95% interval from (%)", "95% interval to (%)",
-                                 "Small sample"]
+    assert list(out.columns) == ["Unit", "Sufficient", "Relevant", "Sufficient (%)", "95% interval", "Small sample"]
     assert out.iloc[0]["Sufficient (%)"] == 66.7
+    assert out.iloc[0]["95% interval"] == "20.8–93.9%"
+    assert out.iloc[0]["Small sample"] == "Yes"
+
+
+def test_the_bars_show_the_best_and_worst_few_or_every_unit_grouped_by_region():
+    table = compare.with_intervals(pd.DataFrame({"region": ["R1"] * 6 + ["R2"] * 6, "unit": [f"U{i}" for i in range(12)],
+                                                 "n_sufficient": list(range(12)), "n_relevant": [20] * 12}))
+    few = compare.bar_rows(table, few=3)
+    assert list(few["section"]) == ["Highest 3"] * 3 + ["Lowest 3"] * 3
+    assert list(few["unit"]) == ["U11", "U10", "U9", "U2", "U1", "U0"]
+    every = compare.bar_rows(table, few=3, show_all=True)
+    assert list(every["section"]) == ["R1"] * 6 + ["R2"] * 6
+    assert list(every["unit"]) == [f"U{i}" for i in (5, 4, 3, 2, 1, 0, 11, 10, 9, 8, 7, 6)]
 
 
 # -- from a real store -------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from core.errors import InputError, InvalidWorkbook
+from core.errors import InputError, InvalidWorkbook, ProbationError
 from core import findings as F
 from core.ingest.files import MAX_FILE_BYTES
 from core.findings import Finding
@@ -142,6 +142,8 @@ def import_many(engine: Engine, sources: Sequence[Source | tuple[Source, str]], 
             outcome = Outcome(shown, receipt=importer(data, name))
         except InvalidWorkbook as exc:
             outcome = Outcome(shown, findings=tuple(exc.findings), total=exc.total, message=str(exc))
+        except ProbationError as exc:  # refused for a reason that is not in the file (e.g. the store)
+            outcome = Outcome(shown, message=str(exc))
         outcomes.append(outcome)
         cases += outcome.cases
         if progress is not None:

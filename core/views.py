@@ -1,0 +1,503 @@
+"""The tables and sentences the pages show, built once here so that what a reader sees and what a
+download holds are the same frame: human headings, figures written by ``core.formatting``, rows in
+rating order (worst first), no internal ids. Pure pandas.
+
+Input frames are the ratings frame of ``core.analysis`` (optionally with the robustness columns of
+``core.robustness.attach_robustness``: ci_low, ci_high, p_different, small_sample) and the key
+question tallies.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+from urllib.parse import urlencode
+
+import pandas as pd
+
+from core import formatting as fmt
+from core.formatting import OVERALL
+
+SORTS = {
+    "worst": "Worst first",
+    "best": "Best first",
+    "name": "By name",
+}
+LEVEL_NAMES = {"pdu": "PDU", "region": "Region"}
+
+
+def view_link(page: str, **params: Any) -> str:
+    """A relative link to a page of the app with its view in the address ('scorecard?round=…')."""
+    clean = {k: str(v) for k, v in params.items() if not fmt.is_empty(v)}
+    return f"./{page}?{urlencode(clean)}" if clean else f"./{page}"
+
+
+def _flag_reasons(rows: pd.DataFrame) -> dict:
+    """(inspection_id, standard) -> the one-line reason its rating rests on little ('' if it does not)."""
+    out = {}
+    if rows.empty:
+        return out
+    p = rows["p_different"] if "p_different" in rows else pd.Series(None, index=rows.index)
+    for ins, std, n, chance, rating in zip(rows["inspection_id"], rows["standard"], rows["n_relevant"], p, rows["rating"]):
+        out[(ins, std)] = fmt.small_sample_reason(n, chance) if not fmt.is_empty(rating) else ""
+    return out
+
+
+def unit_reason(rows: pd.DataFrame) -> str:
+    """The one-line reason a unit's overall rests on little: which of its domain two ratings do, and why."""
+    d2 = rows[(rows["domain"] == 2) & rows["rating"].notna()] if not rows.empty else rows
+    parts = []
+    for (ins, std), reason in _flag_reasons(d2).items():
+        if reason:
+            parts.append(f"{fmt.code(std)} {reason.removeprefix('Read with care: ')}")
+    return ("Read with care: " + "; ".join(parts)) if parts else ""
+
+
+def _order(frame: pd.DataFrame, sort: str, rating_col: str, name_cols: Sequence[str], score_cols=("Score", "Out of")) -> pd.DataFrame:
+    if frame.empty:
+        return frame
+    share = frame[score_cols[0]].astype(float) / frame[score_cols[1]].astype(float).where(frame[score_cols[1]] > 0)
+    keys = pd.DataFrame({"rank": frame[rating_col].map(lambda r: fmt.rating_rank(str(r).removesuffix(" " + fmt.SMALL_MARK))),
+                         "share": share.fillna(99)})
+    names = [frame[c].astype(str).str.lower() for c in name_cols]
+    order = pd.concat([keys, *names], axis=1)
+    order.columns = ["rank", "share", *[f"n{i}" for i in range(len(names))]]
+    if sort == "name":
+        idx = order.sort_values([*order.columns[2:], "rank"], kind="stable").index
+    elif sort == "best":
+        unrated = order["rank"] == len(fmt.RATING_ORDER)
+        idx = order.assign(u=unrated, rank=-order["rank"], share=-order["share"]).sort_values(
+            ["u", "rank", "share", *order.columns[2:]], kind="stable").index
+    else:
+        idx = order.sort_values(["rank", "share", *order.columns[2:]], kind="stable").index
+    return frame.loc[idx].reset_index(drop=True)
+
+
+# -- Overview --------------------------------------------------------------------------------------
+
+OVERVIEW_COLUMNS = ["Unit", "Overall rating", "Score", "Out of", "Read with care", "Region", "Level", "Round",
+                    "Standards rated", "Published overall", "Agrees with published", "Scorecard"]
+
+
+def overview_units(ratings: pd.DataFrame, sort: str = "worst") -> pd.DataFrame:
+    """One row per inspected unit (PDUs and regions): the overall rating and its score as numbers,
+    the reason to read it with care, and a link to its scorecard (PDUs) or region page."""
+    rows = []
+    if not ratings.empty:
+        for (region, level, unit, round_), g in ratings.groupby(["region", "level", "unit", "round"], sort=False):
+            overall = g[g["standard"] == OVERALL]
+            o = overall.iloc[0].to_dict() if not overall.empty else {}
+            reason = unit_reason(g)
+            link = (view_link("scorecard", round=round_, region=region, unit=unit) if level == "pdu"
+                    else view_link("region", round=round_, region=region))
+            published = o.get("published_rating") if isinstance(o.get("published_rating"), str) else ""
+            agrees = o.get("agrees")
+            rows.append({"Unit": unit, "Overall rating": fmt.marked_rating(o.get("rating"), reason),
+                         "Score": None if fmt.is_empty(o.get("max_score")) else int(o["score"]),
+                         "Out of": None if fmt.is_empty(o.get("max_score")) else int(o["max_score"]),
+                         "Read with care": reason, "Region": region, "Level": LEVEL_NAMES.get(level, level), "Round": round_,
+                         "Standards rated": f"{int(g.loc[g['standard'] != OVERALL, 'rating'].notna().sum())} of "
+                                            f"{int((g['standard'] != OVERALL).sum())}",
+                         "Published overall": published,
+                         "Agrees with published": "" if fmt.is_empty(agrees) or not published else ("Yes" if agrees else "No"),
+                         "Scorecard": link})
+    frame = pd.DataFrame(rows, columns=OVERVIEW_COLUMNS)
+    frame["Score"] = frame["Score"].astype("Int64")
+    frame["Out of"] = frame["Out of"].astype("Int64")
+    return _order(frame, sort, "Overall rating", ["Unit", "Region"])
+
+
+def unit_counts(units: pd.DataFrame) -> dict[str, int]:
+    """PDUs and regions counted apart, and how many are rated overall and Inadequate overall."""
+    rated = units["Overall rating"].astype(str).str.len() > 0
+    return {"PDUs": int((units["Level"] == "PDU").sum()), "Regions": int((units["Level"] == "Region").sum()),
+            "Rated overall": int(rated.sum()),
+            "Inadequate overall": int(units["Overall rating"].astype(str).str.startswith("Inadequate").sum())}
+
+
+# -- Region ------------------------------------------------------------------------------------------
+
+def region_pdus(ratings: pd.DataFrame, region: str, round_: str, sort: str = "worst") -> pd.DataFrame:
+    """A region's PDUs side by side: PDU, overall, score and maximum first (they fit a narrow
+    screen), then each standard's rating, the reason to read with care, and a link to the scorecard."""
+    g = ratings[(ratings["region"] == region) & (ratings["round"] == round_) & (ratings["level"] == "pdu")]
+    if g.empty:
+        return pd.DataFrame(columns=["PDU", "Overall rating", "Score", "Out of", "Read with care", "Scorecard"])
+    standards = sorted((s for s in g["standard"].unique() if s != OVERALL), key=_natural)
+    rows = []
+    for unit, u in g.groupby("unit", sort=False):
+        o = u[u["standard"] == OVERALL]
+        o = o.iloc[0].to_dict() if not o.empty else {}
+        reasons = _flag_reasons(u[(u["domain"] == 2) & u["rating"].notna()])
+        reason = unit_reason(u)
+        by_std = dict(zip(u["standard"], u["rating"]))
+        ids = dict(zip(u["standard"], u["inspection_id"]))
+        row = {"PDU": unit, "Overall rating": fmt.marked_rating(o.get("rating"), reason),
+               "Score": None if fmt.is_empty(o.get("max_score")) else int(o["score"]),
+               "Out of": None if fmt.is_empty(o.get("max_score")) else int(o["max_score"])}
+        for s in standards:
+            row[fmt.code(s)] = fmt.marked_rating(by_std.get(s), reasons.get((ids.get(s), s), ""))
+        row["Read with care"] = reason
+        row["Scorecard"] = view_link("scorecard", round=round_, region=region, unit=unit)
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    frame["Score"] = frame["Score"].astype("Int64")
+    frame["Out of"] = frame["Out of"].astype("Int64")
+    return _order(frame, sort, "Overall rating", ["PDU"])
+
+
+def _natural(code: str) -> str:
+    import re
+
+    return re.sub(r"\d+", lambda m: m.group().zfill(6), str(code))
+
+
+# -- a unit's ratings (the annex) ------------------------------------------------------------------------
+
+SOURCES = {"computed": "Computed from cases", "proposed": "Proposed by the team", "overall": "From the scores"}
+
+
+def annex_table(ratings: pd.DataFrame, inspection_id) -> pd.DataFrame:
+    """A unit's ratings as in the published annex: each standard, then the overall with its score."""
+    g = ratings[ratings["inspection_id"] == inspection_id]
+    reasons = _flag_reasons(g[(g["domain"] == 2) & g["rating"].notna()])
+    rows = []
+    for r in g.to_dict("records"):
+        overall = r["standard"] == OVERALL
+        reason = reasons.get((r["inspection_id"], r["standard"]), "")
+        rows.append({"Standard": fmt.code(r["standard"]), "Name": fmt.cell(r["standard_name"]) if not overall else "",
+                     "Rating": fmt.marked_rating(r["rating"], reason),
+                     "Score": fmt.score_text(r["score"], r["max_score"]) if overall else "",
+                     "How it is reached": SOURCES.get(r["source"], fmt.cell(r["source"])),
+                     "Basis": fmt.cell(r["basis"]), "Read with care": reason,
+                     "Published": fmt.cell(r.get("published_rating"))})
+    return pd.DataFrame(rows, columns=["Standard", "Name", "Rating", "Score", "How it is reached", "Basis", "Read with care",
+                                       "Published"])
+
+
+def _threshold_words(rating: str, pct: float | None, thresholds: Mapping[str, float]) -> str:
+    """'below the 50% needed for Requires improvement' / 'at or above the 65% for Good (80% for Outstanding)'."""
+    order = list(fmt.RATING_ORDER)  # worst first
+    if rating not in order or pct is None:
+        return ""
+    i = order.index(rating)
+    above = order[i + 1] if i + 1 < len(order) else None
+    parts = []
+    if rating != "Inadequate" and rating in thresholds:
+        parts.append(f"at or above the {thresholds[rating]:g}% for {rating}")
+    if above is not None and above in thresholds:
+        parts.append(f"below the {thresholds[above]:g}% needed for {above}")
+    return ", ".join(parts)
+
+
+WHY_COLUMNS = ["Standard", "Rating", "Driving key question", "Cases sufficient", "Sufficient (%)", "Threshold",
+               "95% interval", "Chance of another rating", "Read with care", "Answers to move up a band",
+               "Answers to move down a band"]
+
+
+def why_table(rows: pd.DataFrame, question_text, thresholds: Mapping[str, float]) -> pd.DataFrame:
+    """For each domain two rating of one unit (rows with the robustness columns): the driving key
+    question, its count ('21 of 79 cases'), percentage, the threshold it sits against, the interval,
+    the chance of another rating, and the reason to read it with care."""
+    d2 = rows[(rows["domain"] == 2)].copy()
+    d2 = d2.sort_values("standard", key=lambda s: s.map(_natural))
+    out = []
+    for r in d2.to_dict("records"):
+        rated = not fmt.is_empty(r["rating"])
+        kq = r.get("driving_key_question")
+        reason = fmt.small_sample_reason(r["n_relevant"], r.get("p_different")) if rated else ""
+        pct = fmt.percent_of(r["n_sufficient"], r["n_relevant"])
+        out.append({
+            "Standard": f"{fmt.code(r['standard'])} {fmt.cell(r['standard_name'])}".strip(),
+            "Rating": fmt.marked_rating(r["rating"], reason) if rated else "Not rated",
+            "Driving key question": f"{fmt.code(kq)} “{question_text(kq)}”" if not fmt.is_empty(kq) else "",
+            "Cases sufficient": fmt.count_text(r["n_sufficient"], r["n_relevant"]),
+            "Sufficient (%)": pct,
+            "Threshold": _threshold_words(r["rating"], pct, thresholds) if rated else "",
+            "95% interval": fmt.interval(r.get("ci_low"), r.get("ci_high"), fraction=True),
+            "Chance of another rating": fmt.fraction_percent(r.get("p_different")),
+            "Read with care": reason,
+            "Answers to move up a band": fmt.cell(r.get("changes_up")),
+            "Answers to move down a band": fmt.cell(r.get("changes_down")),
+        })
+    return pd.DataFrame(out, columns=WHY_COLUMNS)
+
+
+def why_sentences(why: pd.DataFrame) -> list[tuple[str, str]]:
+    """(heading, sentence) per domain two rating, in words: the why, readable on any screen width."""
+    out = []
+    for r in why.to_dict("records"):
+        head = f"{r['Standard']}: {r['Rating']}"
+        if not r["Driving key question"]:
+            out.append((head, "No relevant cases yet."))
+            continue
+        bits = [f"Driven by {r['Driving key question']}: {r['Cases sufficient']} sufficient "
+                f"({fmt.percent(r['Sufficient (%)'])})" + (f", {r['Threshold']}" if r["Threshold"] else "") + "."]
+        if r["95% interval"]:
+            bits.append(f"95% interval {r['95% interval']}.")
+        if r["Chance of another rating"] and not r["Read with care"]:  # a flagged chance is said in the reason
+            bits.append(f"Chance of another rating: {r['Chance of another rating']}.")
+        if r["Read with care"]:
+            bits.append(f"{fmt.SMALL_MARK} {r['Read with care']}.")
+        out.append((head, " ".join(bits)))
+    return out
+
+
+SEVERITY_WORDS = {"breach": "Breaks a DECISION RULE", "flag": "Outside DECISION GUIDANCE", "pending": "Cannot be checked yet",
+                  "ok": "Meets the rule"}
+
+
+def checks_table(checks: pd.DataFrame) -> pd.DataFrame:
+    """Decision-rule checks in words: the standard, the proposed rating, the outcome, why, and the
+    reference. Columns the core adds later (such as what a capped rating counts as) are kept, headed."""
+    cols = ["Standard", "Proposed", "Outcome", "Why", "Reference"]
+    if checks.empty:
+        return pd.DataFrame(columns=cols)
+    out = pd.DataFrame({
+        "Standard": checks["standard"].map(fmt.code), "Proposed": checks["proposed"].map(fmt.cell),
+        "Outcome": checks["severity"].map(lambda s: SEVERITY_WORDS.get(s, str(s).capitalize())),
+        "Why": checks["explanation"].map(fmt.cell),
+        "Reference": checks["reference"].map(fmt.cell) if "reference" in checks else ""})
+    for extra in [c for c in checks.columns if c.startswith("counts_as")]:
+        out[extra.replace("_", " ").capitalize()] = checks[extra].map(fmt.cell)
+    return out
+
+
+KEY_QUESTION_COLUMNS = ["Standard", "Key question", "Question", "Cases sufficient", "Relevant cases", "Sufficient (%)",
+                        "95% interval", "Small sample", "Drives the rating"]
+
+
+def key_question_table(tallies: pd.DataFrame, ratings: pd.DataFrame, question_text, inspection_id) -> pd.DataFrame:
+    """The domain two key questions of one inspection, as shown and exported."""
+    t = tallies[tallies["inspection_id"] == inspection_id]
+    driving = set(ratings.loc[ratings["inspection_id"] == inspection_id, "driving_key_question"].dropna())
+    rows = []
+    for r in t.to_dict("records"):
+        rows.append({"Standard": fmt.code(r["standard"]), "Key question": fmt.code(r["key_question"]),
+                     "Question": question_text(r["key_question"]), "Cases sufficient": int(r["n_sufficient"]),
+                     "Relevant cases": int(r["n_relevant"]), "Sufficient (%)": fmt.percent_of(r["n_sufficient"], r["n_relevant"]),
+                     "95% interval": fmt.interval(r.get("ci_low"), r.get("ci_high"), fraction=True),
+                     "Small sample": "Yes" if int(r["n_relevant"]) < fmt.SMALL_CASES else "",
+                     "Drives the rating": "Yes" if r["key_question"] in driving else ""})
+    frame = pd.DataFrame(rows, columns=KEY_QUESTION_COLUMNS)
+    return frame.sort_values(["Standard", "Key question"], key=lambda s: s.map(_natural), kind="stable").reset_index(drop=True)
+
+
+# -- the annex workbook (laid out as the published annexes) ------------------------------------------------
+
+def annex_layout(title: str, subtitle: str, ratings_table: pd.DataFrame, key_questions: pd.DataFrame) -> list:
+    """The blocks of an annex workbook, top to bottom: title lines, the ratings by standard with the
+    score and the overall, then the key questions with counts and intervals. Each block is
+    ('title', text) or ('table', heading, frame). An adapter writes it (core.exports)."""
+    standards = ratings_table[ratings_table["Standard"] != "Overall"][["Standard", "Name", "Rating"]]
+    overall = ratings_table[ratings_table["Standard"] == "Overall"]
+    score = overall["Score"].iloc[0] if not overall.empty else ""
+    rating = overall["Rating"].iloc[0] if not overall.empty else ""
+    summary = pd.DataFrame([{"Standard": "Score", "Name": "", "Rating": score},
+                            {"Standard": "Overall", "Name": "", "Rating": rating}])
+    return [("title", title), ("title", subtitle),
+            ("table", "Ratings by standard", pd.concat([standards, summary], ignore_index=True)),
+            ("table", "Domain two key questions", key_questions)]
+
+
+# -- one-line summaries of the charts (their accessible name and the caption beneath) ----------------------
+
+def distribution_summary(ratings: pd.DataFrame, noun: str = "units") -> str:
+    rated = ratings[ratings["rating"].isin(fmt.RATING_ORDER)]
+    if rated.empty:
+        return f"Ratings by standard: no {noun} rated yet."
+    counts = rated["rating"].value_counts()
+    parts = ", ".join(f"{int(counts.get(r, 0))} {r}" for r in reversed(fmt.RATING_ORDER))
+    return (f"Ratings by standard for {rated['unit'].nunique()} {noun} across {rated['standard'].nunique()} standards: "
+            f"{parts}.")
+
+
+def bars_summary(frame: pd.DataFrame, label: str, what: str) -> str:
+    """'Cases sufficient on X by PDU: highest A (85.0%), lowest B (40.0%), 12 PDUs.'"""
+    f = frame[frame["percent"].notna()] if "percent" in frame else frame.iloc[0:0]
+    if f.empty:
+        return f"{what}: no relevant answers."
+    top, bottom = f.loc[f["percent"].idxmax()], f.loc[f["percent"].idxmin()]
+    return (f"{what}: {len(f)} shown; highest {top[label]} ({fmt.percent(top['percent'])}), "
+            f"lowest {bottom[label]} ({fmt.percent(bottom['percent'])}).")
+
+
+def funnel_summary(points: pd.DataFrame, positions: Sequence[str]) -> str:
+    if points.empty:
+        return "Funnel plot: no PDU has relevant answers."
+    above = int(points["position"].isin(positions[:2]).sum())
+    below = int(points["position"].isin(positions[3:]).sum())
+    return (f"Funnel plot of {len(points)} PDUs against the rate of {fmt.percent(points['national_percent'].iloc[0])}: "
+            f"{above} above the 95% limit, {below} below it, {len(points) - above - below} within.")
+
+
+def heatmap_summary(matrix: pd.DataFrame) -> str:
+    if matrix.empty:
+        return "Key questions by PDU: no answers."
+    low = matrix.loc[matrix["percent"].idxmin()] if matrix["percent"].notna().any() else None
+    text = f"Key questions by PDU: {matrix['unit'].nunique()} PDUs, {matrix['key_question'].nunique()} key questions"
+    if low is not None:
+        text += f"; lowest {low['unit']} on {fmt.code(low['key_question'])} ({fmt.percent(low['percent'])})"
+    return text + "."
+
+
+def comparison_summary(side: pd.DataFrame, unit: str) -> str:
+    if side.empty:
+        return f"{unit}: no key question answers."
+    own = side[side["comparison"] == "unit"]
+    region = side[side["comparison"] == "region"].set_index("key_question_label")["percent"]
+    below = [k for k, p in zip(own["key_question_label"], own["percent"]) if k in region and pd.notna(p) and p < region[k]]
+    return (f"{unit} on {len(own)} key questions beside its region and the nation; below its region on "
+            f"{len(below)} of them.")
+
+
+def trend_summary(history: pd.DataFrame, unit: str) -> str:
+    overall = history[history["standard"] == OVERALL]
+    steps = "; ".join(f"{r} {g}" for r, g in zip(overall["round"], overall["rating"].map(fmt.cell)) if g)
+    return f"{unit}: ratings across {history['round'].nunique()} rounds" + (f", overall {steps}." if steps else ".")
+
+
+# -- evidence ------------------------------------------------------------------------------------------------
+
+EVIDENCE_LABELS = {"region": "Region", "unit": "Unit", "round": "Round", "standard": "Standard", "key_question": "Key question",
+                   "prompt": "Prompt", "kind": "Kind", "judgement": "Judgement", "source": "Source", "text": "Evidence"}
+
+
+def evidence_table(items: pd.DataFrame, columns: Sequence[str] = ("key_question", "prompt", "kind", "judgement", "source", "text")
+                   ) -> pd.DataFrame:
+    """Evidence items as shown and exported: human headings, codes as published, no ids."""
+    cols = [c for c in columns if c in items.columns]
+    out = items[cols].copy()
+    for c in ("standard", "key_question", "prompt"):
+        if c in out:
+            out[c] = out[c].map(fmt.code)
+    return out.map(fmt.cell).rename(columns=EVIDENCE_LABELS).reset_index(drop=True)
+
+
+def survey_table(figures: pd.DataFrame) -> pd.DataFrame:
+    """Survey figures: the prompt, the survey, the question, '68 of 84 respondents' and the share."""
+    return pd.DataFrame({"Prompt": figures["prompt"].map(fmt.code), "Survey": figures["survey"].map(fmt.cell),
+                         "Question": figures["question"].map(fmt.cell),
+                         "Respondents": [fmt.count_text(y, n, "respondents") for y, n in zip(figures["numerator"], figures["denominator"])],
+                         "Share (%)": [fmt.percent_of(y, n) for y, n in zip(figures["numerator"], figures["denominator"])]})
+
+
+# -- What-if ----------------------------------------------------------------------------------------------
+
+CHANGE_WORDS = {"up": "Better", "down": "Worse", "rated": "Now rated", "unrated": "No longer rated"}
+
+
+def changes_table(changes: pd.DataFrame, framework_title=lambda f: f) -> pd.DataFrame:
+    """Every rating that changes under a scenario, as shown and exported."""
+    cols = ["Unit", "Level", "Region", "Round", "Framework", "Standard", "Now", "Under the scenario", "Change", "Bands moved"]
+    if changes.empty:
+        return pd.DataFrame(columns=cols)
+    return pd.DataFrame({
+        "Unit": changes["unit"].map(fmt.cell), "Level": changes["level"].map(lambda v: LEVEL_NAMES.get(v, fmt.cell(v))),
+        "Region": changes["region"].map(fmt.cell), "Round": changes["round"].map(fmt.cell),
+        "Framework": changes["framework"].map(lambda f: framework_title(f) if not fmt.is_empty(f) else ""),
+        "Standard": changes["standard"].map(fmt.code), "Now": changes["before"].map(fmt.cell),
+        "Under the scenario": changes["after"].map(fmt.cell),
+        "Change": changes["direction"].map(lambda d: CHANGE_WORDS.get(d, fmt.cell(d))),
+        "Bands moved": pd.array([None if fmt.is_empty(v) else int(v) for v in changes["steps"]], dtype="Int64")}, columns=cols).reset_index(drop=True)
+
+
+def direction_table(counts: pd.DataFrame) -> pd.DataFrame:
+    """How many ratings of each standard get better, worse, rated or unrated."""
+    out = counts.rename(columns={**CHANGE_WORDS, "standard": "Standard", "total": "Total"})
+    if "Standard" in out:
+        out["Standard"] = out["Standard"].map(fmt.code)
+    return out
+
+
+ROBUSTNESS_COLUMNS = ["Standard", "Rating", "Sufficient (%)", "95% interval", "Answers to move up", "Answers to move down",
+                      "Chance of another rating (%)", "Read with care"]
+
+
+def robustness_table(frame: pd.DataFrame, context: bool = True) -> pd.DataFrame:
+    """Domain two ratings with how robust each is (core.robustness columns), as shown and exported:
+    the chance of another rating as a percentage, the interval as a range, and the reason to read a
+    rating with care. ``context``: lead with the unit, region and round."""
+    sample = frame["sample"] if "sample" in frame else frame.get("n_relevant", pd.Series(None, index=frame.index))
+    reasons = [fmt.small_sample_reason(n, p) if not fmt.is_empty(r) else ""
+               for n, p, r in zip(sample, frame["p_different"], frame["rating"])]
+    out = pd.DataFrame({
+        "Standard": frame["standard"].map(fmt.code),
+        "Rating": [fmt.marked_rating(r, why) for r, why in zip(frame["rating"], reasons)],
+        "Sufficient (%)": pd.array([fmt.percent_value(v) for v in frame["percent"]], dtype="Float64"),
+        "95% interval": [fmt.interval(lo, hi, fraction=True) for lo, hi in zip(frame["ci_low"], frame["ci_high"])],
+        "Answers to move up": pd.array([None if fmt.is_empty(v) else int(v) for v in frame["cases_up"]], dtype="Int64"),
+        "Answers to move down": pd.array([None if fmt.is_empty(v) else int(v) for v in frame["cases_down"]], dtype="Int64"),
+        "Chance of another rating (%)": pd.array([fmt.percent_value(None if fmt.is_empty(p) else 100 * float(p))
+                                                  for p in frame["p_different"]], dtype="Float64"),
+        "Read with care": reasons}, columns=ROBUSTNESS_COLUMNS)
+    if context:
+        out.insert(0, "Round", frame["round"].map(fmt.cell).to_numpy())
+        out.insert(0, "Region", frame["region"].map(fmt.cell).to_numpy())
+        out.insert(0, "Unit", frame["unit"].map(fmt.cell).to_numpy())
+    return out.reset_index(drop=True)
+
+
+# -- uploads -------------------------------------------------------------------------------------------------
+
+KIND_NAMES = {"cases": "sentence management cases", "court": "court reports", "unpaid-work": "unpaid work cases",
+              "victim": "statutory victim cases", "evidence": "domain one evidence", "demo": "synthetic demonstration data"}
+
+
+def _held(counts: Mapping[str, int]) -> str:
+    parts = [f"{int(n):,} {k.replace('_', ' ')}" for k, n in (counts or {}).items()]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1] if parts else "nothing"
+
+
+def receipt_sentences(receipt, framework_title=lambda f: f) -> tuple[str, str]:
+    """(headline, details) of an upload's receipt in sentences; technical details (hash, ids) are
+    for ``receipt_details``."""
+    unit = f"{receipt.unit} PDU ({receipt.region})" if receipt.level == "pdu" else f"{receipt.region} region"
+    kind = KIND_NAMES.get(receipt.kind, str(receipt.kind))
+    where = f"{unit}, round {receipt.round}, under {framework_title(receipt.framework)}"
+    if receipt.status == "already loaded":
+        head = f"{receipt.file_name} was already loaded as version {receipt.version}: nothing changed."
+        details = f"It is the {kind} upload for {where}, holding {_held(receipt.counts)}."
+    else:
+        head = f"{receipt.file_name} was loaded as version {receipt.version} of the {kind} for {unit}."
+        details = f"Round {receipt.round}, under {framework_title(receipt.framework)}. It holds {_held(receipt.counts)}."
+        if receipt.status == "new version":
+            details += f" Version {receipt.version - 1} is kept in the history but no longer counts."
+    return head, details
+
+
+def receipt_details(receipt) -> pd.DataFrame:
+    """The technical details of a receipt, folded away on the page."""
+    return pd.DataFrame([{"Detail": "SHA-256 of the file", "Value": receipt.sha256},
+                         {"Detail": "Uploaded by", "Value": receipt.uploaded_by},
+                         {"Detail": "Upload number", "Value": str(receipt.upload_id)},
+                         {"Detail": "Inspection", "Value": receipt.inspection}])
+
+
+def _counts_now(uploads: pd.DataFrame) -> pd.Series:
+    withdrawn = uploads["withdrawn_at"].notna() if "withdrawn_at" in uploads else pd.Series(False, index=uploads.index)
+    return pd.Series(["Yes" if c else ("No (withdrawn)" if w else "No (replaced)") for c, w in zip(uploads["current"], withdrawn)],
+                     index=uploads.index)
+
+
+def _withdrawn(uploads: pd.DataFrame) -> pd.Series:
+    """When, by whom and why an upload was withdrawn; empty where it was not."""
+    if "withdrawn_at" not in uploads:
+        return pd.Series("", index=uploads.index)
+    return pd.Series(["" if fmt.is_empty(at) else f"{str(at)[:16]} by {fmt.cell(by)}: {fmt.cell(why)}"
+                      for at, by, why in zip(uploads["withdrawn_at"], uploads["withdrawn_by"], uploads["withdrawn_reason"])],
+                     index=uploads.index)
+
+
+def history_table(uploads: pd.DataFrame) -> pd.DataFrame:
+    """The upload history in words: no ids; the hash shortened (the full one is in the receipt)."""
+    cols = ["Uploaded", "File", "Unit", "Region", "Round", "Kind", "Version", "Counts", "Holds", "Uploaded by", "Withdrawn",
+            "SHA-256 (start)"]
+    if uploads.empty:
+        return pd.DataFrame(columns=cols)
+    return pd.DataFrame({
+        "Uploaded": uploads["uploaded_at"].map(lambda t: "" if fmt.is_empty(t) else str(t)[:16]),
+        "File": uploads["file_name"].map(fmt.cell), "Unit": uploads["unit"].map(fmt.cell), "Region": uploads["region"].map(fmt.cell),
+        "Round": uploads["round"].map(fmt.cell), "Kind": uploads["kind"].map(lambda k: KIND_NAMES.get(k, fmt.cell(k))),
+        "Version": uploads["version"], "Counts": _counts_now(uploads),
+        "Holds": uploads["counts"].map(lambda c: _held(c) if isinstance(c, Mapping) else fmt.cell(c)),
+        "Uploaded by": uploads["uploaded_by"].map(fmt.cell), "Withdrawn": _withdrawn(uploads),
+        "SHA-256 (start)": uploads["sha256"].map(lambda h: "" if fmt.is_empty(h) else str(h)[:12])}, columns=cols)
