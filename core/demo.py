@@ -18,7 +18,10 @@ The picture is shaped so that the dashboard has something to show:
   PDU domain two standards; practitioner grade and risk of serious harm level shift the chance of
   a sufficient answer a little, so breakdowns by them differ (protected characteristics have no
   effect); keeping-other-people-safe key questions run lower than desistance ones, as in the letters;
-- earlier rounds are, on average, a little weaker than the current one, so trends show;
+- earlier rounds are, on average, a little weaker than the current one, so trends show. They are
+  rated by ``hmip-2025`` too, although it came into force on 1 March 2025: a back-cast on one
+  scale, which an upload could not do (an upload is rated by the framework in force on its first
+  day of fieldwork, core.ingest.inspection) and which the pages' synthetic-data note states;
 - most proposed domain one ratings follow the decision rules and guidance, but in every region
   and round at least one PDU proposal is deliberately optimistic and breaks them (for instance
   P 1.1 'Good' with a domain two 'Inadequate', or P 1.3 'Outstanding' with P 2.3 'Requires

@@ -57,6 +57,7 @@ UNKNOWN_FIELD = "unknown-field"
 DUPLICATE_FIELD = "duplicate-field"
 INCONSISTENT_FIELD = "inconsistent-inspection"
 UNKNOWN_FRAMEWORK = "unknown-framework"
+NOT_IN_FORCE = "framework-not-in-force"  # a framework whose valid_from..valid_to misses the first day of fieldwork
 UNKNOWN_TEMPLATE = "unknown-template"
 UNKNOWN_REGION = "unknown-region"
 WRONG_LEVEL = "wrong-level"

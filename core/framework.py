@@ -679,15 +679,6 @@ def framework_in_force(day: dt.date | None = None, directory: Path = FRAMEWORK_D
     return found[0]
 
 
-def framework_for_round(round_label: str, directory: Path = FRAMEWORK_DIR) -> Framework:
-    """The framework in force at the start of a round ('2025-26' starts on 1 April 2025)."""
-    try:
-        first = int(str(round_label)[:4])
-    except ValueError:
-        raise UnknownFramework(f"{round_label!r} is not a round such as 2025-26") from None
-    return framework_in_force(dt.date(first, 4, 1), directory)
-
-
 def default_framework_id() -> str:
     """The id of the framework in force today: what the pages offer when nothing else names one."""
     return framework_in_force().id

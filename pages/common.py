@@ -17,6 +17,7 @@ from core.access import NO_ACCESS_MESSAGE, Principal, verified_email
 from core.analysis import decision_checks, rate_dataset, with_published
 from core.charts import RATING_COLOURS
 from core.formatting import markdown_text
+from core.demo import FRAMEWORK_ID as DEMO_FRAMEWORK_ID
 from core.framework import default_framework_id, load_framework
 from core.store.actions import record_export
 from core.store import audit
@@ -42,7 +43,8 @@ def _use_the_apps_navigation() -> None:
 
 _use_the_apps_navigation()
 
-SYNTHETIC_NOTE = "Synthetic demonstration data: fictional PDUs and cases, not inspection findings."
+SYNTHETIC_NOTE = ("Synthetic demonstration data: fictional PDUs and cases, not inspection findings. Every round is rated "
+                  f"by {DEMO_FRAMEWORK_ID}, even those before it came into force.")
 
 
 @st.cache_resource(show_spinner=False)

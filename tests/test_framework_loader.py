@@ -10,7 +10,7 @@ import yaml
 
 from core.codes import canonical, display
 from core.errors import FrameworkError, UnknownFramework
-from core.framework import (FRAMEWORK_DIR, available_frameworks, default_framework_id, framework_for_round, framework_in_force,
+from core.framework import (FRAMEWORK_DIR, available_frameworks, default_framework_id, framework_in_force,
                             load_framework, load_framework_file)
 from core.rules import FRACTION_RATINGS
 
@@ -165,13 +165,6 @@ def test_each_framework_says_when_it_is_in_force():
                                            (dt.date(2025, 3, 1), "hmip-2025"), (dt.date(2030, 1, 1), "hmip-2025")])
 def test_the_framework_in_force_on_a_day(day, expected):
     assert framework_in_force(day).id == expected
-
-
-def test_a_round_is_rated_by_the_framework_in_force_at_its_start():
-    assert framework_for_round("2023-24").id == "hmip-pdu-2021"
-    assert framework_for_round("2025-26").id == "hmip-2025"
-    with pytest.raises(UnknownFramework, match="no framework is in force on 2001-04-01"):
-        framework_for_round("2001-02")
 
 
 def test_the_pages_default_framework_is_the_one_in_force_today():

@@ -268,3 +268,44 @@ def test_a_domain_two_rating_word_is_refused_and_nothing_is_stored(store):
     assert [str(f) for f in exc.value.findings] == [
         "Ratings!B3: \"Good\": domain two ratings are computed from the cases; only 'Not inspected' may be given"]
     assert all(n == 0 for n in table_counts(store).values())
+
+
+# A round is rated by the framework in force on the first day of fieldwork (valid_from..valid_to in its file).
+
+def test_a_framework_not_in_force_on_the_first_day_of_fieldwork_is_refused_at_its_cell(store):
+    before = table_counts(store)
+    october_2024 = {**ESSEX_NORTH, "fieldwork_start": dt.date(2024, 10, 7), "fieldwork_end": None}
+    with pytest.raises(InvalidWorkbook) as exc:
+        import_file(store, to_bytes(case_workbook(inspection=october_2024, cases=ESSEX_CASES)), "early.xlsx")
+    [finding] = exc.value.findings
+    assert (finding.type, finding.cell) == ("framework-not-in-force", "Inspection!B3")
+    assert finding.message == ("hmip-2025 is in force from 2025-03-01 onwards; fieldwork starting 2024-10-07 is rated by "
+                               "hmip-pdu-2021, the framework in force that day")
+    # and the other way: the 2021 framework after it was replaced, or before any framework we hold
+    for start, rated_by in [(dt.date(2025, 3, 1), "is rated by hmip-2025, the framework in force that day"),
+                            (dt.date(2020, 5, 4), "is rated by the framework in force that day, and none we hold was "
+                                                  "(hmip-2025 from 2025-03-01; hmip-pdu-2021 from 2021-06-26 to 2025-02-28)")]:
+        late = {"region": "Wales", "unit": "Cardiff and Vale", "fieldwork_start": start}
+        with pytest.raises(InvalidWorkbook) as exc:
+            import_file(store, to_bytes(case_workbook(inspection=late, cases=[{"case_id": "W1", "2.2.1": "Yes"}],
+                                                      framework="hmip-pdu-2021")), "late.xlsx")
+        [finding] = exc.value.findings
+        assert finding.type == "framework-not-in-force" and finding.message.endswith(rated_by), finding.message
+    assert table_counts(store) == before
+
+
+def test_a_blank_framework_is_the_one_in_force_on_the_first_day_of_fieldwork(store):
+    last_day_2021 = import_file(store, to_bytes(case_workbook(
+        inspection={"region": "Wales", "unit": "Cardiff and Vale", "fieldwork_start": dt.date(2025, 2, 28), "framework": None},
+        cases=[{"case_id": "W1", "2.2.1": "Yes"}], framework="hmip-pdu-2021")), "w.xlsx")
+    first_day_2025 = import_file(store, to_bytes(case_workbook(
+        inspection={**ESSEX_NORTH, "fieldwork_start": dt.date(2025, 3, 1), "fieldwork_end": None, "framework": None},
+        cases=ESSEX_CASES)), "en.xlsx")
+    assert (last_day_2021.round, first_day_2025.round) == ("2024-25", "2024-25")  # one round, two frameworks: each by its day
+    assert last_day_2021.inspection.endswith("hmip-pdu-2021, round 2024-25")
+    assert first_day_2025.inspection.endswith("hmip-2025, round 2024-25")
+    with pytest.raises(InvalidWorkbook) as exc:  # no day to take it from
+        import_file(store, to_bytes(case_workbook(inspection={**ESSEX_NORTH, "framework": None, "fieldwork_start": None},
+                                                  cases=ESSEX_CASES)), "none.xlsx")
+    assert [(f.cell, f.message.split(" (")[0]) for f in exc.value.findings] == [
+        ("Inspection!B3", "framework is required"), ("Inspection!B8", "fieldwork_start is required")]

@@ -5,6 +5,10 @@ An inspection is one unit (a PDU, or a region) under one framework in one round.
 must be one of the 12 regions of England and Wales (as hmip-2025 lists them, whatever the
 inspection's framework), stored as spelled there; the round may be left blank and is then
 taken from the first day of fieldwork (rounds run April to March).
+
+A round is rated by the framework in force (``valid_from`` to ``valid_to`` in its file) on the
+first day of fieldwork: a blank framework is taken from that day, as the round is, and a named
+framework that was not in force that day is refused at its cell, naming the one that was.
 """
 from __future__ import annotations
 
@@ -15,7 +19,8 @@ from dataclasses import dataclass
 from openpyxl.utils import get_column_letter
 
 from core.errors import UnknownFramework
-from core.framework import Framework, available_frameworks, canonical_region, load_framework, national_regions
+from core.framework import (Framework, available_frameworks, canonical_region, framework_in_force, load_framework,
+                            national_regions)
 from core import findings as F
 from core.findings import Findings
 from core.ingest.grid import Formula, Grid, is_blank, show
@@ -198,12 +203,14 @@ def check_inspection(raw: dict[str, RawField], findings: Findings, missing_where
             c.add("template", F.UNKNOWN_TEMPLATE, f'"{show(template)}" is not a template (templates: {", ".join(TEMPLATE_KINDS)})')
             template = None
     framework = None
-    fw_id = c.text("framework", True, "e.g. hmip-2025")
+    fw_id = c.text("framework", False)
     if fw_id:
         try:
             framework = load_framework(fw_id)
         except UnknownFramework:
             c.add("framework", F.UNKNOWN_FRAMEWORK, f'"{show(fw_id)}" is not a framework (frameworks: {", ".join(available_frameworks())})')
+    elif fw_id == "":  # blank: the framework in force on the first day of fieldwork (its own findings come in their turn)
+        framework = _framework_in_force(c, _Checker(raw, Findings(), missing_where).date("fieldwork_start", True))
     level = c.text("level", True, "pdu or region")
     if level:
         level = level.lower()
@@ -217,10 +224,41 @@ def check_inspection(raw: dict[str, RawField], findings: Findings, missing_where
     if start and end and end < start:
         c.add("fieldwork_end", F.BAD_DATE, f"fieldwork ends ({end.isoformat()}) before it starts ({start.isoformat()})")
     round_ = _round(c, start)
+    if fw_id and framework is not None and start and not framework.in_force(start):
+        c.add("framework", F.NOT_IN_FORCE, _not_in_force(framework, start))
     fields = None
     if findings.total == before:
         fields = InspectionFields(template or None, framework.id, level, region, unit, round_, start, end or None)
     return fields, framework, level
+
+
+def _framework_in_force(c: _Checker, start: dt.date | None | bool) -> Framework | None:
+    """A blank framework: the one in force on the first day of fieldwork, as a blank round is taken from it."""
+    if not start:  # no day to take it from: the framework is required, e.g. hmip-2025
+        c.text("framework", True, "e.g. hmip-2025, or blank with a fieldwork_start to take the one in force that day")
+        return None
+    try:
+        return framework_in_force(start)
+    except UnknownFramework:
+        c.add("framework", F.NOT_IN_FORCE, f"no framework we hold was in force on {start.isoformat()}, the first day of "
+                                           f"fieldwork ({_validity_list()})")
+        return None
+
+
+def _not_in_force(framework: Framework, start: dt.date) -> str:
+    """Why a named framework cannot rate fieldwork that starts on a day outside its validity."""
+    until = f"to {framework.valid_to.isoformat()}" if framework.valid_to else "onwards"
+    said = f"{framework.id} is in force from {framework.valid_from.isoformat()} {until}; fieldwork starting {start.isoformat()}"
+    try:
+        return f"{said} is rated by {framework_in_force(start).id}, the framework in force that day"
+    except UnknownFramework:
+        return f"{said} is rated by the framework in force that day, and none we hold was ({_validity_list()})"
+
+
+def _validity_list() -> str:
+    frameworks = (load_framework(f) for f in available_frameworks())
+    return "; ".join(f"{fw.id} from {fw.valid_from.isoformat()}" + (f" to {fw.valid_to.isoformat()}" if fw.valid_to else "")
+                     for fw in frameworks)
 
 
 def declared_template(raw: dict[str, RawField]) -> str | None:

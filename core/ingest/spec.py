@@ -44,7 +44,8 @@ class Field:
 
 INSPECTION_FIELDS = (
     Field("template", "which template this is (filled in for you; do not change it)"),
-    Field("framework", "the inspection framework (filled in for you)", required=True),
+    Field("framework", "the inspection framework (filled in for you): it must be in force on fieldwork_start; "
+                       "blank takes the one in force that day"),
     Field("level", "pdu for a PDU inspection, region for a regional inspection", required=True),
     Field("region", "the region (choose from the list)", required=True),
     Field("unit", "the PDU's name; for a regional inspection, the region's name or blank"),
