@@ -67,12 +67,18 @@ def demo(tmp_path_factory):
 
 
 @contextlib.contextmanager
-def serving(store_url: str, logs: Path):
-    """``streamlit run app.py`` on a free port against ``store_url``; yields its address; always stopped."""
+def serving(store_url: str, logs: Path, secrets: str | None = None):
+    """``streamlit run app.py`` on a free loopback port against ``store_url``; yields its address; always
+    stopped. ``secrets``: a secrets.toml text, with {port} for the port ("" for none at all: open local
+    mode); by default the checkout's own .streamlit/secrets.toml, if it has one."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": store_url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1",
            "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    if secrets is not None:
+        secrets_file = logs / "secrets.toml"
+        secrets_file.write_text(secrets.replace("{port}", str(port)), encoding="utf-8")
+        cmd += ["--secrets.files", str(secrets_file)]
     with open(logs / "stdout.txt", "wb") as out, open(logs / "stderr.txt", "wb") as err:
         process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=err)
     try:

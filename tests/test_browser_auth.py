@@ -10,11 +10,8 @@ Surrey & Sussex.
 """
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -24,10 +21,10 @@ from core.framework import national_regions
 from core.ratings import RATING_LABELS
 from core.store import audit
 from core.store.db import get_engine
-from tests.app_helpers import ROOT, XLSX, build_demo_store, ensure_person, valid_workbook
+from tests.app_helpers import XLSX, build_demo_store, ensure_person, valid_workbook
 from tests.ingest_helpers import ESSEX_NORTH, case_workbook, to_bytes
-from tests.test_browser import (CHROMIUM_ARGS, WAIT_MS, assert_no_exception, browser, free_port,  # noqa: F401 (fixture)
-                                wait_for_run, wait_until_serving)
+from tests.test_browser import (CHROMIUM_ARGS, WAIT_MS, assert_no_exception, browser, serving,  # noqa: F401 (fixture)
+                                wait_for_run)
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -72,32 +69,6 @@ def provider():
             os.environ.pop("AUTHLIB_INSECURE_TRANSPORT", None)
         else:
             os.environ["AUTHLIB_INSECURE_TRANSPORT"] = previous
-
-
-@contextlib.contextmanager
-def serving(store_url: str, logs: Path, secrets: str | None):
-    """``streamlit run app.py`` on a free loopback port, with ``secrets`` (a secrets.toml text with
-    {port} for the port) or none at all (open local mode). Yields its address; always stopped."""
-    port = free_port()
-    secrets_file = logs / "secrets.toml"
-    secrets_file.write_text((secrets or "").replace("{port}", str(port)), encoding="utf-8")
-    env = {**os.environ, "DATABASE_URL": store_url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1",
-           "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-           "--secrets.files", str(secrets_file)]
-    with open(logs / "stdout.txt", "wb") as out, open(logs / "stderr.txt", "wb") as err:
-        process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=err)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_until_serving(url, process, logs / "stderr.txt")
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 SECRETS = """
@@ -278,7 +249,7 @@ def test_without_auth_every_page_says_it_is_open_to_everyone_who_can_reach_it(de
 
     context, page = new_page(browser)
     try:
-        with serving(demo.url, tmp_path, None) as url:
+        with serving(demo.url, tmp_path, "") as url:
             for name in PAGES:
                 page.goto(f"{url}/{name}")
                 expect(page.get_by_role("heading", name=TITLES[name], exact=True)).to_be_visible()
