@@ -8,7 +8,6 @@ and 5: this module calls them for one value, ``core.analysis`` for a whole store
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Iterable, Mapping, Sequence

@@ -22,7 +22,7 @@ from core.ratings import RATING_LABELS
 from core.store import audit
 from core.store.db import get_engine
 from tests.app_helpers import AUTH_SECRETS, XLSX, build_demo_store, ensure_person, signed_in, valid_workbook
-from tests.test_app_pages import APP, PAGES, assert_ran, open_app, rerun
+from tests.test_app_pages import PAGES, assert_ran, open_app, rerun
 
 MINE, OTHER = "East of England", "Kent, Surrey & Sussex"
 ROLES = {"national": ("national@example.org", []), "regional": ("regional@example.org", [MINE]),
@@ -187,7 +187,7 @@ def test_the_sidebar_says_who_is_signed_in_with_which_role_and_regions(demo, mon
 @pytest.mark.parametrize("role", list(ROLES))
 @pytest.mark.parametrize("page", DOWNLOAD_PAGES)
 def test_every_download_holds_only_the_readers_regions_and_is_audited(demo, monkeypatch, downloads, role, page):
-    at = as_role(demo, monkeypatch, role, page)
+    as_role(demo, monkeypatch, role, page)
     csvs = {name: make for name, make in downloads.items() if name.endswith(".csv")}
     assert csvs, f"{page} offers no CSV download"
     before = len(audit_rows(demo, audit.EXPORT_DOWNLOADED))

@@ -20,7 +20,6 @@ import core.robustness
 from core.analysis import frameworks_of, key_question_tallies, rate_dataset, rules_for_scenario
 from core.formatting import code, percent_value
 from core.framework import load_framework
-from core.ratings import OVERALL
 from core.robustness import attach_robustness
 from core.scenario import MAX_FRACTION, MAX_WEIGHT, Scenario
 from core.store.db import get_engine

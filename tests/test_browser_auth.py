@@ -21,9 +21,9 @@ from core.framework import national_regions
 from core.ratings import RATING_LABELS
 from core.store import audit
 from core.store.db import get_engine
-from tests.app_helpers import XLSX, build_demo_store, ensure_person, valid_workbook
+from tests.app_helpers import build_demo_store, ensure_person, valid_workbook
 from tests.ingest_helpers import ESSEX_NORTH, case_workbook, to_bytes
-from tests.test_browser import (CHROMIUM_ARGS, WAIT_MS, assert_no_exception, browser, serving,  # noqa: F401 (fixture)
+from tests.test_browser import (WAIT_MS, assert_no_exception, browser, serving,  # noqa: F401 (fixture)
                                 wait_for_run)
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]

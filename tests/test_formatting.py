@@ -2,7 +2,6 @@
 deficiency (core.colours), and text from people kept as text."""
 from __future__ import annotations
 
-import math
 
 import pandas as pd
 import pytest

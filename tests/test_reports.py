@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from core.analysis import OVERALL, rate_dataset
+from core.analysis import rate_dataset
 from core.evidence import filter_evidence
 from core.reports import annex, overview_table, side_by_side
 from core.store.queries import load_dataset

@@ -3,7 +3,6 @@ listed and withdrawn. ``--as EMAIL`` says whom an action is recorded for; where 
 known user, their role and regions apply (``core.access``)."""
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import getpass
 import json

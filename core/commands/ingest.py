@@ -6,7 +6,6 @@ import sys
 import time
 
 from core.csvio import write_rows
-from core.errors import InvalidWorkbook
 from core.ingest.spec import TEMPLATE_KINDS
 
 EXIT_REJECTED = 2

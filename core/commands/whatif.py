@@ -12,7 +12,7 @@ from core.codes import display_standard
 from core.csvio import write_rows
 from core.engine import AGGREGATIONS
 from core.errors import InputError
-from core.framework import Framework, available_frameworks, load_framework
+from core.framework import available_frameworks, load_framework
 from core.scenario import Scenario
 from core.whatif import diff, summary
 

@@ -9,7 +9,6 @@ on a sheet that is too large, with one finding rather than thousands.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 from dataclasses import dataclass, field
 
