@@ -209,8 +209,7 @@ def rate_dataset(dataset: Dataset, rules: Mapping[str, Rules] | Rules | None = N
     frame.loc[not_inspected, "rating_value"] = np.nan
     frame.loc[not_inspected, "source"] = "not inspected"
     frame["rating_value"] = frame["rating_value"].fillna(NO_RATING).astype("int64")
-    frame["proposed_rating"] = pd.Series([LABELS.get(v) if s == "proposed" else None
-                                          for v, s in zip(frame["rating_value"], frame["source"])], index=frame.index, dtype=object)
+    frame["proposed_rating"] = _labels(frame["rating_value"], where=frame["source"].to_numpy() == "proposed")
     _apply_decision_rules(frame, frameworks)
 
     # scores and the overall rating, per framework's rules; a standard not inspected counts in neither
@@ -240,7 +239,7 @@ def rate_dataset(dataset: Dataset, rules: Mapping[str, Rules] | Rules | None = N
             overall.loc[m, "max_score"] = rs.max_score(overall.loc[m, "n"].to_numpy())
 
     out = pd.concat([frame, overall], ignore_index=True)
-    out["rating"] = pd.Series([LABELS.get(v) for v in out["rating_value"]], index=out.index, dtype=object)
+    out["rating"] = _labels(out["rating_value"])
     if with_basis:
         out["basis"] = [_basis(r, rules_by_fw[r["framework"]]) for r in out.to_dict("records")]
     else:
@@ -248,11 +247,22 @@ def rate_dataset(dataset: Dataset, rules: Mapping[str, Rules] | Rules | None = N
     for col in RATING_COLUMNS:
         if col not in out:
             out[col] = None
-    order = {"region": 0, "pdu": 1}
-    out["_lvl"] = out["level"].map(order)
-    out["_std"] = out["standard"].map(lambda c: (1, "") if c == OVERALL else (0, c))
-    out = out.sort_values(["round", "region", "_lvl", "unit", "_std"]).drop(columns=["_lvl", "_std"])
+    out["_lvl"] = out["level"].to_numpy() != "region"  # a region's own rows before its PDUs'
+    out["_overall"] = out["standard"].to_numpy() == OVERALL  # each unit's standards by code, then its overall
+    out = out.sort_values(["round", "region", "_lvl", "unit", "_overall", "standard"]).drop(columns=["_lvl", "_overall"])
     return out[RATING_COLUMNS + ["counted"]].reset_index(drop=True)
+
+
+_LABEL_OF_VALUE = np.array([None, None] + [LABELS[v] for v in range(len(LABELS))], dtype=object)  # by value + 2
+
+
+def _labels(values: pd.Series, where: np.ndarray | None = None) -> pd.Series:
+    """Each rating value's label (only ``where`` it holds, if given); None for no rating (-1) and not
+    inspected (-2). Kept as objects, as the columns always were."""
+    labels = _LABEL_OF_VALUE[values.to_numpy(np.int64) + 2]
+    if where is not None:
+        labels = np.where(where, labels, None)
+    return pd.Series(labels, index=values.index, dtype=object)
 
 
 def _apply_decision_rules(frame: pd.DataFrame, frameworks: Mapping[str, Framework]) -> None:
@@ -273,14 +283,22 @@ def _apply_decision_rules(frame: pd.DataFrame, frameworks: Mapping[str, Framewor
     if candidates.any():
         rows = np.flatnonzero(candidates)
         involved = np.isin(iid, np.unique(iid[rows]))
+        inputs = {fid: fw.rule_inputs for fid, fw in frameworks.items()}
         ratings: dict = {}
         skipped: dict = {}
         for i in np.flatnonzero(involved):
+            if std[i] not in inputs[fwk[i]]:
+                continue  # no rule looks at it: left out, so that inspections alike share one check
             ratings.setdefault(iid[i], {})[std[i]] = Rating(int(value[i])) if value[i] >= 0 else None
             if src[i] == "not inspected":
                 skipped.setdefault(iid[i], set()).add(std[i])
+        checked: dict = {}  # the same proposal against the same ratings is checked once
         for i in rows:
-            check = check_proposed(frameworks[fwk[i]], std[i], Rating(int(value[i])), ratings[iid[i]], skipped.get(iid[i], ()))
+            own, left_out = ratings.get(iid[i], {}), skipped.get(iid[i], set())
+            key = (fwk[i], std[i], int(value[i]), tuple(sorted(own.items())), tuple(sorted(left_out)))
+            check = checked.get(key)
+            if check is None:
+                check = checked[key] = check_proposed(frameworks[fwk[i]], std[i], Rating(int(value[i])), own, left_out)
             if check.counts_as is not None:
                 value[i], rule_id[i], reference[i], note[i] = int(check.counts_as), check.rule.id, check.rule.reference, check.note
     frame["rating_value"] = value

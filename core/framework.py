@@ -249,6 +249,13 @@ class Framework:
                 return t
         raise KeyError(theme_id)
 
+    @functools.cached_property
+    def rule_inputs(self) -> frozenset[str]:
+        """The standards whose ratings a decision rule or guidance can look at: every domain two
+        standard, and any standard a condition names. A check given only these decides the same."""
+        named = {canonical(r.condition["of"]) for r in self.decision_rules if r.condition.get("of") != "domain_two"}
+        return frozenset({s.code for s in self.standards if s.domain == 2} | named)
+
     def rules_for(self, standard_code: str) -> list[DecisionRule]:
         return list(self._rules_by_standard.get(_safe_canonical(standard_code), ()))
 
