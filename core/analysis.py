@@ -16,6 +16,8 @@ Regional domain two (rule 3) pools the PDU cases of the region in the same round
 """
 from __future__ import annotations
 
+import math
+
 from fractions import Fraction
 from statistics import median
 from typing import Mapping
@@ -119,17 +121,19 @@ def rate_domain_two(tallies: pd.DataFrame, rules: Rules) -> pd.DataFrame:
         agg["driving_key_question"] = None
         numer, denom = agg["n_sufficient"].to_numpy(np.int64), agg["n_relevant"].to_numpy(np.int64)
     else:
-        combine = _exact_mean if rules.aggregation == "mean" else median
-        rows = [(*key, combine([Fraction(int(y), int(n)) for y, n in zip(g["n_sufficient"], g["n_relevant"])]))
-                for key, g in t.groupby(keys, sort=False)]
-        agg = pd.DataFrame([r[:2] for r in rows], columns=keys)
-        values = [r[2] for r in rows]
-        agg["percent"] = [float(v) * 100 for v in values]
+        shares: dict[tuple, list[tuple[int, int]]] = {}  # each standard's key question shares, in order
+        for key, y, n in zip(zip(t["inspection_id"].tolist(), t["standard"].tolist()),
+                             t["n_sufficient"].tolist(), t["n_relevant"].tolist()):
+            shares.setdefault(key, []).append((int(y), int(n)))
+        combine = _exact_mean if rules.aggregation == "mean" else _exact_median
+        exact = [combine(pairs) for pairs in shares.values()]
+        agg = pd.DataFrame(list(shares), columns=keys)
+        numer = np.array([y for y, _ in exact], dtype=object)
+        denom = np.array([n for _, n in exact], dtype=object)
+        agg["percent"] = [100 * (y / n) for y, n in exact]
         agg["driving_key_question"] = None
         agg["n_sufficient"] = np.nan
         agg["n_relevant"] = np.nan
-        numer = np.array([v.numerator for v in values], dtype=object)
-        denom = np.array([v.denominator for v in values], dtype=object)
     agg["rating_value"] = rules.band_values(numer, denom) if len(agg) else np.array([], dtype=np.int64)
     all_keys = tallies[keys].drop_duplicates()
     out = all_keys.merge(agg, on=keys, how="left")
@@ -139,8 +143,16 @@ def rate_domain_two(tallies: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     return out
 
 
-def _exact_mean(values: list[Fraction]) -> Fraction:
-    return sum(values, Fraction(0)) / len(values)
+def _exact_mean(shares: list[tuple[int, int]]) -> tuple[int, int]:
+    """The mean of shares y/n as a numerator and denominator in whole numbers (not reduced: rule 2
+    compares them exactly all the same), over their least common denominator."""
+    common = math.lcm(*(n for _, n in shares))
+    return sum(y * (common // n) for y, n in shares), common * len(shares)
+
+
+def _exact_median(shares: list[tuple[int, int]]) -> tuple[int, int]:
+    value = median(Fraction(y, n) for y, n in shares)
+    return value.numerator, value.denominator
 
 
 # -- the whole store --------------------------------------------------------------------------------
