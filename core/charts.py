@@ -18,7 +18,7 @@ from core.ratings import RATING_LABELS
 from core.robustness import SMALL_SAMPLE_CASES
 
 from core.colours import NEUTRALS, RATING_COLOURS  # noqa: E402  (the palette; tested for colour-vision deficiency)
-from core.formatting import plot_text  # noqa: E402
+from core.formatting import interval, percent, percent_text, plot_text  # noqa: E402
 
 # Non-rating colours: none of them is a rating's colour, so that a colour means one thing across charts.
 SUFFICIENT_COLOUR = "#3f3f8f"
@@ -60,10 +60,15 @@ def _counts_text(frame: pd.DataFrame) -> list[str]:
     return [f"{int(y)} of {int(n)}" for y, n in zip(frame["n_sufficient"], frame["n_relevant"])]
 
 
+def _percents(frame: pd.DataFrame) -> list[str]:
+    """Each row's percentage as every table writes it (core.formatting: half up, one decimal), for hovers."""
+    return [percent(v) for v in frame["percent"]]
+
+
 def _hover_interval(frame: pd.DataFrame) -> list[str]:
     if not {"percent_low", "percent_high"} <= set(frame.columns):
         return [""] * len(frame)
-    return [f"95% interval {lo:.1f}–{hi:.1f}%" if pd.notna(lo) else "no relevant cases"
+    return [f"95% interval {interval(lo, hi)}" if pd.notna(lo) else "no relevant cases"
             for lo, hi in zip(frame["percent_low"], frame["percent_high"])]
 
 
@@ -92,14 +97,14 @@ def sufficiency_bars(frame: pd.DataFrame, title: str = "Sufficiency", label: str
     fig.add_trace(go.Bar(
         x=frame["percent"], y=y, orientation="h", showlegend=False,
         marker_color=[SMALL_SAMPLE_COLOUR if s else SUFFICIENT_COLOUR for s in small], error_x=_error(frame),
-        customdata=np.column_stack([names, _counts_text(frame), _hover_interval(frame)]) if len(frame) else None,
-        hovertemplate="%{customdata[0]}: %{x:.1f}% sufficient<br>%{customdata[1]} relevant cases<br>%{customdata[2]}<extra></extra>"))
+        customdata=np.column_stack([names, _counts_text(frame), _hover_interval(frame), _percents(frame)]) if len(frame) else None,
+        hovertemplate="%{customdata[0]}: %{customdata[3]} sufficient<br>%{customdata[1]} relevant cases<br>%{customdata[2]}<extra></extra>"))
     for name, colour, part in _split_small(frame):  # legend entries only
         fig.add_trace(go.Bar(x=[None], y=[[None], [None]] if grouped else [None], orientation="h", name=name, marker_color=colour,
                              hoverinfo="skip"))
     if reference is not None and not pd.isna(reference):
         fig.add_vline(x=reference, line_dash="dash", line_color="#000000",
-                      annotation_text=f"{plot_text(reference_name)} {reference:.1f}%", annotation_position="top")
+                      annotation_text=f"{plot_text(reference_name)} {percent(reference)}", annotation_position="top")
     fig.update_layout(title=plot_text(title), height=_height(len(frame), minimum=300), barmode="overlay", legend_orientation="h",
                       legend=dict(y=-0.08, yanchor="top") if len(frame) < 30 else dict(y=1.0, yanchor="bottom"),
                       margin=dict(l=10, r=10, t=70, b=40))
@@ -119,11 +124,12 @@ def breakdown_bars(frame: pd.DataFrame, title: str = "Sufficiency by case attrib
             x=part["group"].astype(str).map(plot_text), y=part["percent"], name=name, marker_color=colour, error_y=_error(part),
             text=[f"{y} of {n}" for y, n in zip(part["n_sufficient"], part["n_relevant"])], textposition="inside",
             insidetextanchor="start",
-            customdata=np.column_stack([_hover_interval(part), part["n_cases"].astype(str) if "n_cases" in part else [""] * len(part)]),
-            hovertemplate="%{x}: %{y:.1f}% sufficient (%{text})<br>%{customdata[0]}<br>%{customdata[1]} cases<extra></extra>"))
+            customdata=np.column_stack([_hover_interval(part), part["n_cases"].astype(str) if "n_cases" in part else [""] * len(part),
+                                        _percents(part)]),
+            hovertemplate="%{x}: %{customdata[2]} sufficient (%{text})<br>%{customdata[0]}<br>%{customdata[1]} cases<extra></extra>"))
     if not frame.empty and "overall_percent" in frame and pd.notna(frame["overall_percent"].iloc[0]):
         overall = float(frame["overall_percent"].iloc[0])
-        fig.add_hline(y=overall, line_dash="dash", line_color="#000000", annotation_text=f"All cases {overall:.1f}%",
+        fig.add_hline(y=overall, line_dash="dash", line_color="#000000", annotation_text=f"All cases {percent(overall)}",
                       annotation_position="top right")
     fig.update_layout(title=plot_text(title), height=420, barmode="overlay", legend_orientation="h", legend=dict(y=-0.2, yanchor="top"),
                       margin=dict(l=10, r=10, t=70, b=40))
@@ -144,8 +150,8 @@ def comparison_bars(frame: pd.DataFrame, title: str = "Key questions: PDU, regio
         fig.add_trace(go.Bar(
             x=part["key_question_label"], y=part["percent"], name=plot_text(part["name"].iloc[0]),
             marker_color=COMPARISON_COLOURS[comparison], error_y=_error(part),
-            customdata=np.column_stack([_counts_text(part), _hover_interval(part)]),
-            hovertemplate="%{x}: %{y:.1f}% sufficient<br>%{customdata[0]} relevant cases<br>%{customdata[1]}<extra>%{fullData.name}</extra>"))
+            customdata=np.column_stack([_counts_text(part), _hover_interval(part), _percents(part)]),
+            hovertemplate="%{x}: %{customdata[2]} sufficient<br>%{customdata[0]} relevant cases<br>%{customdata[1]}<extra>%{fullData.name}</extra>"))
     fig.update_layout(title=plot_text(title), barmode="group", height=460, legend_orientation="h", legend=dict(y=-0.15, yanchor="top"),
                       margin=dict(l=10, r=10, t=70, b=40))
     fig.update_yaxes(title="Cases sufficient (%)", **PERCENT_AXIS)
@@ -196,20 +202,22 @@ def key_question_heatmap(matrix: pd.DataFrame, title: str = "Key questions by PD
             counts = "no relevant cases" if pd.isna(n) or n == 0 else f"{int(y)} of {int(n)} cases sufficient"
             hover[i, j] = f"{row} ({plot_text(regions.iat[i])})<br>{col} {_wrap(texts.iat[j])}<br>{counts}"
     values = z.to_numpy(dtype=float)
+    big = len(rows) > 60
     # the rating in words in every cell (with thresholds), so that no reader depends on the colour
     labels = np.full(values.shape, "", dtype=object)
     for (i, j), v in np.ndenumerate(values):
         if not np.isnan(v):
             word = RATING_SHORT[_band_of(v, thresholds)] if thresholds is not None else ""
-            labels[i, j] = f"{v:.0f} {word}".strip()
+            # in a national heatmap (over 60 rows) the word alone, smaller; the figure is in the hover
+            labels[i, j] = (word or percent_text(v)) if big else f"{percent_text(v)} {word}".strip()
+            hover[i, j] += f"<br>{percent(v)} sufficient"
             if thresholds is not None:
                 hover[i, j] += f"<br>{_band_of(v, thresholds)}"
     fig = go.Figure(go.Heatmap(
         z=values, x=cols, y=rows, zmin=0, zmax=100, xgap=1, ygap=1,
         colorscale=_banded_colourscale(thresholds) if thresholds is not None else CONTINUOUS_SCALE,
         colorbar=_rating_colourbar(thresholds), customdata=hover, text=labels,
-        hovertemplate="%{customdata}<br>%{z:.1f}% sufficient<extra></extra>",
-        texttemplate="%{text}" if len(rows) <= 60 else None, textfont=dict(size=10)))
+        hovertemplate="%{customdata}<extra></extra>", texttemplate="%{text}", textfont=dict(size=8 if big else 10)))
     fig.update_layout(title=plot_text(title), height=_height(len(rows), per_row=20, base=200, minimum=400), margin=dict(l=10, r=10, t=110, b=20))
     # a thin line between regions, so that a region's PDUs read as a block
     for i in range(1, len(rows)):
@@ -265,8 +273,8 @@ def funnel_plot(points: pd.DataFrame, title: str = "Funnel plot: PDUs against th
                                      showlegend=side == "lower", line=dict(color=NEUTRALS["limit"], dash=dash, width=1.2),
                                      hovertemplate=f"{name}, {side}: %{{y:.1f}}% at %{{x:.0f}} cases<extra></extra>"))
     fig.add_trace(go.Scatter(x=[curve["n"].iloc[0], curve["n"].iloc[-1]], y=[national, national], mode="lines",
-                             name=f"National {national:.1f}%", line=dict(color="#000000", width=1.5),
-                             hovertemplate="National %{y:.1f}%<extra></extra>"))
+                             name=f"National {percent(national)}", line=dict(color="#000000", width=1.5),
+                             hovertemplate=f"National {percent(national)}<extra></extra>"))
     for position in FUNNEL_POSITIONS:
         part = points[points["position"] == position]
         if part.empty:
@@ -275,8 +283,8 @@ def funnel_plot(points: pd.DataFrame, title: str = "Funnel plot: PDUs against th
             x=part["n_relevant"], y=part["percent"], mode="markers", name=position.capitalize(),
             marker=dict(color=POSITION_COLOURS[position], symbol=POSITION_SYMBOLS[position], size=10,
                         line=dict(color=POSITION_COLOURS[position], width=1)),
-            text=part[col].astype(str).map(plot_text), customdata=_counts_text(part),
-            hovertemplate="%{text}: %{y:.1f}% sufficient<br>%{customdata} relevant cases<extra>%{fullData.name}</extra>"))
+            text=part[col].astype(str).map(plot_text), customdata=np.column_stack([_counts_text(part), _percents(part)]),
+            hovertemplate="%{text}: %{customdata[1]} sufficient<br>%{customdata[0]} relevant cases<extra>%{fullData.name}</extra>"))
     fig.update_layout(title=plot_text(title), height=520, legend_orientation="h", legend=dict(y=-0.15, yanchor="top"),
                       margin=dict(l=10, r=10, t=70, b=40))
     fig.update_xaxes(title="Relevant cases (number)", rangemode="tozero")

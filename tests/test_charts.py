@@ -115,7 +115,11 @@ def test_heatmap_of_a_hundred_pdus_stays_readable():
     fig = charts.key_question_heatmap(compare.key_question_matrix(t, ins))
     assert len(fig.data[0].y) == 108
     assert fig.layout.height >= 108 * 20
-    assert fig.data[0].texttemplate is None  # numbers in 108 rows of cells would be unreadable: hover instead
+    # every cell still says what it is in words (smaller), not by colour alone; the figure is in the hover
+    assert fig.data[0].texttemplate == "%{text}" and fig.data[0].textfont.size == 8
+    assert fig.data[0].text[0][0] == "75.0" and "75.0% sufficient" in fig.data[0].customdata[0][0]
+    banded = charts.key_question_heatmap(compare.key_question_matrix(t, ins), thresholds=(80, 65, 50))
+    assert {cell for row in banded.data[0].text for cell in row} == {"Good"}
 
 
 def test_a_pdu_name_used_in_two_regions_is_told_apart():
@@ -185,3 +189,17 @@ def test_trend_chart_draws_each_standard_round_by_round():
     assert list(overall.y) == [1.0, 2.0]
     assert list(fig.layout.yaxis.ticktext) == ["Inadequate", "Requires improvement", "Good", "Outstanding"]
     assert list(fig.layout.xaxis.categoryarray) == ["2024-25", "2025-26"]
+
+
+def test_every_hover_writes_a_figure_as_the_tables_do():
+    # 0.15 and 26.55 are just below their halves in binary; written half up from the decimal, as in every table
+    frame = pd.DataFrame({"unit": ["Alpha", "Beta"], "percent": [0.15, 26.55], "n_sufficient": [3, 53], "n_relevant": [2000, 200],
+                          "percent_low": [0.05, 20.449], "percent_high": [0.44, 33.351]})
+    bars = charts.sufficiency_bars(frame, reference=26.55).data[0]
+    assert [row[3] for row in bars.customdata] == ["0.2%", "26.6%"]
+    assert "%{customdata[3]} sufficient" in bars.hovertemplate and ".1f" not in bars.hovertemplate
+    assert bars.customdata[1][2] == "95% interval 20.4–33.4%"
+    points = compare.funnel(pd.DataFrame({"unit": list("ABC"), "n_sufficient": [3, 53, 70], "n_relevant": [2000, 200, 100]}))
+    markers = [t for t in charts.funnel_plot(points).data if t.mode == "markers"]
+    assert markers and all(".1f" not in t.hovertemplate for t in markers)
+    assert sorted(row[1] for t in markers for row in t.customdata) == ["0.2%", "26.5%", "70.0%"]
