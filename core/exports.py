@@ -2,8 +2,9 @@
 rounding and order), and the annex workbook of a PDU or a region laid out as the published annexes.
 An adapter at the core's edge (openpyxl); the layout itself is ``core.views.annex_layout``.
 
-Every text cell is made safe against spreadsheet formula injection (``core.csvio.safe_cell``) and
-stripped of the control characters a workbook cannot hold."""
+Every text cell, heading and sheet name is made safe against spreadsheet formula injection, with
+the control and invisible characters a workbook cannot hold (or a reader would not see) written as
+escapes (``core.csvio.safe_cell``, ``printable``)."""
 from __future__ import annotations
 
 import io
@@ -11,21 +12,23 @@ import re
 
 import pandas as pd
 
-from core.csvio import safe_cell
+from core.csvio import printable, safe_cell
 from core.formatting import is_empty
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _safe(value):
     if isinstance(value, str):
-        return safe_cell(_CONTROL.sub("", value))
+        return safe_cell(value)
     return "" if is_empty(value) else value
 
 
 def _cells(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.astype(object).map(_safe)
+    """Every cell and every heading made safe (a heading can hold a name, e.g. a PDU's)."""
+    cells = frame.astype(object).map(_safe)
+    cells.columns = [_safe(c) if isinstance(c, str) else c for c in frame.columns]
+    return cells
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -41,16 +44,20 @@ def excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
         for name, frame in sheets.items():
             sheet = _sheet_name(name)
-            _cells(frame).to_excel(xw, sheet_name=sheet, index=False)
+            cells = _cells(frame)
+            cells.to_excel(xw, sheet_name=sheet, index=False)
             ws = xw.sheets[sheet]
-            for i, col in enumerate(frame.columns, start=1):
-                longest = max([len(str(col))] + [len(str(v)) for v in frame[col].head(200)])
+            for i, col in enumerate(cells.columns, start=1):
+                longest = max([len(str(col))] + [len(str(v)) for v in cells.iloc[:200, i - 1]])
                 ws.column_dimensions[get_column_letter(i)].width = min(60, max(8, longest + 2))
     return buf.getvalue()
 
 
 def _sheet_name(name: str) -> str:
-    return re.sub(r"[\[\]:*?/\\]", " ", name)[:31] or "Sheet"
+    """A name Excel takes for a sheet: no control or invisible characters (a sheet name can hold a
+    PDU's), none of []:*?/\\, at most 31 characters."""
+    visible = printable(name)
+    return re.sub(r"[\[\]:*?/\\]", " ", visible)[:31].strip() or "Sheet"
 
 
 def annex_workbook_bytes(layout: list, sheet: str = "Annex") -> bytes:

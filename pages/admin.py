@@ -10,6 +10,7 @@ from core.framework import national_regions
 from core.store.actions import load_published_as
 from core.store import audit
 from core.store.people import add_person, change_person, people_frame, remove_person
+from core.formatting import markdown_text as md
 from pages.common import audited_export, csv_bytes, current_principal, engine
 
 st.title("Admin")
@@ -22,7 +23,7 @@ REGIONS = [r.name for r in national_regions()]
 MESSAGE = "admin-message"
 if MESSAGE in st.session_state:
     kind, text = st.session_state.pop(MESSAGE)
-    (st.success if kind == "success" else st.error)(text)
+    (st.success if kind == "success" else st.error)(md(text))  # it can quote an email or a region as typed
 
 
 def _act(action, *args, done: str, **kwargs) -> None:
@@ -70,9 +71,9 @@ st.subheader("Published ratings", anchor=False)
 st.caption("The published annexes (data/published_ratings.csv): rows already there are left alone, changed ones corrected.")
 if st.button("Load published ratings", key="admin-load-published"):
     try:
-        st.success(load_published_as(engine(), by).summary())
+        st.success(md(load_published_as(engine(), by).summary()))
     except ProbationError as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
 
 st.subheader("Audit trail", anchor=False)
 f1, f2, f3 = st.columns([1, 2, 2])

@@ -147,7 +147,7 @@ with st.sidebar:
     try:
         saved = {s.name: s for s in list_scenarios(engine())}
     except ProbationError as exc:
-        st.error(f"The saved scenarios could not be read: {exc}")
+        st.error(f"The saved scenarios could not be read: {md(str(exc))}")
         saved = {}
     if st.session_state.get("whatif-load") not in ("", None, *saved):
         st.session_state["whatif-load"] = ""  # deleted elsewhere

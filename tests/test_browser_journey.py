@@ -264,14 +264,17 @@ def links_to_the_host(page) -> list[str]:  # noqa: F811
     """Every link, image, frame or source on the page that points at the hostile host (a link to a page of
     the app that carries a hostile name in its query string points at the app, and is fine)."""
     addresses = page.evaluate("""() => [
-        ...[...document.querySelectorAll('a[href], area[href]')].map(e => e.href),
+        // an HTML link's href is its absolute address; an SVG link (plotly writes links in charts so) holds
+        // a plain or xlink:href attribute, which 'a[href]' alone does not match
+        ...[...document.querySelectorAll('a[href], area[href], a[*|href]')].map(e => typeof e.href === 'string' ? e.href
+            : (e.getAttribute('href') || e.getAttributeNS('http://www.w3.org/1999/xlink', 'href') || '')),
         ...[...document.querySelectorAll('img[src], iframe[src], source[src], video[src], audio[src]')].map(e => e.src),
         ...[...document.querySelectorAll('image')].map(e => e.getAttribute('href') || e.getAttribute('xlink:href') || '')]""")
     return [a for a in addresses if a and (urlsplit(a).hostname or "").endswith(EVIL)]
 
 
 def where_the_links_are(page) -> list[str]:  # noqa: F811
-    return page.evaluate(f"""() => [...document.querySelectorAll("a[href*='{EVIL}'], img[src*='{EVIL}']")].map(
+    return page.evaluate(f"""() => [...document.querySelectorAll("a[href*='{EVIL}'], a[*|href*='{EVIL}'], img[src*='{EVIL}']")].map(
         e => (e.closest('[data-testid]')?.getAttribute('data-testid') || '') + ': ' + e.parentElement.outerHTML.slice(0, 300))""")
 
 

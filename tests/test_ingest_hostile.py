@@ -398,3 +398,10 @@ def test_a_dimension_that_understates_the_sheet_hides_no_row_or_column():
     data = raw_xlsx({"Inspection": _sheet_xml(INSPECTION_ROWS, dimension="A1:A1"),
                      "Cases": _sheet_xml(rows, dimension="A1:B2")})
     assert [(f.type, f.cell) for f in check_file(data, "short.xlsx")] == [(F.NOT_ALLOWED, "Cases!C40")]
+
+
+def test_a_csv_value_past_the_headings_is_refused_at_its_cell():
+    data = (CSV_HEAD + GOOD_ROW + GOOD_ROW.replace("A1", "A2").rstrip("\n") + ",,stray\n").encode()
+    [finding] = check_file(data, "cases.csv")
+    assert (finding.type, finding.cell) == (F.BAD_CSV, "I3")
+    assert finding.message == "9 fields, but the heading row has 7: a value with no heading"

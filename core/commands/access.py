@@ -9,7 +9,7 @@ import json
 import sys
 
 from core.access import ROLES
-from core.csvio import write_rows
+from core.csvio import printable, write_rows
 from core.errors import InputError
 
 DB_HELP = "SQLAlchemy URL of the store (default: DATABASE_URL, else data/probation.db)"
@@ -131,8 +131,8 @@ def _print_frame(frame, fmt: str) -> None:
         write_rows(list(frame.columns), frame.to_dict("records"))
     elif frame.empty:
         print("(none)")
-    else:
-        print(frame.to_string(index=False))
+    else:  # stored text shown escaped (core.csvio.printable): a name cannot drive the terminal
+        print(frame.map(lambda v: printable(v) if isinstance(v, str) else v).to_string(index=False))
 
 
 def parse_since(text: str | None):
@@ -153,7 +153,7 @@ def audit_command(args) -> int:
     frame = audit.events(_engine(args), since=parse_since(args.since), user=args.user, action=args.action)
     rows = [{**r, "at": r["at"].strftime("%Y-%m-%dT%H:%M:%S.%fZ")} for r in frame.to_dict("records")]
     if args.format == "json":
-        json.dump(rows, sys.stdout, indent=1, ensure_ascii=False)
+        json.dump(rows, sys.stdout, indent=1)  # every character past ASCII escaped, controls and U+202E too
         print()
     else:
         write_rows(audit.COLUMNS, [{**r, "details": json.dumps(r["details"], ensure_ascii=False, sort_keys=True)} for r in rows])

@@ -251,7 +251,9 @@ def read_csv(data: bytes, file_name: str, max_rows: int, findings: Findings) -> 
                 grid.complete = False
                 break
             if len(values) > grid.width and any(v.strip() for v in values[grid.width:]):
-                findings.add(F.BAD_CSV, f"{len(values)} fields, but the heading row has {grid.width}", row=number)
+                first = grid.width + next(i for i, v in enumerate(values[grid.width:]) if v.strip())  # the first value past the headings
+                findings.add(F.BAD_CSV, f"{len(values)} fields, but the heading row has {grid.width}: a value with no heading",
+                             row=number, column=first + 1)
             values = values[: grid.width] + [""] * (grid.width - len(values))
             grid.rows.append((number, tuple(v if v.strip() else None for v in values)))
     except csv.Error as exc:
