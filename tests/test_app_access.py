@@ -230,7 +230,7 @@ def test_an_admin_manages_people_on_the_admin_page_and_filters_the_audit_trail(d
     (submit,) = [b for b in at.button if b.label == "Add user"]
     submit.click()
     rerun(at)
-    assert any("Added New.Lead@example.org" in s.value for s in at.success), [e.value for e in at.error]
+    assert any(markdown_text("Added New.Lead@example.org") in s.value for s in at.success), [e.value for e in at.error]
     people = at.dataframe[0].value.set_index("email")
     assert people.loc["new.lead@example.org", "regions"] == MINE
     at.multiselect(key="admin-audit-actions").set_value([audit.USER_ADDED])
@@ -239,7 +239,7 @@ def test_an_admin_manages_people_on_the_admin_page_and_filters_the_audit_trail(d
     assert set(trail["action"]) == {audit.USER_ADDED} and "new.lead@example.org" in set(trail["object"])
     at.button(key="admin-load-published").click()
     rerun(at)
-    assert any(s.value.startswith("published ratings:") for s in at.success)
+    assert any(s.value.startswith(markdown_text("published ratings:")) for s in at.success)
     assert audit_rows(demo, audit.PUBLISHED_LOADED)["user"].iloc[-1] == ROLES["admin"][0]
     name = [n for n in downloads if n.startswith("audit-")][-1]  # the latest run's
     text = downloads[name]().decode("utf-8-sig")  # the page's CSV carries a byte-order mark, for Excel
