@@ -262,31 +262,41 @@ def test_only_regional_leaders_and_admins_save_scenarios(demo, monkeypatch):
 
 # -- an inspector uploads for their region, is refused for another, withdraws their own ------------------------
 
+def upload_page(url: str, monkeypatch, email: str) -> AppTest:
+    return open_app(url, monkeypatch, "pages/upload.py", user=signed_in(email), secrets=AUTH_SECRETS)
+
+
+def upload_as(url: str, monkeypatch, email: str) -> AppTest:
+    """``email`` uploads the valid Essex North workbook (East of England) with the Upload page's form."""
+    at = upload_page(url, monkeypatch, email)
+    at.file_uploader(key="upload-file").set_value(("essex-north.xlsx", valid_workbook(), XLSX))
+    rerun(at)
+    at.button(key="upload-submit").click()
+    return rerun(at)
+
+
+def withdraw_with_the_button(at: AppTest, reason: str) -> AppTest:
+    at.text_input(key="withdraw-reason").set_value(reason)
+    rerun(at)
+    at.button(key="withdraw-submit").click()
+    return rerun(at)
+
+
 def test_an_inspector_uploads_for_their_region_is_refused_for_another_and_withdraws(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'uploads.db'}"
     ensure_person(url, "east@example.org", "inspector", [MINE])
     ensure_person(url, "wales@example.org", "inspector", ["Wales"])
     ensure_person(url, "boss@example.org", "admin")
 
-    def upload_as(email):
-        at = open_app(url, monkeypatch, "pages/upload.py", user=signed_in(email), secrets=AUTH_SECRETS)
-        at.file_uploader(key="upload-file").set_value(("essex-north.xlsx", valid_workbook(), XLSX))
-        rerun(at)
-        at.button(key="upload-submit").click()
-        return rerun(at)
-
-    at = upload_as("wales@example.org")
+    at = upload_as(url, monkeypatch, "wales@example.org")
     assert not at.success and "East of England is not one of the regions you may upload for" in everything(at)
-    at = upload_as("east@example.org")
+    at = upload_as(url, monkeypatch, "east@example.org")
     assert at.success
     history = at.dataframe[-1].value
     assert list(history["Uploaded by"]) == ["east@example.org"]
 
-    # the uploader sees the withdraw control; another inspector of the region would not (none here); the admin does
-    at.text_input(key="withdraw-reason").set_value("wrong fieldwork dates")
-    rerun(at)
-    at.button(key="withdraw-submit").click()
-    rerun(at)
+    # the uploader sees the withdraw control (another inspector and an admin: the test below)
+    withdraw_with_the_button(at, "wrong fieldwork dates")
     assert any("the inspection has left the ratings" in s.value for s in at.success)
     history = at.dataframe[-1].value
     assert history["Withdrawn"].str.contains("by east@example.org: wrong fieldwork dates").all()
@@ -296,6 +306,34 @@ def test_an_inspector_uploads_for_their_region_is_refused_for_another_and_withdr
             if e["action"] != audit.USER_ADDED and e["action"] != audit.SIGN_IN] == [
         ("wales@example.org", audit.ACCESS_REFUSED), ("east@example.org", audit.UPLOAD_ACCEPTED),
         ("east@example.org", audit.UPLOAD_WITHDRAWN)]
+
+
+def test_an_admin_withdraws_another_persons_upload_and_another_inspector_is_not_offered_the_button(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'uploads.db'}"
+    ensure_person(url, "east@example.org", "inspector", [MINE])
+    ensure_person(url, "colleague@example.org", "inspector", [MINE])
+    ensure_person(url, "boss@example.org", "admin")
+    assert upload_as(url, monkeypatch, "east@example.org").success
+
+    colleague = upload_page(url, monkeypatch, "colleague@example.org")
+    assert list(colleague.dataframe[-1].value["Uploaded by"]) == ["east@example.org"]  # sees the upload in the history
+    assert not [b for b in colleague.button if b.key == "withdraw-submit"]
+    assert not [t for t in colleague.text_input if t.key == "withdraw-reason"]
+    assert "Withdraw an upload" not in [e.label for e in colleague.expander]
+
+    admin = upload_page(url, monkeypatch, "boss@example.org")
+    offered = admin.selectbox(key="withdraw-upload")
+    assert len(offered.options) == 1 and offered.options[0].startswith("essex-north.xlsx · Essex North")
+    upload_id = offered.value
+    withdraw_with_the_button(admin, "sent to the wrong region")
+    assert any("the inspection has left the ratings" in s.value for s in admin.success), [e.value for e in admin.error]
+    history = admin.dataframe[-1].value
+    assert list(history["Uploaded by"]) == ["east@example.org"]
+    assert history["Withdrawn"].str.contains("by boss@example.org: sent to the wrong region").all()
+    withdrawn = audit.events(get_engine(url), action=audit.UPLOAD_WITHDRAWN)
+    assert [(e["user"], e["object"], e["outcome"]) for e in withdrawn.to_dict("records")] == [
+        ("boss@example.org", f"upload {upload_id} essex-north.xlsx", audit.OK)]
+    assert withdrawn.iloc[0]["details"]["reason"] == "sent to the wrong region"
 
 
 # -- without [auth]: open local mode --------------------------------------------------------------------------
