@@ -12,6 +12,7 @@ import csv
 import io
 
 import pytest
+from openpyxl import load_workbook
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
@@ -28,7 +29,16 @@ MINE, OTHER = "East of England", "Kent, Surrey & Sussex"
 ROLES = {"national": ("national@example.org", []), "regional": ("regional@example.org", [MINE]),
          "inspector": ("inspector@example.org", [MINE]), "admin": ("admin@example.org", [])}
 DATA_PAGES = [p for p in PAGES if not p.endswith("admin.py")]
-DOWNLOAD_PAGES = ["pages/overview.py", "pages/region.py", "pages/scorecard.py", "pages/evidence.py", "pages/compare.py"]
+DOWNLOAD_PAGES = ["pages/overview.py", "pages/region.py", "pages/scorecard.py", "pages/evidence.py", "pages/compare.py",
+                  "pages/whatif.py", "pages/upload.py"]
+# What a page is opened with for the download matrix: the What-if page with stricter thresholds, so that its table of
+# changes has rows to download (under the framework's own rules nothing changes).
+DOWNLOAD_QUERIES = {"pages/whatif.py": {"t": "95,90,85"}}
+# Files a page must offer (besides what the default page offered before switching to it); the CSVs among them
+# with rows of the reader's region.
+PAGE_DOWNLOADS = {"pages/whatif.py": ["whatif-changes.csv", "whatif-changes.xlsx", "whatif-robustness.csv",
+                                      "whatif-robustness.xlsx"],
+                  "pages/upload.py": ["upload-history.csv", "upload-history.xlsx"]}
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +80,8 @@ def everything(at: AppTest) -> str:
     return "\n".join(parts)
 
 
-def as_role(demo, monkeypatch, role: str, page: str | None = None) -> AppTest:
-    return open_app(demo.url, monkeypatch, page, user=signed_in(ROLES[role][0]), secrets=AUTH_SECRETS)
+def as_role(demo, monkeypatch, role: str, page: str | None = None, query: dict | None = None) -> AppTest:
+    return open_app(demo.url, monkeypatch, page, query, user=signed_in(ROLES[role][0]), secrets=AUTH_SECRETS)
 
 
 def audit_rows(demo, action: str):
@@ -187,21 +197,30 @@ def test_the_sidebar_says_who_is_signed_in_with_which_role_and_regions(demo, mon
 @pytest.mark.parametrize("role", list(ROLES))
 @pytest.mark.parametrize("page", DOWNLOAD_PAGES)
 def test_every_download_holds_only_the_readers_regions_and_is_audited(demo, monkeypatch, downloads, role, page):
-    as_role(demo, monkeypatch, role, page)
+    as_role(demo, monkeypatch, role, page, DOWNLOAD_QUERIES.get(page))
     csvs = {name: make for name, make in downloads.items() if name.endswith(".csv")}
     assert csvs, f"{page} offers no CSV download"
+    assert set(PAGE_DOWNLOADS.get(page, [])) <= set(downloads), f"{page} offers only {sorted(downloads)}"
     before = len(audit_rows(demo, audit.EXPORT_DOWNLOADED))
+    readable = {MINE} if role in ("regional", "inspector") else {r.name for r in national_regions()}
     for name, make in csvs.items():
-        text = make().decode("utf-8")
+        text = make().decode("utf-8-sig")  # the CSVs open with a byte-order mark, for Excel
         if role in ("regional", "inspector"):
             assert OTHER not in text, f"{name} holds {OTHER} for a {role}"
         rows = list(csv.DictReader(io.StringIO(text)))
-        if rows and "region" in rows[0]:
-            regions = {r["region"] for r in rows if r["region"]}
-            assert regions <= ({MINE} if role in ("regional", "inspector") else {r.name for r in national_regions()})
+        column = next((c for c in (rows[0] if rows else {}) if c.lower() == "region"), None)
+        if column:
+            assert {r[column] for r in rows if r[column]} <= readable, name
+        if name in PAGE_DOWNLOADS.get(page, []):
+            assert column and MINE in {r[column] for r in rows}, f"{name} has no rows of {MINE} for a {role}"
     for name, make in downloads.items():
         if name.endswith(".xlsx"):
-            assert make()[:2] == b"PK"
+            workbook = make()
+            assert workbook[:2] == b"PK"
+            if role in ("regional", "inspector"):
+                cells = [str(v) for sheet in load_workbook(io.BytesIO(workbook), read_only=True)
+                         for row in sheet.iter_rows(values_only=True) for v in row if v is not None]
+                assert cells and not any(OTHER in c for c in cells), f"{name} holds {OTHER} for a {role}"
     exports = audit_rows(demo, audit.EXPORT_DOWNLOADED).iloc[before:]
     assert len(exports) == len(downloads)
     assert set(exports["user"]) == {ROLES[role][0]}
