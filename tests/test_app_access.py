@@ -12,6 +12,7 @@ import csv
 import io
 
 import pytest
+from openpyxl import load_workbook
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
@@ -28,7 +29,16 @@ MINE, OTHER = "East of England", "Kent, Surrey & Sussex"
 ROLES = {"national": ("national@example.org", []), "regional": ("regional@example.org", [MINE]),
          "inspector": ("inspector@example.org", [MINE]), "admin": ("admin@example.org", [])}
 DATA_PAGES = [p for p in PAGES if not p.endswith("admin.py")]
-DOWNLOAD_PAGES = ["pages/overview.py", "pages/region.py", "pages/scorecard.py", "pages/evidence.py", "pages/compare.py"]
+DOWNLOAD_PAGES = ["pages/overview.py", "pages/region.py", "pages/scorecard.py", "pages/evidence.py", "pages/compare.py",
+                  "pages/whatif.py", "pages/upload.py"]
+# What a page is opened with for the download matrix: the What-if page with stricter thresholds, so that its table of
+# changes has rows to download (under the framework's own rules nothing changes).
+DOWNLOAD_QUERIES = {"pages/whatif.py": {"t": "95,90,85"}}
+# Files a page must offer (besides what the default page offered before switching to it); the CSVs among them
+# with rows of the reader's region.
+PAGE_DOWNLOADS = {"pages/whatif.py": ["whatif-changes.csv", "whatif-changes.xlsx", "whatif-robustness.csv",
+                                      "whatif-robustness.xlsx"],
+                  "pages/upload.py": ["upload-history.csv", "upload-history.xlsx"]}
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +80,8 @@ def everything(at: AppTest) -> str:
     return "\n".join(parts)
 
 
-def as_role(demo, monkeypatch, role: str, page: str | None = None) -> AppTest:
-    return open_app(demo.url, monkeypatch, page, user=signed_in(ROLES[role][0]), secrets=AUTH_SECRETS)
+def as_role(demo, monkeypatch, role: str, page: str | None = None, query: dict | None = None) -> AppTest:
+    return open_app(demo.url, monkeypatch, page, query, user=signed_in(ROLES[role][0]), secrets=AUTH_SECRETS)
 
 
 def audit_rows(demo, action: str):
@@ -187,21 +197,30 @@ def test_the_sidebar_says_who_is_signed_in_with_which_role_and_regions(demo, mon
 @pytest.mark.parametrize("role", list(ROLES))
 @pytest.mark.parametrize("page", DOWNLOAD_PAGES)
 def test_every_download_holds_only_the_readers_regions_and_is_audited(demo, monkeypatch, downloads, role, page):
-    as_role(demo, monkeypatch, role, page)
+    as_role(demo, monkeypatch, role, page, DOWNLOAD_QUERIES.get(page))
     csvs = {name: make for name, make in downloads.items() if name.endswith(".csv")}
     assert csvs, f"{page} offers no CSV download"
+    assert set(PAGE_DOWNLOADS.get(page, [])) <= set(downloads), f"{page} offers only {sorted(downloads)}"
     before = len(audit_rows(demo, audit.EXPORT_DOWNLOADED))
+    readable = {MINE} if role in ("regional", "inspector") else {r.name for r in national_regions()}
     for name, make in csvs.items():
-        text = make().decode("utf-8")
+        text = make().decode("utf-8-sig")  # the CSVs open with a byte-order mark, for Excel
         if role in ("regional", "inspector"):
             assert OTHER not in text, f"{name} holds {OTHER} for a {role}"
         rows = list(csv.DictReader(io.StringIO(text)))
-        if rows and "region" in rows[0]:
-            regions = {r["region"] for r in rows if r["region"]}
-            assert regions <= ({MINE} if role in ("regional", "inspector") else {r.name for r in national_regions()})
+        column = next((c for c in (rows[0] if rows else {}) if c.lower() == "region"), None)
+        if column:
+            assert {r[column] for r in rows if r[column]} <= readable, name
+        if name in PAGE_DOWNLOADS.get(page, []):
+            assert column and MINE in {r[column] for r in rows}, f"{name} has no rows of {MINE} for a {role}"
     for name, make in downloads.items():
         if name.endswith(".xlsx"):
-            assert make()[:2] == b"PK"
+            workbook = make()
+            assert workbook[:2] == b"PK"
+            if role in ("regional", "inspector"):
+                cells = [str(v) for sheet in load_workbook(io.BytesIO(workbook), read_only=True)
+                         for row in sheet.iter_rows(values_only=True) for v in row if v is not None]
+                assert cells and not any(OTHER in c for c in cells), f"{name} holds {OTHER} for a {role}"
     exports = audit_rows(demo, audit.EXPORT_DOWNLOADED).iloc[before:]
     assert len(exports) == len(downloads)
     assert set(exports["user"]) == {ROLES[role][0]}
@@ -262,31 +281,41 @@ def test_only_regional_leaders_and_admins_save_scenarios(demo, monkeypatch):
 
 # -- an inspector uploads for their region, is refused for another, withdraws their own ------------------------
 
+def upload_page(url: str, monkeypatch, email: str) -> AppTest:
+    return open_app(url, monkeypatch, "pages/upload.py", user=signed_in(email), secrets=AUTH_SECRETS)
+
+
+def upload_as(url: str, monkeypatch, email: str) -> AppTest:
+    """``email`` uploads the valid Essex North workbook (East of England) with the Upload page's form."""
+    at = upload_page(url, monkeypatch, email)
+    at.file_uploader(key="upload-file").set_value(("essex-north.xlsx", valid_workbook(), XLSX))
+    rerun(at)
+    at.button(key="upload-submit").click()
+    return rerun(at)
+
+
+def withdraw_with_the_button(at: AppTest, reason: str) -> AppTest:
+    at.text_input(key="withdraw-reason").set_value(reason)
+    rerun(at)
+    at.button(key="withdraw-submit").click()
+    return rerun(at)
+
+
 def test_an_inspector_uploads_for_their_region_is_refused_for_another_and_withdraws(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'uploads.db'}"
     ensure_person(url, "east@example.org", "inspector", [MINE])
     ensure_person(url, "wales@example.org", "inspector", ["Wales"])
     ensure_person(url, "boss@example.org", "admin")
 
-    def upload_as(email):
-        at = open_app(url, monkeypatch, "pages/upload.py", user=signed_in(email), secrets=AUTH_SECRETS)
-        at.file_uploader(key="upload-file").set_value(("essex-north.xlsx", valid_workbook(), XLSX))
-        rerun(at)
-        at.button(key="upload-submit").click()
-        return rerun(at)
-
-    at = upload_as("wales@example.org")
+    at = upload_as(url, monkeypatch, "wales@example.org")
     assert not at.success and "East of England is not one of the regions you may upload for" in everything(at)
-    at = upload_as("east@example.org")
+    at = upload_as(url, monkeypatch, "east@example.org")
     assert at.success
     history = at.dataframe[-1].value
     assert list(history["Uploaded by"]) == ["east@example.org"]
 
-    # the uploader sees the withdraw control; another inspector of the region would not (none here); the admin does
-    at.text_input(key="withdraw-reason").set_value("wrong fieldwork dates")
-    rerun(at)
-    at.button(key="withdraw-submit").click()
-    rerun(at)
+    # the uploader sees the withdraw control (another inspector and an admin: the test below)
+    withdraw_with_the_button(at, "wrong fieldwork dates")
     assert any("the inspection has left the ratings" in s.value for s in at.success)
     history = at.dataframe[-1].value
     assert history["Withdrawn"].str.contains("by east@example.org: wrong fieldwork dates").all()
@@ -296,6 +325,34 @@ def test_an_inspector_uploads_for_their_region_is_refused_for_another_and_withdr
             if e["action"] != audit.USER_ADDED and e["action"] != audit.SIGN_IN] == [
         ("wales@example.org", audit.ACCESS_REFUSED), ("east@example.org", audit.UPLOAD_ACCEPTED),
         ("east@example.org", audit.UPLOAD_WITHDRAWN)]
+
+
+def test_an_admin_withdraws_another_persons_upload_and_another_inspector_is_not_offered_the_button(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'uploads.db'}"
+    ensure_person(url, "east@example.org", "inspector", [MINE])
+    ensure_person(url, "colleague@example.org", "inspector", [MINE])
+    ensure_person(url, "boss@example.org", "admin")
+    assert upload_as(url, monkeypatch, "east@example.org").success
+
+    colleague = upload_page(url, monkeypatch, "colleague@example.org")
+    assert list(colleague.dataframe[-1].value["Uploaded by"]) == ["east@example.org"]  # sees the upload in the history
+    assert not [b for b in colleague.button if b.key == "withdraw-submit"]
+    assert not [t for t in colleague.text_input if t.key == "withdraw-reason"]
+    assert "Withdraw an upload" not in [e.label for e in colleague.expander]
+
+    admin = upload_page(url, monkeypatch, "boss@example.org")
+    offered = admin.selectbox(key="withdraw-upload")
+    assert len(offered.options) == 1 and offered.options[0].startswith("essex-north.xlsx · Essex North")
+    upload_id = offered.value
+    withdraw_with_the_button(admin, "sent to the wrong region")
+    assert any("the inspection has left the ratings" in s.value for s in admin.success), [e.value for e in admin.error]
+    history = admin.dataframe[-1].value
+    assert list(history["Uploaded by"]) == ["east@example.org"]
+    assert history["Withdrawn"].str.contains("by boss@example.org: sent to the wrong region").all()
+    withdrawn = audit.events(get_engine(url), action=audit.UPLOAD_WITHDRAWN)
+    assert [(e["user"], e["object"], e["outcome"]) for e in withdrawn.to_dict("records")] == [
+        ("boss@example.org", f"upload {upload_id} essex-north.xlsx", audit.OK)]
+    assert withdrawn.iloc[0]["details"]["reason"] == "sent to the wrong region"
 
 
 # -- without [auth]: open local mode --------------------------------------------------------------------------

@@ -12,7 +12,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from core.cli import main
-from core.store.models import Case, Upload
+from core.store.models import Case, PublishedRating, Upload
+from core.store.published import PUBLISHED_CSV
 from core.store.queries import load_dataset
 from core.store.scope import Scope
 from tests.ingest_helpers import ESSEX_NORTH, case_workbook, save, table_counts
@@ -237,6 +238,34 @@ def test_load_published_needs_an_admin_and_is_audited(cli):
     events = [(e["user"], e["action"], e["outcome"]) for e in audit_rows(cli) if e["action"] != "user-added"]
     assert events == [("lead@example.org", "access-refused", "refused"), ("ops@example.org", "published-loaded", "ok"),
                       ("ops@example.org", "published-loaded", "unchanged")]
+
+
+def test_a_load_that_corrects_published_ratings_is_audited_as_changed_and_a_refused_file_leaves_no_row(cli, store, tmp_path):
+    cli("users", "add", "boss@example.org", "--role", "admin")
+    assert cli("load-published", "--as", "ops@example.org")[0] == 0
+    lines = PUBLISHED_CSV.read_text(encoding="utf-8").splitlines()
+    assert "Leadership,Requires improvement" in lines[1]  # Redcar, Cleveland and Middlesbrough, standard 1.1
+    corrected = tmp_path / "corrected.csv"
+    corrected.write_text("\n".join([lines[0], lines[1].replace("Leadership,Requires improvement", "Leadership,Good", 1),
+                                     *lines[2:]]) + "\n", encoding="utf-8")
+    code, out, err = cli("load-published", "--file", corrected, "--as", "Boss@Example.org")
+    assert code == 0, err
+    assert out.strip() == f"published ratings: 0 added, 1 updated, {len(lines) - 2} unchanged"
+    (changed,) = audit_rows(cli, "--action", "published-changed")
+    assert (changed["user"], changed["object"], changed["outcome"]) == ("boss@example.org", "corrected.csv", "ok")
+    assert json.loads(changed["details"]) == {"added": 0, "updated": 1, "unchanged": len(lines) - 2}
+
+    before = audit_rows(cli)
+    malformed = tmp_path / "malformed.csv"
+    malformed.write_text("\n".join([lines[0], lines[1].replace("Leadership,Requires improvement", "Leadership,Fair", 1)]) + "\n",
+                         encoding="utf-8")
+    code, _, err = cli("load-published", "--file", malformed, "--as", "boss@example.org")
+    assert code == 2 and "malformed.csv was not loaded" in err
+    assert audit_rows(cli) == before
+    with Session(store) as s:
+        ratings = s.execute(select(PublishedRating.rating).where(
+            PublishedRating.unit_name == "Redcar, Cleveland and Middlesbrough", PublishedRating.standard == "1.1")).scalars().all()
+    assert ratings == ["Good"]
 
 
 def test_nothing_updates_or_deletes_an_audit_row(cli, store):

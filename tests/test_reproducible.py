@@ -1,8 +1,11 @@
 """Installs do not drift and the app asks nothing of other machines: the lock covers every dependency,
-Streamlit is bounded below its next major version, and no icon or asset comes from outside."""
+Streamlit is bounded below its next major version, no icon or asset comes from outside, and `make run`
+serves this machine only unless told otherwise (and warns when it is)."""
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 import tomllib
 
 from tests.app_helpers import ROOT
@@ -55,3 +58,31 @@ def test_the_streamlit_config_names_no_outside_address():
     config = (ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8")
     assert not re.search(r"https?://", config)
     assert re.search(r"^gatherUsageStats\s*=\s*false", config, re.MULTILINE)
+
+
+def _make_run(*overrides: str) -> tuple[str, str]:
+    """What `make run` would do (``make -n``, nothing run), with ADDRESS and PORT only as given here:
+    the address Streamlit is told to serve on, and what the Makefile's own address check prints to
+    stderr when that check (its `case` line, taken from the same output) is run by the shell."""
+    env = {k: v for k, v in os.environ.items() if k not in ("ADDRESS", "PORT", "MAKEFLAGS", "MFLAGS")}
+    plan = subprocess.run(["make", "-n", "--no-print-directory", "run", *overrides], cwd=ROOT, env=env,
+                          capture_output=True, text=True, check=True).stdout
+    (address,) = re.findall(r"streamlit run app\.py .*--server\.address (\S+)", plan)
+    (check,) = re.findall(r"^case .*?\besac$", plan, re.MULTILINE | re.DOTALL)
+    warned = subprocess.run(["sh", "-c", check], capture_output=True, text=True, check=True)
+    assert not warned.stdout
+    return address, warned.stderr
+
+
+def test_make_run_serves_this_machine_only_unless_told_otherwise():
+    address, warning = _make_run()
+    assert address == "127.0.0.1" and warning == ""
+    for local in ("localhost", "127.0.0.2", "::1"):
+        assert _make_run(f"ADDRESS={local}") == (local, ""), local
+
+
+def test_make_run_warns_when_it_serves_other_machines():
+    address, warning = _make_run("ADDRESS=0.0.0.0", "PORT=9123")
+    assert address == "0.0.0.0"
+    assert warning.startswith("warning: serving on 0.0.0.0:9123, reachable from other machines;")
+    assert "without [auth] in .streamlit/secrets.toml everyone who can reach it sees every region" in warning
