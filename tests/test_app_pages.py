@@ -152,6 +152,21 @@ def test_overview_narrowed_to_one_region_counts_only_its_units(app, demo):
     assert set(at.dataframe[0].value["Region"]) == {region}
 
 
+def test_an_overview_address_with_a_round_and_region_opens_that_view_on_a_fresh_visit(demo, monkeypatch):
+    ins = demo.dataset.inspections
+    round_, region = min(ins["round"]), max(ins["region"])  # not the latest round, not the first region: no default
+    monkeypatch.setenv("DATABASE_URL", demo.url)
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params = {"round": round_, "region": region}
+    rerun(at)  # the session's first run: Overview, the default page, at this address
+    assert at.selectbox(key="overview-round").value == round_
+    assert at.multiselect(key="overview-regions").value == [region]
+    units = overview_expected(demo, round_, [region])
+    shown = at.dataframe[0].value
+    assert set(shown["Region"]) == {region} and sorted(shown["Unit"]) == sorted(units["unit"])
+    assert at.query_params == {"round": round_, "region": region}
+
+
 def test_a_reader_scoped_to_one_region_sees_only_that_region(app, demo):
     region = sorted(demo.dataset.inspections["region"].unique())[0]
     ensure_person(demo.url, "lead@example.org", "regional", [region])
@@ -250,6 +265,17 @@ def test_region_shows_the_core_regional_rating_and_staffing_for_each_region(app,
         rerun(at)
         assert at.header[0].value == f"{markdown_text(inspection['region'])} region"
         assert_region_shows(at, demo, inspection)
+
+
+def test_a_region_address_with_a_round_and_region_opens_that_region_on_a_fresh_visit(app, demo):
+    regions = demo.inspections("region")
+    inspection = regions[(regions["round"] == min(regions["round"])) & (regions["region"] == max(regions["region"]))].iloc[0]
+    at = app("pages/region.py", {"round": inspection["round"], "region": inspection["region"]})
+    assert (at.selectbox(key="region-round").value, at.selectbox(key="region-region").value) == \
+        (inspection["round"], inspection["region"])
+    assert at.header[0].value == f"{markdown_text(inspection['region'])} region"
+    assert_region_shows(at, demo, inspection)
+    assert at.query_params == {"round": inspection["round"], "region": inspection["region"]}
 
 
 # -- Compare ----------------------------------------------------------------------------------------------
