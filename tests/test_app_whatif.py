@@ -384,6 +384,40 @@ def test_the_thresholds_stay_in_order_as_they_are_set_and_the_link_holds_a_valid
     assert_page_shows(at, demo, Scenario(thresholds=(90, 70, 70)))
 
 
+
+@pytest.mark.parametrize("key, refused, said, accepted", [
+    (F_KEYS[1], 1.25, "more than one decimal place", 1.0),  # typed into the box: its step is only the arrows'
+    (F_KEYS[0], 3.0, "must rise from Inadequate to Good", 0.0),  # Inadequate's fraction above Good's
+    (T_KEYS[1], 70.25, "one decimal place", 72.5),
+])
+def test_the_address_changes_only_with_a_valid_scenario(app, demo, key, refused, said, accepted):
+    pdus = demo.inspections("pdu")
+    view = {k: pdus.iloc[0][k] for k in ("round", "region", "unit")}
+    at = app({"t": "85,70,55", "agg": "mean", **view})
+    before = dict(at.query_params)
+    assert Scenario.from_query(before) == Scenario(thresholds=(85, 70, 55), aggregation="mean")
+    number_or_slider = at.slider(key=key) if key in T_KEYS else at.number_input(key=key)
+    number_or_slider.set_value(refused)
+    rerun(at)
+    assert any(said in read(e.value) for e in at.error), [e.value for e in at.error]
+    assert dict(at.query_params) == before  # the last valid scenario, and the view beside it, stay in the address
+    number_or_slider = at.slider(key=key) if key in T_KEYS else at.number_input(key=key)
+    number_or_slider.set_value(accepted)
+    rerun(at)
+    assert not at.error
+    changed = dict(at.query_params)
+    assert changed != before and {k: changed[k] for k in view} == view
+    assert Scenario.from_query(changed) == scenario_from_widgets(at)
+    assert getattr(Scenario.from_query(changed).resolved(load_framework("hmip-2025")),
+                   "thresholds" if key in T_KEYS else "fractions")[(T_KEYS + F_KEYS).index(key) % 3] == accepted
+
+
+def scenario_from_widgets(at) -> Scenario:
+    """The scenario the widgets hold, with only what differs from the framework's own."""
+    full = Scenario(**widgets(at))
+    default = Scenario.default(load_framework("hmip-2025"))
+    return Scenario(**{k: v for k, v in full.overrides().items() if getattr(default, k) != v})
+
 # -- 8. the PDU in detail follows the view of the other pages, and sets it -------------------------------
 
 def picked(at, page: str = "whatif") -> dict:
