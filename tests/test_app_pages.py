@@ -7,6 +7,8 @@ The pages cache the engine and the data per store URL, so a fresh URL is a fresh
 """
 from __future__ import annotations
 
+import html
+import json
 import re
 
 import pandas as pd
@@ -299,6 +301,21 @@ def test_compare_shows_sufficiency_charts_and_tables_with_data(app, demo):
     assert list(shown[LABEL["n_relevant"]]) == list(expected["n_relevant"])
     assert list(shown[LABEL["percent"]]) == list(expected["percent"].astype(float).round(1))
     assert (expected["n_relevant"] > 0).all()
+
+
+def test_compare_opens_on_the_best_and_worst_few_pdus_each_bar_named_with_its_region(app, demo):
+    at = app("pages/compare.py")
+    assert at.selectbox(key="compare-by").value == "unit" and at.toggle(key="compare-show-all").value is False
+    round_, theme = at.selectbox(key="compare-round").value, at.selectbox(key="compare-measure-theme").value
+    ins = demo.dataset.inspections
+    table = compare.theme_sufficiency(demo.dataset.counts, ins[ins["round"] == round_], load_framework("hmip-2025"), theme, "unit")
+    ranked = table[table["percent"].notna()].sort_values("percent", ascending=False, kind="stable")
+    assert len(ranked) > 10  # more than the best and worst five: the default view is theirs
+    named = [f"{u} (region)" if level == "region" else f"{u} ({r})" for u, r, level in zip(ranked["unit"], ranked["region"], ranked["level"])]
+    (bars,) = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if "compare-bars" in c.proto.id]
+    sections, names = bars["data"][0]["y"]
+    assert sections == ["Highest 5"] * 5 + ["Lowest 5"] * 5
+    assert [html.unescape(n) for n in names] == named[:5] + named[-5:]
 
 
 def test_compare_by_key_question_runs_for_every_domain_two_key_question(app):
