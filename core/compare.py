@@ -439,16 +439,21 @@ def labelled(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> pd.Da
 
 def bar_rows(table: pd.DataFrame, few: int = 5, show_all: bool = False) -> pd.DataFrame:
     """The rows of a sufficiency table by unit as the bar chart shows them, with a ``section`` for the
-    chart's outer label: all of them grouped by region (best first within each region), or the ``few``
-    highest and lowest ("Highest 5", "Lowest 5") when there are more than twice ``few``."""
+    chart's outer label and a ``bar_label`` for each bar: all of them grouped by region (best first
+    within each region), each bar named by its unit; or the ``few`` highest and lowest ("Highest 5",
+    "Lowest 5") when there are more than twice ``few``, each bar named with its region too
+    ("Brindlemere (East of England)"; a regional inspection "East of England (region)")."""
     rated = table[table["percent"].notna()] if "percent" in table else table
     if "region" not in rated.columns or rated.empty:
-        return rated.assign(section="")
+        return rated.assign(section="", bar_label=rated["unit"] if "unit" in rated.columns else "")
     if show_all or len(rated) <= 2 * few:
         ordered = rated.sort_values(["region", "percent"], ascending=[True, False], kind="stable")
-        return ordered.assign(section=ordered["region"])
+        return ordered.assign(section=ordered["region"], bar_label=ordered["unit"])
     ranked = rated.sort_values("percent", ascending=False, kind="stable")
-    return pd.concat([ranked.head(few).assign(section=f"Highest {few}"), ranked.tail(few).assign(section=f"Lowest {few}")])
+    shown = pd.concat([ranked.head(few).assign(section=f"Highest {few}"), ranked.tail(few).assign(section=f"Lowest {few}")])
+    regional = shown["level"].eq("region") if "level" in shown.columns else shown["unit"].eq(shown["region"])
+    of_region = (" (" + shown["region"].astype(str) + ")").where(~regional, " (region)")
+    return shown.assign(bar_label=shown["unit"].astype(str) + of_region)
 
 
 # -- helpers -----------------------------------------------------------------------------------------

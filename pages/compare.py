@@ -84,9 +84,9 @@ else:
     rated = table[table["percent"].notna()]
     show_all = by != "unit" or len(rated) <= 2 * FEW or st.toggle(f"Show all {len(rated)} PDUs, grouped by region",
                                                                   key="compare-show-all")
-    bars = compare.bar_rows(table, few=FEW, show_all=show_all) if by == "unit" else table
+    bars = compare.bar_rows(table, few=FEW, show_all=show_all) if by == "unit" else table.assign(bar_label=table[label])
     summary = views.bars_summary(table, label, f"{title}: cases sufficient by {label}")
-    st.plotly_chart(charts.sufficiency_bars(bars, title=f"{title}: cases sufficient (%)", label=label,
+    st.plotly_chart(charts.sufficiency_bars(bars, title=f"{title}: cases sufficient (%)", label="bar_label",
                                             reference=None if by == "nation" else national_percent, reference_name=national_name),
                     width="stretch", key="compare-bars", alt=summary)
     st.caption(md(summary))

@@ -21,7 +21,8 @@ from core.store.actions import delete_scenario_as, save_scenario_as
 from core.store.scenarios import list_scenarios, load_scenario, may_change, scenario_name
 from core.whatif import diff, direction_counts, summary
 from pages.common import (audited_export, csv_bytes, current_principal, current_scope, current_user, dataset, download_table, engine,
-                          excel_bytes, framework, ratings, scenario_ratings, scenario_robustness, synthetic_banner, tallies)
+                          excel_bytes, framework, pick_inspection, ratings, scenario_ratings, scenario_robustness, set_query,
+                          synthetic_banner, tallies)
 
 THRESHOLD_STEP = 0.5  # the sliders' step; a threshold between steps is shown at the nearest one, with a warning
 FAST_ROBUSTNESS = ("lowest", "pooled")  # exact and vectorised; 'mean' and 'median' draw (a second or more for the store)
@@ -212,7 +213,9 @@ def scenario_and_results() -> None:
         return
     # keep only what differs from the framework, so the link stays short and readable
     overrides = Scenario(**{k: v for k, v in scenario.overrides().items() if getattr(default, k) != v})
-    st.query_params.from_dict(overrides.query_params())
+    # the scenario's parameters only: the round, region and PDU beside them stay in the address
+    scenario_query = overrides.query_params()
+    set_query(**{k: scenario_query.get(k) for k in QUERY_KEYS.values()})
     st.session_state[SYNCED] = link_state()
     if st.session_state.get(NOTES_FOR) is None:
         st.session_state[NOTES_FOR] = scenario
@@ -264,13 +267,8 @@ def scenario_and_results() -> None:
     if pdus.empty:
         st.caption("The store holds no PDU inspections.")
     else:
-        u1, u2, u3 = st.columns(3)
-        region = u1.selectbox("Region", sorted(pdus["region"].dropna().unique()), key="whatif-region")
-        in_region = pdus[pdus["region"] == region]
-        unit = u2.selectbox("PDU", sorted(in_region["unit"].unique()), key="whatif-unit")
-        of_unit = in_region[in_region["unit"] == unit]
-        round_ = u3.selectbox("Round", sorted(of_unit["round"].unique(), reverse=True), key="whatif-round")
-        ins = of_unit.loc[of_unit["round"] == round_, "inspection_id"].unique()
+        # the round, region and PDU of the other pages (or the address), and carried back to them
+        ins = pick_inspection(pdus, "pdu", key="whatif", missing="The store holds no PDU inspections.")["inspection_id"].unique()
         if len(ins):
             ins_id = ins[0]
             # the robustness of this one inspection only: its ratings and its tallies, not the store's

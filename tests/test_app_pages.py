@@ -7,6 +7,8 @@ The pages cache the engine and the data per store URL, so a fresh URL is a fresh
 """
 from __future__ import annotations
 
+import html
+import json
 import re
 
 import pandas as pd
@@ -152,6 +154,21 @@ def test_overview_narrowed_to_one_region_counts_only_its_units(app, demo):
     assert set(at.dataframe[0].value["Region"]) == {region}
 
 
+def test_an_overview_address_with_a_round_and_region_opens_that_view_on_a_fresh_visit(demo, monkeypatch):
+    ins = demo.dataset.inspections
+    round_, region = min(ins["round"]), max(ins["region"])  # not the latest round, not the first region: no default
+    monkeypatch.setenv("DATABASE_URL", demo.url)
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params = {"round": round_, "region": region}
+    rerun(at)  # the session's first run: Overview, the default page, at this address
+    assert at.selectbox(key="overview-round").value == round_
+    assert at.multiselect(key="overview-regions").value == [region]
+    units = overview_expected(demo, round_, [region])
+    shown = at.dataframe[0].value
+    assert set(shown["Region"]) == {region} and sorted(shown["Unit"]) == sorted(units["unit"])
+    assert at.query_params == {"round": round_, "region": region}
+
+
 def test_a_reader_scoped_to_one_region_sees_only_that_region(app, demo):
     region = sorted(demo.dataset.inspections["region"].unique())[0]
     ensure_person(demo.url, "lead@example.org", "regional", [region])
@@ -252,6 +269,17 @@ def test_region_shows_the_core_regional_rating_and_staffing_for_each_region(app,
         assert_region_shows(at, demo, inspection)
 
 
+def test_a_region_address_with_a_round_and_region_opens_that_region_on_a_fresh_visit(app, demo):
+    regions = demo.inspections("region")
+    inspection = regions[(regions["round"] == min(regions["round"])) & (regions["region"] == max(regions["region"]))].iloc[0]
+    at = app("pages/region.py", {"round": inspection["round"], "region": inspection["region"]})
+    assert (at.selectbox(key="region-round").value, at.selectbox(key="region-region").value) == \
+        (inspection["round"], inspection["region"])
+    assert at.header[0].value == f"{markdown_text(inspection['region'])} region"
+    assert_region_shows(at, demo, inspection)
+    assert at.query_params == {"round": inspection["round"], "region": inspection["region"]}
+
+
 # -- Compare ----------------------------------------------------------------------------------------------
 
 def test_compare_shows_sufficiency_charts_and_tables_with_data(app, demo):
@@ -275,6 +303,21 @@ def test_compare_shows_sufficiency_charts_and_tables_with_data(app, demo):
     assert (expected["n_relevant"] > 0).all()
 
 
+def test_compare_opens_on_the_best_and_worst_few_pdus_each_bar_named_with_its_region(app, demo):
+    at = app("pages/compare.py")
+    assert at.selectbox(key="compare-by").value == "unit" and at.toggle(key="compare-show-all").value is False
+    round_, theme = at.selectbox(key="compare-round").value, at.selectbox(key="compare-measure-theme").value
+    ins = demo.dataset.inspections
+    table = compare.theme_sufficiency(demo.dataset.counts, ins[ins["round"] == round_], load_framework("hmip-2025"), theme, "unit")
+    ranked = table[table["percent"].notna()].sort_values("percent", ascending=False, kind="stable")
+    assert len(ranked) > 10  # more than the best and worst five: the default view is theirs
+    named = [f"{u} (region)" if level == "region" else f"{u} ({r})" for u, r, level in zip(ranked["unit"], ranked["region"], ranked["level"])]
+    (bars,) = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if "compare-bars" in c.proto.id]
+    sections, names = bars["data"][0]["y"]
+    assert sections == ["Highest 5"] * 5 + ["Lowest 5"] * 5
+    assert [html.unescape(n) for n in names] == named[:5] + named[-5:]
+
+
 def test_compare_by_key_question_runs_for_every_domain_two_key_question(app):
     at = app("pages/compare.py")
     at.radio(key="compare-kind").set_value("key_question")
@@ -295,7 +338,7 @@ def test_whatif_with_the_framework_rules_changes_nothing(app):
     at = app("pages/whatif.py")
     assert at.header[0].value == "no rating changes"
     assert len(at.dataframe[0].value) == 0
-    assert at.query_params == {}
+    assert set(at.query_params) == {"round", "region", "unit"}  # no scenario in the address: only the PDU in detail
 
 
 def stricter_bands_changes(demo):

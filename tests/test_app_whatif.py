@@ -1,7 +1,7 @@
 """The What-if page under AppTest: loading saved scenarios and opening links set its widgets, every
 value the core accepts fits them (and what does not is warned about), saved scenarios keep their
 owners, the robustness of every rating is worked out only when asked for under 'mean' and 'median',
-and one PDU is picked by region and name.
+and one PDU is picked by region and name, on the round, region and PDU of the other pages, which it sets in turn.
 
 The store is the two-region demo of ``tests.app_helpers`` in a file of this module's own, with one
 PDU of the second region renamed to the name of one in the first, since PDU names are unique only
@@ -21,7 +21,7 @@ from core.analysis import frameworks_of, key_question_tallies, rate_dataset, rul
 from core.formatting import code, percent_value
 from core.framework import load_framework
 from core.robustness import attach_robustness
-from core.scenario import MAX_FRACTION, MAX_WEIGHT, Scenario
+from core.scenario import MAX_FRACTION, MAX_WEIGHT, QUERY_KEYS, Scenario
 from core.store.db import get_engine
 from core.store.models import PDU, Inspection
 from core.store.queries import load_dataset
@@ -104,6 +104,11 @@ def expected_widgets(scenario: Scenario) -> dict:
     return {k: getattr(full, k) for k in ("thresholds", "aggregation", "weights", "fractions", "excluded")}
 
 
+def scenario_params(at) -> dict:
+    """The address's scenario parameters (beside them it carries the round, region and PDU in detail)."""
+    return {k: v for k, v in at.query_params.items() if k in QUERY_KEYS.values()}
+
+
 def read(markdown: str) -> str:
     """Text as a reader sees it: the markdown escapes undone."""
     return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
@@ -147,7 +152,7 @@ def test_loading_a_scenario_after_moving_the_widgets_replaces_what_they_held(app
     rerun(at)
     assert widgets(at)["thresholds"] == (85, 70, 55)
     assert widgets(at)["aggregation"] == "lowest" and widgets(at)["weights"] == (3, 2, 1, 0)  # the saved one leaves them alone
-    assert dict(at.query_params) == {"t": "85,70,55"}
+    assert scenario_params(at) == {"t": "85,70,55"}
     assert_page_shows(at, demo, Scenario(thresholds=(85, 70, 55)))
 
 
@@ -377,3 +382,101 @@ def test_the_thresholds_stay_in_order_as_they_are_set_and_the_link_holds_a_valid
     rerun(at)
     assert widgets(at)["thresholds"] == (90.0, 70.0, 70.0)
     assert_page_shows(at, demo, Scenario(thresholds=(90, 70, 70)))
+
+
+
+@pytest.mark.parametrize("key, refused, said, accepted", [
+    (F_KEYS[1], 1.25, "more than one decimal place", 1.0),  # typed into the box: its step is only the arrows'
+    (F_KEYS[0], 3.0, "must rise from Inadequate to Good", 0.0),  # Inadequate's fraction above Good's
+    (T_KEYS[1], 70.25, "one decimal place", 72.5),
+])
+def test_the_address_changes_only_with_a_valid_scenario(app, demo, key, refused, said, accepted):
+    pdus = demo.inspections("pdu")
+    view = {k: pdus.iloc[0][k] for k in ("round", "region", "unit")}
+    at = app({"t": "85,70,55", "agg": "mean", **view})
+    before = dict(at.query_params)
+    assert Scenario.from_query(before) == Scenario(thresholds=(85, 70, 55), aggregation="mean")
+    number_or_slider = at.slider(key=key) if key in T_KEYS else at.number_input(key=key)
+    number_or_slider.set_value(refused)
+    rerun(at)
+    assert any(said in read(e.value) for e in at.error), [e.value for e in at.error]
+    assert dict(at.query_params) == before  # the last valid scenario, and the view beside it, stay in the address
+    number_or_slider = at.slider(key=key) if key in T_KEYS else at.number_input(key=key)
+    number_or_slider.set_value(accepted)
+    rerun(at)
+    assert not at.error
+    changed = dict(at.query_params)
+    assert changed != before and {k: changed[k] for k in view} == view
+    assert Scenario.from_query(changed) == scenario_from_widgets(at)
+    assert getattr(Scenario.from_query(changed).resolved(load_framework("hmip-2025")),
+                   "thresholds" if key in T_KEYS else "fractions")[(T_KEYS + F_KEYS).index(key) % 3] == accepted
+
+
+def scenario_from_widgets(at) -> Scenario:
+    """The scenario the widgets hold, with only what differs from the framework's own."""
+    full = Scenario(**widgets(at))
+    default = Scenario.default(load_framework("hmip-2025"))
+    return Scenario(**{k: v for k, v in full.overrides().items() if getattr(default, k) != v})
+
+# -- 8. the PDU in detail follows the view of the other pages, and sets it -------------------------------
+
+def picked(at, page: str = "whatif") -> dict:
+    return {k: at.selectbox(key=f"{page}-{k}").value for k in ("round", "region", "unit")}
+
+
+def assert_detail_is_of(at, demo, inspection) -> None:
+    """The PDU table shows this inspection's ratings now, standard by standard."""
+    __tracebackhide__ = True
+    now = demo.ratings[demo.ratings["inspection_id"] == inspection["inspection_id"]].set_index("standard")["rating"]
+    detail = detail_table(at)
+    assert list(zip(detail["Standard"], detail["Now"])) == [(code(k), v) for k, v in now.fillna("").items()]
+
+
+def test_a_whatif_address_with_a_round_region_and_pdu_opens_the_detail_on_them_beside_its_scenario(app, demo):
+    pdus = demo.inspections("pdu")
+    inspection = pdus.iloc[len(pdus) // 2 - 1]  # the earlier round's last PDU: not what the page would pick by itself
+    view = {k: inspection[k] for k in ("round", "region", "unit")}
+    scenario = Scenario(thresholds=(85, 70, 55))
+    at = app({**scenario.query_params(), **view})
+    assert not warnings(at), warnings(at)  # round, region and unit are the pages' own parameters, not unknown ones
+    assert picked(at) == view
+    assert_detail_is_of(at, demo, inspection)
+    assert {k: at.query_params[k] for k in view} == view  # the scenario written back beside them, not over them
+    assert Scenario.from_query(at.query_params) == scenario
+    assert_page_shows(at, demo, scenario)
+
+
+def test_the_region_chosen_on_region_opens_whatif_on_it_and_a_pdu_chosen_on_whatif_opens_the_scorecard_on_it(app, demo):
+    regions, pdus = demo.inspections("region"), demo.inspections("pdu")
+    earliest, latest = min(regions["round"]), max(regions["round"])
+    last_region = max(regions["region"])  # neither is what a page picks by itself (the latest round, the first region)
+    at = app()
+    at.switch_page("pages/region.py").run()
+    at.selectbox(key="region-round").set_value(earliest)
+    rerun(at)
+    at.selectbox(key="region-region").set_value(last_region)
+    rerun(at)
+    at.query_params = {}  # by the sidebar: the address of the next page holds nothing
+    at.switch_page("pages/whatif.py").run()
+    assert (at.selectbox(key="whatif-round").value, at.selectbox(key="whatif-region").value) == (earliest, last_region)
+    first_pdu = pdus[(pdus["round"] == earliest) & (pdus["region"] == last_region)].iloc[0]
+    assert at.selectbox(key="whatif-unit").value == first_pdu["unit"]
+    assert_detail_is_of(at, demo, first_pdu)
+
+    # a scenario and another PDU chosen on What-if: the address carries both, and the other pages open on the PDU
+    at.slider(key=T_KEYS[0]).set_value(90.0)
+    rerun(at)
+    chosen = pdus[(pdus["round"] == latest) & (pdus["region"] != last_region)].iloc[-1]
+    view = {k: chosen[k] for k in ("round", "region", "unit")}
+    for key in ("round", "region", "unit"):
+        at.selectbox(key=f"whatif-{key}").set_value(view[key])
+        rerun(at)
+    assert picked(at) == view
+    assert_detail_is_of(at, demo, chosen)
+    assert {k: at.query_params[k] for k in view} == view
+    assert Scenario.from_query(at.query_params).thresholds[0] == 90.0
+    at.query_params = {}
+    at.switch_page("pages/scorecard.py").run()
+    assert picked(at, "scorecard") == view
+    at.switch_page("pages/region.py").run()
+    assert (at.selectbox(key="region-round").value, at.selectbox(key="region-region").value) == (view["round"], view["region"])

@@ -43,6 +43,15 @@ def test_bars_grouped_by_region_carry_the_region_as_the_outer_label():
     assert [list(level) for level in fig.data[0].y] == [["North", "North", "South"], ["B", "A", "C"]]
 
 
+def test_the_best_and_worst_few_bars_carry_each_ones_region_under_the_section_label():
+    table = compare.with_intervals(pd.DataFrame({"region": ["North"] * 3 + ["South"] * 3, "unit": list("ABCDEF"),
+                                                 "n_sufficient": [1, 9, 5, 8, 2, 7], "n_relevant": [10] * 6}))
+    fig = charts.sufficiency_bars(compare.bar_rows(table, few=2), label="bar_label")
+    assert [list(level) for level in fig.data[0].y] == [["Highest 2"] * 2 + ["Lowest 2"] * 2,
+                                                        ["B (North)", "D (South)", "E (South)", "A (North)"]]
+    assert [row[0] for row in fig.data[0].customdata] == ["B (North)", "D (South)", "E (South)", "A (North)"]  # and in the hover
+
+
 def test_a_name_holding_html_is_shown_as_written_in_a_chart():
     table = compare.with_intervals(pd.DataFrame({"unit": ["<a href='https://evil.example'>x</a>"], "n_sufficient": [1],
                                                  "n_relevant": [2]}))

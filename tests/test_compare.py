@@ -314,9 +314,20 @@ def test_the_bars_show_the_best_and_worst_few_or_every_unit_grouped_by_region():
     few = compare.bar_rows(table, few=3)
     assert list(few["section"]) == ["Highest 3"] * 3 + ["Lowest 3"] * 3
     assert list(few["unit"]) == ["U11", "U10", "U9", "U2", "U1", "U0"]
+    assert list(few["bar_label"]) == ["U11 (R2)", "U10 (R2)", "U9 (R2)", "U2 (R1)", "U1 (R1)", "U0 (R1)"]  # each with its region
     every = compare.bar_rows(table, few=3, show_all=True)
     assert list(every["section"]) == ["R1"] * 6 + ["R2"] * 6
     assert list(every["unit"]) == [f"U{i}" for i in (5, 4, 3, 2, 1, 0, 11, 10, 9, 8, 7, 6)]
+    assert list(every["bar_label"]) == list(every["unit"])  # the region is the section above them
+
+
+def test_a_regional_inspection_among_the_best_and_worst_few_is_named_as_a_region():
+    table = compare.with_intervals(pd.DataFrame({"region": ["North"] * 4 + ["South"] * 4,
+                                                 "unit": ["North", "A", "B", "C", "South", "D", "E", "F"],
+                                                 "level": ["region", "pdu", "pdu", "pdu", "region", "pdu", "pdu", "pdu"],
+                                                 "n_sufficient": [19, 1, 2, 3, 0, 5, 6, 7], "n_relevant": [20] * 8}))
+    few = compare.bar_rows(table, few=2)
+    assert list(few["bar_label"]) == ["North (region)", "F (South)", "A (North)", "South (region)"]
 
 
 # -- from a real store -------------------------------------------------------------------------------------
