@@ -36,7 +36,7 @@ def _act(action, *args, done: str, **kwargs) -> None:
         st.session_state[MESSAGE] = ("success", done)
 
 
-st.subheader("People and roles", anchor=False)
+st.header("People and roles", anchor=False)
 st.caption("national: reads every region · regional: reads their regions, saves scenarios · inspector: reads their "
            "regions, uploads for them, withdraws their own uploads · admin: manages people, loads published ratings, "
            "withdraws any upload. Addresses are compared ignoring case.")
@@ -67,7 +67,7 @@ if not people.empty:
               kwargs={"done": f"Changed {who}."})
     c4.button("Remove", key="admin-remove", on_click=_act, args=(remove_person, who), kwargs={"done": f"Removed {who}."})
 
-st.subheader("Published ratings", anchor=False)
+st.header("Published ratings", anchor=False)
 st.caption("The published annexes (data/published_ratings.csv): rows already there are left alone, changed ones corrected.")
 if st.button("Load published ratings", key="admin-load-published"):
     try:
@@ -75,7 +75,7 @@ if st.button("Load published ratings", key="admin-load-published"):
     except ProbationError as exc:
         st.error(md(str(exc)))
 
-st.subheader("Audit trail", anchor=False)
+st.header("Audit trail", anchor=False)
 f1, f2, f3 = st.columns([1, 2, 2])
 since = f1.date_input("Since (UTC)", value=None, key="admin-audit-since")
 user = f2.text_input("User", key="admin-audit-user")
