@@ -331,6 +331,11 @@ _TOP = {"schema_version", "id", "title", "source", "valid_from", "valid_to", "va
 _TOP_OPTIONAL = {"regions"}
 
 
+# libyaml's safe loader where PyYAML was built with it (the wheels are): the same documents, ten times faster
+# (a framework file in 10 ms, not 100), which every process pays once at its start
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_framework_file(path: str | Path) -> Framework:
     """Read and check one framework file. Raises FrameworkError naming the file and the key.
 
@@ -339,7 +344,7 @@ def load_framework_file(path: str | Path) -> Framework:
     path = Path(path)
     r = _Reader(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         raise FrameworkError(path, "(file)", f"not valid YAML: {exc}") from None
     doc = r.mapping(raw, "", _TOP, _TOP_OPTIONAL)
