@@ -253,7 +253,8 @@ def rate_dataset(dataset: Dataset, rules: Mapping[str, Rules] | Rules | None = N
     out = pd.concat([frame, overall], ignore_index=True)
     out["rating"] = _labels(out["rating_value"])
     if with_basis:
-        out["basis"] = [_basis(r, rules_by_fw[r["framework"]]) for r in out.to_dict("records")]
+        used = [c for c in _BASIS_COLUMNS if c in out]  # what _basis reads, not all the columns
+        out["basis"] = [_basis(r, rules_by_fw[r["framework"]]) for r in out[used].to_dict("records")]
     else:
         out["basis"] = None
     for col in RATING_COLUMNS:
@@ -315,6 +316,10 @@ def _apply_decision_rules(frame: pd.DataFrame, frameworks: Mapping[str, Framewor
                 value[i], rule_id[i], reference[i], note[i] = int(check.counts_as), check.rule.id, check.rule.reference, check.note
     frame["rating_value"] = value
     frame["decision_rule"], frame["rule_reference"], frame["rule_note"] = rule_id, reference, note
+
+
+_BASIS_COLUMNS = ("framework", "source", "standard", "n", "score", "max_score", "domain", "rating_value", "rationale",
+                  "rule_note", "rule_reference", "driving_key_question", "n_sufficient", "n_relevant", "percent")
 
 
 def _basis(r: dict, rs: Rules) -> str:
@@ -472,7 +477,8 @@ def with_published(ratings: pd.DataFrame, dataset: Dataset, frameworks: Mapping[
     for (u, f, r), p in pub.groupby(["unit", "framework", "pub_round"], dropna=False):
         first = p.iloc[0]
         published_map[(name_key(u), f, r, OVERALL)] = first["published_overall"]
-    keys = [(name_key(r["unit"]), r["framework"], r["round"], r["standard"]) for r in out.to_dict("records")]
+    unit_keys = _map_distinct(out["unit"], name_key)  # four columns of ten thousand rows, not every column's
+    keys = zip(unit_keys.tolist(), out["framework"].tolist(), out["round"].tolist(), out["standard"].tolist())
     out["published_rating"] = [published_map.get(k) for k in keys]
     out["agrees"] = [None if p is None or r is None else (p == r) for p, r in zip(out["published_rating"], out["rating"])]
 
