@@ -6,11 +6,11 @@ import streamlit as st
 
 from core.access import ROLES
 from core.errors import ProbationError
+from core.formatting import markdown_text as md
 from core.framework import national_regions
 from core.store.actions import load_published_as
 from core.store import audit
 from core.store.people import add_person, change_person, people_frame, remove_person
-from core.formatting import markdown_text as md
 from pages.common import audited_export, csv_bytes, current_principal, engine
 
 st.title("Admin")

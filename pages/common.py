@@ -16,8 +16,8 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_r
 from core.access import NO_ACCESS_MESSAGE, Principal, verified_email
 from core.analysis import decision_checks, rate_dataset, with_published
 from core.charts import RATING_COLOURS
-from core.formatting import markdown_text
 from core.demo import FRAMEWORK_ID as DEMO_FRAMEWORK_ID
+from core.formatting import markdown_text
 from core.framework import default_framework_id, load_framework
 from core.store.actions import record_export
 from core.store import audit
