@@ -331,7 +331,7 @@ def unit_links(units: pd.DataFrame, name_col: str, heading: str, per_row: int = 
         return
     from urllib.parse import parse_qsl, urlsplit
 
-    st.markdown(f"**{heading}**")
+    st.markdown(f"**{markdown_text(heading)}**")
     for region, group in units.groupby(units["Region"] if "Region" in units.columns else pd.Series("", index=units.index),
                                        sort=True):
         if region:
