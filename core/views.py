@@ -436,6 +436,26 @@ def robustness_table(frame: pd.DataFrame, context: bool = True) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+
+def scenario_detail(now: pd.DataFrame, later: pd.DataFrame, robust: pd.DataFrame, counts) -> pd.DataFrame:
+    """One unit under a scenario, standard by standard: whether it counts (``counts(standard)``), its rating
+    now and under the scenario, and how robust the latter is (``robust``: its domain two ratings with the
+    core.robustness columns). A rating under the scenario that rests on little carries the marker, as in
+    ``robustness_table``, with its reason in its own column."""
+    table = robustness_table(robust, context=False)
+    marked = dict(zip(table["Standard"], table["Rating"]))
+    table = table.drop(columns=["Rating"])
+    detail = now[["standard", "rating"]].rename(columns={"rating": "Now"}).merge(
+        later[["standard", "rating"]].rename(columns={"rating": "Under the scenario"}), on="standard", how="left")
+    detail["Standard"] = detail["standard"].map(fmt.code)
+    detail["Counts"] = ["Yes" if s == OVERALL or counts(s) else "No" for s in detail["standard"]]
+    detail["Under the scenario"] = [marked.get(c, r) for c, r in zip(detail["Standard"], detail["Under the scenario"])]
+    detail = detail.drop(columns=["standard"]).merge(table, on="Standard", how="left")
+    detail = detail[["Standard", "Counts", "Now", "Under the scenario", *[c for c in table.columns if c != "Standard"]]]
+    for text_column in ("Now", "Under the scenario", "95% interval", "Read with care"):
+        detail[text_column] = detail[text_column].map(fmt.cell)
+    return detail
+
 # -- uploads -------------------------------------------------------------------------------------------------
 
 KIND_NAMES = {"cases": "sentence management cases", "court": "court reports", "unpaid-work": "unpaid work cases",

@@ -276,16 +276,8 @@ def scenario_and_results() -> None:
             own_tallies = tallies(scope)
             own_tallies = own_tallies[own_tallies["inspection_id"] == ins_id]
             detailed = attach_robustness(rated, own_tallies, rules_for_scenario(scenario, store_frameworks))
-            now = before[before["inspection_id"] == ins_id][["standard", "rating"]].rename(columns={"rating": "Now"})
-            later = after[after["inspection_id"] == ins_id][["standard", "rating"]].rename(columns={"rating": "Under the scenario"})
-            robust = views.robustness_table(detailed, context=False).drop(columns=["Rating"])
-            detail = now.assign(Standard=now["standard"].map(views.fmt.code)).merge(
-                later, on="standard", how="left").merge(robust, on="Standard", how="left")
-            detail.insert(0, "Counts", ["Yes" if s == OVERALL or scenario.counts(s) else "No" for s in detail["standard"]])
-            detail = detail.drop(columns=["standard"])
-            detail = detail[["Standard", "Counts", "Now", "Under the scenario", *[c for c in robust.columns if c != "Standard"]]]
-            for text_column in ("Now", "Under the scenario", "95% interval", "Read with care"):
-                detail[text_column] = detail[text_column].map(views.fmt.cell)
+            detail = views.scenario_detail(before[before["inspection_id"] == ins_id], after[after["inspection_id"] == ins_id],
+                                           detailed, scenario.counts)
             st.dataframe(detail, hide_index=True, width="stretch", key="whatif-detail")
 
     st.subheader("Robustness of every domain two rating", anchor=False)

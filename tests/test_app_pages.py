@@ -16,13 +16,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import compare
-from core.analysis import frameworks_of, rate_dataset, rules_for_scenario, staffing_for_region
+from core.analysis import frameworks_of, key_question_tallies, rate_dataset, rules_for_scenario, staffing_for_region
 from core.codes import canonical
 from core.compare import COLUMN_LABELS as LABEL
 from core.evidence import filter_evidence
 from core.formatting import code, markdown_text, rating_rank
 from core.framework import load_framework
 from core.reports import annex, overview_table
+from core.robustness import attach_robustness
 from core.scenario import Scenario
 from core.store.db import get_engine
 from core.store.queries import evidence_frame, uploads_frame
@@ -371,6 +372,120 @@ def test_a_whatif_link_opens_on_its_scenario(app, demo):
     at = app("pages/whatif.py", Scenario(thresholds=(85, 70, 55)).query_params())
     assert [at.slider(key=f"whatif-t-{k}").value for k in ("outstanding", "good", "ri")] == [85, 70, 55]
     assert_whatif_shows(at, stricter_bands_changes(demo))
+
+
+# -- small samples marked on every page (issue 12, item 4) ---------------------------------------------
+
+FEW_CASES, LIKELY_OTHER = 20, 0.30  # a rating on fewer than 20 relevant cases, or with a 30% or greater chance of another
+
+
+def domain_two_robustness(demo) -> pd.DataFrame:
+    """Every domain two rating the core gives the demo store, with its robustness (framework rules)."""
+    frameworks = frameworks_of(demo.dataset)
+    r = demo.ratings
+    rated = r[r["domain"].eq(2) & r["rating"].notna() & r["inspection_id"].notna()]
+    robust = attach_robustness(rated, key_question_tallies(demo.dataset, frameworks),
+                               {fid: fw.rules for fid, fw in frameworks.items()})
+    return robust.assign(few=robust["n_relevant"] < FEW_CASES, likely_other=robust["p_different"] >= LIKELY_OTHER)
+
+
+def pdu_rating_of_kind(demo, kind: str) -> dict:
+    """A PDU's domain two rating: on fewer than 20 cases ('few'), on 20 or more with a 30% or greater chance
+    of another rating ('likely'), or on 20 or more with a lower chance in a PDU with no rating of either
+    kind ('steady'); with the words its reason must hold."""
+    robust = domain_two_robustness(demo)
+    robust = robust[robust["level"] == "pdu"]
+    flagged = robust["few"] | robust["likely_other"]
+    if kind == "few":
+        pick = robust[robust["few"]].sort_values("likely_other", kind="stable")  # the case count alone, where it can be
+        words = lambda r: [f"only {int(r['n_relevant'])} relevant cases", f"fewer than {FEW_CASES}"]
+    elif kind == "likely":
+        pick = robust[robust["likely_other"] & ~robust["few"]]
+        words = lambda r: ["chance of another rating", f"{LIKELY_OTHER:.0%} or more"]
+    else:
+        steady_units = ~flagged.groupby(robust["inspection_id"]).transform("any")
+        pick = robust[steady_units]
+        words = lambda r: []
+    assert not pick.empty, f"the demo store has no PDU rating of the kind {kind!r}"
+    row = pick.iloc[0].to_dict()
+    return {**row, "code": code(row["standard"]), "overall": demo.overall(row["inspection_id"])["rating"],
+            "marked": kind != "steady", "words": words(row)}
+
+
+def assert_marked(shown_rating: str, reason: str, rating: str, case: dict, with_code: bool = False) -> None:
+    """The rating shown carries the marker and a reason in words where the case is flagged, and neither where not."""
+    __tracebackhide__ = True
+    reason = read(reason)
+    if case["marked"]:
+        assert shown_rating == f"{rating} ⚠"
+        assert reason.startswith("Read with care:") and all(w in reason for w in case["words"]), reason
+        assert not with_code or case["code"] in reason, reason
+    else:
+        assert (shown_rating, reason) == (rating, "")
+
+
+def row_of(table: pd.DataFrame, **where) -> pd.Series:
+    rows = table
+    for column, value in where.items():
+        rows = rows[rows[column] == value]
+    assert len(rows) == 1, f"{len(rows)} rows with {where}"
+    return rows.iloc[0]
+
+
+def view_of(case: dict, *keys: str) -> dict:
+    return {k: case[k] for k in keys}
+
+
+KINDS = ["few", "likely", "steady"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_scorecard_marks_a_rating_on_little_with_its_reason(app, demo, kind):
+    case = pdu_rating_of_kind(demo, kind)
+    at = app("pages/scorecard.py", view_of(case, "round", "region", "unit"))
+    row = row_of(table_with(at, "How it is reached"), Standard=case["code"])
+    assert_marked(row["Rating"], row["Read with care"], case["rating"], case)
+    said = [read(m.value) for m in at.markdown if m.value.startswith("⚠")]
+    if case["marked"]:  # the one line under the overall rating names the standard and why
+        assert len(said) == 1 and case["code"] in said[0] and all(w in said[0] for w in case["words"]), said
+    else:
+        assert said == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_region_marks_a_pdus_rating_on_little_and_its_overall_with_the_reason(app, demo, kind):
+    case = pdu_rating_of_kind(demo, kind)
+    at = app("pages/region.py", view_of(case, "round", "region"))
+    row = row_of(table_with(at, "PDU"), PDU=case["unit"])
+    assert row[case["code"]] == (f"{case['rating']} ⚠" if case["marked"] else case["rating"])
+    assert_marked(row["Overall rating"], row["Read with care"], case["overall"], case, with_code=True)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_overview_marks_a_units_overall_resting_on_a_rating_on_little_with_the_reason(demo, monkeypatch, kind):
+    case = pdu_rating_of_kind(demo, kind)
+    monkeypatch.setenv("DATABASE_URL", demo.url)
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params = view_of(case, "round", "region")
+    rerun(at)  # Overview, the default page, at the address of the case's round and region
+    assert (at.selectbox(key="overview-round").value, at.multiselect(key="overview-regions").value) == \
+        (case["round"], [case["region"]])
+    row = row_of(table_with(at, "Scorecard"), Unit=case["unit"], Level="PDU")
+    assert_marked(row["Overall rating"], row["Read with care"], case["overall"], case, with_code=True)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_whatif_marks_a_rating_on_little_with_its_reason(app, demo, kind):
+    case = pdu_rating_of_kind(demo, kind)
+    at = app("pages/whatif.py", view_of(case, "round", "region", "unit"))  # the framework's rules: nothing changes
+    robust = [t.value for t in at.dataframe if "Chance of another rating (%)" in t.value.columns and "Unit" in t.value.columns]
+    assert len(robust) == 1, "the robustness of every rating shows at once under the framework's aggregation"
+    row = row_of(robust[0], Unit=case["unit"], Region=case["region"], Round=case["round"], Standard=case["code"])
+    assert_marked(row["Rating"], row["Read with care"], case["rating"], case)
+    detail = [t.value for t in at.dataframe if {"Under the scenario", "Counts"} <= set(t.value.columns)]
+    assert len(detail) == 1
+    row = row_of(detail[0], Standard=case["code"])
+    assert_marked(row["Under the scenario"], row["Read with care"], case["rating"], case)
 
 
 # -- Evidence ---------------------------------------------------------------------------------------------
