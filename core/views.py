@@ -436,7 +436,6 @@ def robustness_table(frame: pd.DataFrame, context: bool = True) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-
 def scenario_detail(now: pd.DataFrame, later: pd.DataFrame, robust: pd.DataFrame, counts) -> pd.DataFrame:
     """One unit under a scenario, standard by standard: whether it counts (``counts(standard)``), its rating
     now and under the scenario, and how robust the latter is (``robust``: its domain two ratings with the
@@ -455,6 +454,7 @@ def scenario_detail(now: pd.DataFrame, later: pd.DataFrame, robust: pd.DataFrame
     for text_column in ("Now", "Under the scenario", "95% interval", "Read with care"):
         detail[text_column] = detail[text_column].map(fmt.cell)
     return detail
+
 
 # -- uploads -------------------------------------------------------------------------------------------------
 
