@@ -225,7 +225,6 @@ def scenario_and_results() -> None:
                 st.warning(md(note))
     st.caption(f"Scenario: {md(overrides.describe())} · share this view by copying the page's address.")
 
-
     if ds.inspections.empty:
         st.warning("The store holds no inspections yet.")
         return
