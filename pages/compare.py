@@ -141,7 +141,8 @@ else:
     st.caption(md(summary))
     st.caption(f"Each cell is coloured by the rating its percentage would give as the lowest key question of its standard "
                f"(Outstanding {thresholds[0]:g}% or more, Good {thresholds[1]:g}%, Requires improvement {thresholds[2]:g}%, "
-               "Inadequate below), and labelled with its percentage and that rating. Blank: no relevant cases.")
+               "Inadequate below), and labelled with its percentage and that rating (above 60 PDUs, the rating alone, the "
+               "percentage in its hover text; choose regions above for fewer rows). Blank: no relevant cases.")
     matrix_table = compare.labelled(matrix, ["region", "unit", "standard", "key_question_label", "n_sufficient", "n_relevant",
                                              "percent", "percent_low", "percent_high", "small_sample"])
     with st.expander("The table behind the heatmap"):
