@@ -385,19 +385,35 @@ def survey_table(figures: pd.DataFrame) -> pd.DataFrame:
 CHANGE_WORDS = {"up": "Better", "down": "Worse", "rated": "Now rated", "unrated": "No longer rated"}
 
 
-def changes_table(changes: pd.DataFrame, framework_title=lambda f: f) -> pd.DataFrame:
-    """Every rating that changes under a scenario, as shown and exported."""
+def changes_table(changes: pd.DataFrame, framework_title=lambda f: f, robust: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every rating that changes under a scenario, as shown and exported. ``robust``: the domain two
+    ratings under the scenario with the core.robustness columns, where worked out; then a rating under
+    the scenario that rests on little carries the marker, with its reason in a "Read with care" column."""
     cols = ["Unit", "Level", "Region", "Round", "Framework", "Standard", "Now", "Under the scenario", "Change", "Bands moved"]
+    if robust is not None:
+        cols.append("Read with care")
     if changes.empty:
         return pd.DataFrame(columns=cols)
-    return pd.DataFrame({
+    table = pd.DataFrame({
         "Unit": changes["unit"].map(fmt.cell), "Level": changes["level"].map(lambda v: LEVEL_NAMES.get(v, fmt.cell(v))),
         "Region": changes["region"].map(fmt.cell), "Round": changes["round"].map(fmt.cell),
         "Framework": changes["framework"].map(lambda f: framework_title(f) if not fmt.is_empty(f) else ""),
         "Standard": changes["standard"].map(fmt.code), "Now": changes["before"].map(fmt.cell),
         "Under the scenario": changes["after"].map(fmt.cell),
         "Change": changes["direction"].map(lambda d: CHANGE_WORDS.get(d, fmt.cell(d))),
-        "Bands moved": pd.array([None if fmt.is_empty(v) else int(v) for v in changes["steps"]], dtype="Int64")}, columns=cols).reset_index(drop=True)
+        "Bands moved": pd.array([None if fmt.is_empty(v) else int(v) for v in changes["steps"]], dtype="Int64")},
+        columns=cols).reset_index(drop=True)
+    if robust is not None:
+        why = _care_reasons(robust)
+        reasons = [why.get((i, s), "") for i, s in zip(changes["inspection_id"], changes["standard"])]
+        table["Under the scenario"] = [fmt.marked_rating(r, w) if r else r for r, w in zip(table["Under the scenario"], reasons)]
+        table["Read with care"] = reasons
+    return table
+
+
+def _care_reasons(robust: pd.DataFrame) -> dict:
+    """(inspection, standard) -> the reason to read its rating with care ('' for none)."""
+    return dict(zip(zip(robust["inspection_id"], robust["standard"]), care_reasons(robust)))
 
 
 def direction_table(counts: pd.DataFrame) -> pd.DataFrame:
@@ -412,13 +428,19 @@ ROBUSTNESS_COLUMNS = ["Standard", "Rating", "Sufficient (%)", "95% interval", "A
                       "Chance of another rating (%)", "Read with care"]
 
 
+def care_reasons(frame: pd.DataFrame) -> list[str]:
+    """Each rated row's reason to read its rating with care ('' for none), from the core.robustness
+    columns: the sample (or relevant cases) and the chance of another rating."""
+    sample = frame["sample"] if "sample" in frame else frame.get("n_relevant", pd.Series(None, index=frame.index))
+    return [fmt.small_sample_reason(n, p) if not fmt.is_empty(r) else ""
+            for n, p, r in zip(sample, frame["p_different"], frame["rating"])]
+
+
 def robustness_table(frame: pd.DataFrame, context: bool = True) -> pd.DataFrame:
     """Domain two ratings with how robust each is (core.robustness columns), as shown and exported:
     the chance of another rating as a percentage, the interval as a range, and the reason to read a
     rating with care. ``context``: lead with the unit, region and round."""
-    sample = frame["sample"] if "sample" in frame else frame.get("n_relevant", pd.Series(None, index=frame.index))
-    reasons = [fmt.small_sample_reason(n, p) if not fmt.is_empty(r) else ""
-               for n, p, r in zip(sample, frame["p_different"], frame["rating"])]
+    reasons = care_reasons(frame)
     out = pd.DataFrame({
         "Standard": frame["standard"].map(fmt.code),
         "Rating": [fmt.marked_rating(r, why) for r, why in zip(frame["rating"], reasons)],

@@ -248,7 +248,12 @@ def scenario_and_results() -> None:
         column.caption(md(text))
 
     st.subheader("Every rating that changes", anchor=False)
-    shown = views.changes_table(changes, lambda f: framework(f).title)
+    # ratings under the scenario marked as on the robustness table below, where that is worked out at once
+    marks = scenario_robustness(scope, scenario) if aggregation in FAST_ROBUSTNESS else None
+    shown = views.changes_table(changes, lambda f: framework(f).title, marks)
+    if marks is None:
+        st.caption(f"Under '{aggregation}' ratings are not marked ⚠ here: the chance of another rating is worked out only "
+                   "when asked for, below.")
     st.dataframe(shown, hide_index=True, width="stretch", key="whatif-changes")
     # made when clicked, not on every slider move (the workbook of a few hundred changes takes ~0.1 s)
     d1, d2, _ = st.columns([1, 1, 2])

@@ -342,10 +342,21 @@ def test_whatif_with_the_framework_rules_changes_nothing(app):
     assert set(at.query_params) == {"round", "region", "unit"}  # no scenario in the address: only the PDU in detail
 
 
-def stricter_bands_changes(demo):
+def stricter_bands_changes(demo, with_marks: bool = False):
+    """The ratings stricter bands change (core.whatif.diff); ``with_marks``: with each rating under the
+    scenario as the page must show it, marked ⚠ where the core's robustness under the scenario says so."""
     frameworks = frameworks_of(demo.dataset)
-    after = rate_dataset(demo.dataset, rules_for_scenario(Scenario(thresholds=(85, 70, 55)), frameworks), frameworks)
-    return diff(demo.ratings, after)
+    rules = rules_for_scenario(Scenario(thresholds=(85, 70, 55)), frameworks)
+    after = rate_dataset(demo.dataset, rules, frameworks)
+    changes = diff(demo.ratings, after)
+    if with_marks:
+        d2 = after[after["domain"].eq(2) & after["rating"].notna()]
+        robust = attach_robustness(d2, key_question_tallies(demo.dataset, frameworks), rules)
+        flagged = robust.loc[(robust["n_relevant"] < 20) | (robust["p_different"] >= 0.30), ["inspection_id", "standard"]]
+        marked = set(zip(flagged["inspection_id"], flagged["standard"]))
+        changes["shown_after"] = [f"{a} ⚠" if (i, s) in marked and a else (a or "")
+                                  for i, s, a in zip(changes["inspection_id"], changes["standard"], changes["after"])]
+    return changes
 
 
 def assert_whatif_shows(at, changes):
@@ -354,7 +365,8 @@ def assert_whatif_shows(at, changes):
     assert at.header[0].value == summary(changes)
     shown = [t.value for t in at.dataframe if "Now" in t.value.columns and "Change" in t.value.columns]
     assert len(shown) == 1 and len(shown[0]) == len(changes)
-    assert sorted(zip(shown[0]["Unit"], shown[0]["Round"], shown[0]["Standard"], shown[0]["Now"], shown[0]["Under the scenario"])) == \
+    under = shown[0]["Under the scenario"].str.removesuffix(" ⚠")  # the marker is checked on its own, below
+    assert sorted(zip(shown[0]["Unit"], shown[0]["Round"], shown[0]["Standard"], shown[0]["Now"], under)) == \
         sorted(zip(changes["unit"], changes["round"], changes["standard"].map(code), changes["before"].fillna(""),
                    changes["after"].fillna("")))
 
@@ -366,6 +378,18 @@ def test_whatif_thresholds_change_exactly_the_ratings_the_core_says(app, demo):
     rerun(at)
     assert_whatif_shows(at, stricter_bands_changes(demo))
     assert Scenario.from_query(dict(at.query_params)).thresholds == (85, 70, 55)  # the view's link carries the scenario
+
+
+def test_every_rating_that_changes_is_marked_where_it_rests_on_little_under_the_scenario(app, demo):
+    changes = stricter_bands_changes(demo, with_marks=True)
+    assert changes["shown_after"].str.endswith("⚠").any() and not changes["shown_after"].str.endswith("⚠").all()
+    at = app("pages/whatif.py", Scenario(thresholds=(85, 70, 55)).query_params())
+    [shown] = [t.value for t in at.dataframe if "Now" in t.value.columns and "Change" in t.value.columns]
+    assert sorted(zip(shown["Unit"], shown["Round"], shown["Standard"], shown["Under the scenario"])) == \
+        sorted(zip(changes["unit"], changes["round"], changes["standard"].map(code), changes["shown_after"]))
+    marked = shown[shown["Under the scenario"].str.endswith("⚠")]
+    assert marked["Read with care"].str.startswith("Read with care: ").all()
+    assert (shown.loc[~shown["Under the scenario"].str.endswith("⚠"), "Read with care"] == "").all()
 
 
 def test_a_whatif_link_opens_on_its_scenario(app, demo):
