@@ -32,13 +32,7 @@ def view_link(page: str, **params: Any) -> str:
 
 def _flag_reasons(rows: pd.DataFrame) -> dict:
     """(inspection_id, standard) -> the one-line reason its rating rests on little ('' if it does not)."""
-    out = {}
-    if rows.empty:
-        return out
-    p = rows["p_different"] if "p_different" in rows else pd.Series(None, index=rows.index)
-    for ins, std, n, chance, rating in zip(rows["inspection_id"], rows["standard"], rows["n_relevant"], p, rows["rating"]):
-        out[(ins, std)] = fmt.small_sample_reason(n, chance) if not fmt.is_empty(rating) else ""
-    return out
+    return dict(zip(zip(rows["inspection_id"], rows["standard"]), care_reasons(rows))) if not rows.empty else {}
 
 
 def unit_reason(rows: pd.DataFrame) -> str:
@@ -404,16 +398,11 @@ def changes_table(changes: pd.DataFrame, framework_title=lambda f: f, robust: pd
         "Bands moved": pd.array([None if fmt.is_empty(v) else int(v) for v in changes["steps"]], dtype="Int64")},
         columns=cols).reset_index(drop=True)
     if robust is not None:
-        why = _care_reasons(robust)
+        why = _flag_reasons(robust)
         reasons = [why.get((i, s), "") for i, s in zip(changes["inspection_id"], changes["standard"])]
         table["Under the scenario"] = [fmt.marked_rating(r, w) if r else r for r, w in zip(table["Under the scenario"], reasons)]
         table["Read with care"] = reasons
     return table
-
-
-def _care_reasons(robust: pd.DataFrame) -> dict:
-    """(inspection, standard) -> the reason to read its rating with care ('' for none)."""
-    return dict(zip(zip(robust["inspection_id"], robust["standard"]), care_reasons(robust)))
 
 
 def direction_table(counts: pd.DataFrame) -> pd.DataFrame:
@@ -431,9 +420,10 @@ ROBUSTNESS_COLUMNS = ["Standard", "Rating", "Sufficient (%)", "95% interval", "A
 def care_reasons(frame: pd.DataFrame) -> list[str]:
     """Each rated row's reason to read its rating with care ('' for none), from the core.robustness
     columns: the sample (or relevant cases) and the chance of another rating."""
-    sample = frame["sample"] if "sample" in frame else frame.get("n_relevant", pd.Series(None, index=frame.index))
+    missing = pd.Series(None, index=frame.index)
+    sample = frame["sample"] if "sample" in frame else frame.get("n_relevant", missing)
     return [fmt.small_sample_reason(n, p) if not fmt.is_empty(r) else ""
-            for n, p, r in zip(sample, frame["p_different"], frame["rating"])]
+            for n, p, r in zip(sample, frame.get("p_different", missing), frame["rating"])]
 
 
 def robustness_table(frame: pd.DataFrame, context: bool = True) -> pd.DataFrame:

@@ -26,8 +26,12 @@ st.caption(f"Round {md(round_)} · {md(fw.title)}")
 
 overall = rows[rows["standard"] == OVERALL]
 c1, c2 = st.columns([3, 2])
-c1.metric("Overall rating", overall["rating"].iloc[0] if not overall.empty else "Not yet rated")
+reason = views.unit_reason(rows)  # the region's own domain two ratings that rest on little
+c1.metric("Overall rating", views.fmt.marked_rating(overall["rating"].iloc[0], reason) if not overall.empty else "Not yet rated",
+          help=md(reason) if reason else None)
 c2.metric("Score", f"{int(overall['score'].iloc[0])}/{int(overall['max_score'].iloc[0])}" if not overall.empty else "—")
+if reason:
+    st.markdown(f"{views.fmt.SMALL_MARK} {md(reason)}.")
 
 st.subheader("PDUs side by side", anchor=False)
 sorts = list(views.SORTS)

@@ -28,6 +28,7 @@ st.header(f"{md(unit)} PDU", anchor=False)
 st.caption(f"{md(region)} region · round {md(round_)} · {md(fw.title)}")
 
 overall = unit_rows[unit_rows["standard"] == OVERALL]
+reason = views.unit_reason(unit_rows)
 m1, m2, m3 = st.columns([3, 1, 2])
 if overall.empty:
     m1.metric("Overall rating", "Not yet rated")
@@ -35,11 +36,10 @@ if overall.empty:
     m3.caption("The overall rating appears once every standard is rated (domain one needs the team's proposed ratings).")
 else:
     o = overall.iloc[0]
-    m1.metric("Overall rating", o["rating"])
+    m1.metric("Overall rating", views.fmt.marked_rating(o["rating"], reason))
     m2.metric("Score", f"{int(o['score'])}/{int(o['max_score'])}")
     if isinstance(o.get("published_rating"), str):
         m3.metric("Published", o["published_rating"], help="The rating published for this PDU in the same round")
-reason = views.unit_reason(unit_rows)
 if reason:
     st.markdown(f"{views.fmt.SMALL_MARK} {md(reason)}.")
 

@@ -187,7 +187,8 @@ def assert_scorecard_shows(at, demo, inspection):
     __tracebackhide__ = True
     o = demo.overall(inspection["inspection_id"])
     shown = metrics(at)
-    assert (shown["Overall rating"], shown["Score"]) == (o["rating"], f"{int(o['score'])}/{int(o['max_score'])}")
+    rating = shown["Overall rating"].removesuffix(" ⚠")  # the marker: test_the_scorecard_marks_a_rating_on_little_with_its_reason
+    assert (rating, shown["Score"]) == (o["rating"], f"{int(o['score'])}/{int(o['max_score'])}")
     assert at.header[0].value == f"{markdown_text(inspection['unit'])} PDU"
     expected_annex = annex(demo.ratings, inspection["inspection_id"])
     annex_shown = table_with(at, "How it is reached")
@@ -244,7 +245,8 @@ def assert_region_shows(at, demo, inspection):
     __tracebackhide__ = True
     o = demo.overall(inspection["inspection_id"])
     shown = metrics(at)
-    assert (shown["Overall rating"], shown["Score"]) == (o["rating"], f"{int(o['score'])}/{int(o['max_score'])}")
+    rating = shown["Overall rating"].removesuffix(" ⚠")  # marked where the region's own domain two ratings rest on little
+    assert (rating, shown["Score"]) == (o["rating"], f"{int(o['score'])}/{int(o['max_score'])}")
     fw = load_framework(inspection["framework"])
     row = demo.ratings[demo.ratings["inspection_id"] == inspection["inspection_id"]].iloc[0].to_dict()
     staffing = staffing_for_region(demo.dataset, fw, row, demo.ratings)
@@ -469,6 +471,7 @@ def test_the_scorecard_marks_a_rating_on_little_with_its_reason(app, demo, kind)
     at = app("pages/scorecard.py", view_of(case, "round", "region", "unit"))
     row = row_of(table_with(at, "How it is reached"), Standard=case["code"])
     assert_marked(row["Rating"], row["Read with care"], case["rating"], case)
+    assert metrics(at)["Overall rating"] == (f"{case['overall']} ⚠" if case["marked"] else case["overall"])
     said = [read(m.value) for m in at.markdown if m.value.startswith("⚠")]
     if case["marked"]:  # the one line under the overall rating names the standard and why
         assert len(said) == 1 and case["code"] in said[0] and all(w in said[0] for w in case["words"]), said
