@@ -212,3 +212,14 @@ def test_every_hover_writes_a_figure_as_the_tables_do():
     markers = [t for t in charts.funnel_plot(points).data if t.mode == "markers"]
     assert markers and all(".1f" not in t.hovertemplate for t in markers)
     assert sorted(row[1] for t in markers for row in t.customdata) == ["0.2%", "26.5%", "70.0%"]
+
+
+def test_one_meaning_per_colour_the_funnels_limits_and_lines_are_neutral():
+    points = compare.funnel(pd.DataFrame({"unit": list("ABCDE"), "n_sufficient": [5, 60, 70, 80, 99], "n_relevant": [100] * 5}))
+    fig = charts.funnel_plot(points)
+    lines = [t for t in fig.data if t.mode == "lines"]
+    rating_colours = {c.lower() for c in charts.RATING_COLOURS.values()}
+    assert lines and all(t.line.color.lower() not in rating_colours for t in lines)
+    assert {t.line.color.lower() for t in lines} <= {c.lower() for c in charts.NEUTRALS.values()}
+    markers = [t for t in fig.data if t.mode == "markers"]
+    assert all(t.marker.color.lower() not in rating_colours for t in markers)  # above/below/within: not a rating
