@@ -143,3 +143,24 @@ def test_a_backup_of_an_older_schema_is_brought_up_to_date_on_restore(tmp_path, 
     assert current_revision(get_engine(target)) == head_revision()
     assert table_counts(get_engine(target))["answers"] == 6
     assert current_revision(sqlite_engine(tmp_path)) == "0001"  # the backup file itself is untouched
+
+
+def test_a_restore_that_copies_short_is_refused_by_its_count_check_and_writes_nothing(source, tmp_path, capsys, monkeypatch):
+    from core.store import backup
+
+    backup_file, target = tmp_path / "store.backup", f"sqlite:///{tmp_path / 'short.db'}"
+    assert main(["backup", str(backup_file), "--db", source]) == 0
+    copy = backup._copy_table
+
+    def copy_all_but_one_answer(src, out, table, to_sqlite):  # as a copy cut short would
+        copy(src, out, table, to_sqlite)
+        if table.name == "answers":
+            out.execute(text("DELETE FROM answers WHERE id = (SELECT max(id) FROM answers)"))
+
+    monkeypatch.setattr(backup, "_copy_table", copy_all_but_one_answer)
+    capsys.readouterr()
+    assert main(["restore", str(backup_file), "--db", target]) == 2
+    err = capsys.readouterr().err
+    assert "restored counts differ from the backup's" in err and "'answers'" in err and "nothing was restored" in err
+    counts = table_counts(get_engine(target))
+    assert "answers" in counts and not any(counts.values())  # the store is as empty as it was
