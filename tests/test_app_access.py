@@ -8,6 +8,8 @@ what is checked is the file a person would get, and the audit row it leaves.
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import csv
 import io
 
@@ -263,6 +265,21 @@ def test_an_admin_manages_people_on_the_admin_page_and_filters_the_audit_trail(d
     name = [n for n in downloads if n.startswith("audit-")][-1]  # the latest run's
     text = downloads[name]().decode("utf-8-sig")  # the page's CSV carries a byte-order mark, for Excel
     assert text.splitlines()[0].startswith("at,user,action,object,outcome")
+
+
+def test_the_admin_audit_trail_filters_by_user_and_since(demo, monkeypatch):
+    at = as_role(demo, monkeypatch, "admin", "pages/admin.py")
+    everyone = audit.events(get_engine(demo.url))
+    assert everyone["user"].nunique() > 1, "the demo store's audit trail should name more than one person"
+    who = everyone["user"].iloc[0]
+    at.text_input(key="admin-audit-user").set_value(f"  {who.upper()}  ")  # typed as people type it
+    rerun(at)
+    trail = at.dataframe[-1].value
+    assert len(trail) == len(everyone[everyone["user"] == who]) > 0 and set(trail["user"]) == {who}
+    at.text_input(key="admin-audit-user").set_value("")
+    at.date_input(key="admin-audit-since").set_value(dt.date.today() + dt.timedelta(days=1))
+    rerun(at)
+    assert at.dataframe[-1].value.empty and any(c.value == "0 event(s)" for c in at.caption)
 
 
 def test_the_upload_form_is_for_inspectors(demo, monkeypatch):
