@@ -8,9 +8,8 @@ what is checked is the file a person would get, and the audit row it leaves.
 """
 from __future__ import annotations
 
-import datetime as dt
-
 import csv
+import datetime as dt
 import io
 
 import pytest
