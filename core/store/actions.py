@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from core.access import AccessDenied, Principal
+from core.access import Principal
 from core.store import audit
 
 
@@ -17,12 +17,7 @@ def load_published_as(engine: Engine, by: Principal, path=None):
     from core.store.published import PUBLISHED_CSV, load_published
 
     path = path or PUBLISHED_CSV
-    try:
-        by.require(by.may_load_published, "load published ratings")
-    except AccessDenied as exc:
-        audit.record(engine, by.who, audit.ACCESS_REFUSED, f"load published ratings {Path(path).name}", audit.REFUSED,
-                     details={"reason": str(exc)})
-        raise
+    audit.require(engine, by, by.may_load_published, "load published ratings", f"load published ratings {Path(path).name}")
     result = load_published(engine, path)
     changed = result.added or result.updated
     audit.record(engine, by.who, audit.PUBLISHED_CHANGED if result.updated else audit.PUBLISHED_LOADED, Path(path).name,
@@ -36,11 +31,7 @@ def save_scenario_as(engine: Engine, by: Principal, name: str, scenario, *, over
     from core.store.scenarios import list_scenarios, save_scenario, scenario_name
 
     clean = scenario_name(name)
-    try:
-        by.require(by.may_save_scenarios, "save scenarios")
-    except AccessDenied as exc:
-        audit.record(engine, by.who, audit.ACCESS_REFUSED, f"save scenario {clean}", audit.REFUSED, details={"reason": str(exc)})
-        raise
+    audit.require(engine, by, by.may_save_scenarios, "save scenarios", f"save scenario {clean}")
     existed = overwrite and any(s.name == clean for s in list_scenarios(engine))
     saved = save_scenario(engine, clean, scenario, owner=by.who, overwrite=overwrite)
     audit.record(engine, by.who, audit.SCENARIO_OVERWRITTEN if existed else audit.SCENARIO_SAVED, saved.name,
@@ -52,11 +43,7 @@ def delete_scenario_as(engine: Engine, by: Principal, name: str) -> None:
     from core.store.scenarios import delete_scenario, scenario_name
 
     clean = scenario_name(name)
-    try:
-        by.require(by.may_save_scenarios, "delete scenarios")
-    except AccessDenied as exc:
-        audit.record(engine, by.who, audit.ACCESS_REFUSED, f"delete scenario {clean}", audit.REFUSED, details={"reason": str(exc)})
-        raise
+    audit.require(engine, by, by.may_save_scenarios, "delete scenarios", f"delete scenario {clean}")
     delete_scenario(engine, clean, as_user=by.who)
     audit.record(engine, by.who, audit.SCENARIO_DELETED, clean)
 

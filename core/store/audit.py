@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
+from core.access import AccessDenied, Principal
 from core.store.models import AuditEvent
 
 # The actions recorded (``--action NAME`` on the command line; a filter on the admin page).
@@ -93,3 +94,18 @@ def events(engine: Engine, since: dt.datetime | dt.date | None = None, user: str
         frame = frame[frame["user"].map(normalise_email) == normalise_email(user)]
     frame["at"] = pd.to_datetime(frame["at"], utc=True)
     return frame.reset_index(drop=True)
+
+
+def require(engine: Engine, by: Principal, allowed: bool, action: str, what: str) -> None:
+    """``by.require(allowed, action)``; where it refuses, the refusal is recorded (``what`` was refused,
+    in its own transaction: the refused action writes nothing) and AccessDenied raised."""
+    try:
+        by.require(allowed, action)
+    except AccessDenied as exc:
+        refused(engine, by, what, exc)
+        raise
+
+
+def refused(engine: Engine, by: Principal, what: str, exc: AccessDenied) -> None:
+    """Record that ``by`` was refused ``what``, with the reason."""
+    record(engine, by.who, ACCESS_REFUSED, what, REFUSED, details={"reason": str(exc)})

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.access import ADMIN, NATIONAL, REGIONAL_ROLES, AccessDenied, Principal, check_email, check_role, normalise_email
+from core.access import ADMIN, NATIONAL, REGIONAL_ROLES, Principal, check_email, check_role, normalise_email
 from core.errors import InputError
 from core.store import audit
 from core.store.models import Person
@@ -52,11 +52,7 @@ def _checked(role: str, regions) -> tuple[str, tuple[str, ...]]:
 
 
 def _require_admin(engine: Engine, by: Principal, what: str) -> None:
-    try:
-        by.require(by.may_manage_people, "manage users")
-    except AccessDenied as exc:
-        refuse(engine, by, what, exc)
-        raise
+    audit.require(engine, by, by.may_manage_people, "manage users", what)
 
 
 def find_person(engine: Engine, email: str) -> PersonRecord | None:
@@ -138,8 +134,3 @@ def command_line_principal(engine: Engine, as_user: str | None, login_name: str)
             return Principal.of_person(person.email, person.role, person.regions)
         return Principal.operator(normalise_email(as_user))
     return Principal.operator(login_name)
-
-
-def refuse(engine: Engine, by: Principal, what: str, exc: AccessDenied, **details) -> None:
-    """Record that ``by`` was refused ``what`` (in its own transaction: the refused action wrote nothing)."""
-    audit.record(engine, by.who, audit.ACCESS_REFUSED, what, audit.REFUSED, details={"reason": str(exc), **details})

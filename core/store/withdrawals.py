@@ -103,7 +103,6 @@ def withdraw_upload(engine: Engine, upload_id: int, reason: str, by: Principal) 
                                   "version": upload.version, "uploaded_by": upload.uploaded_by, "now_current": now_current,
                                   "inspection_left_ratings": left})
             return result
-    except AccessDenied as exc:
-        audit.record(engine, by.who, audit.ACCESS_REFUSED, f"withdraw upload {upload_id}", audit.REFUSED,
-                     details={"reason": str(exc)})
+    except AccessDenied as exc:  # decided inside the transaction, which knows whose upload it is
+        audit.refused(engine, by, f"withdraw upload {upload_id}", exc)
         raise
