@@ -139,6 +139,7 @@ def explain(engine) -> None:
 
     from core import compare
     from core.framework import load_framework
+    from core.store.answers import layouts
     from core.store.queries import hot_reads, inspections_frame
     from core.store.scope import Scope
     from sqlalchemy.orm import Session
@@ -146,12 +147,13 @@ def explain(engine) -> None:
     fw = load_framework("hmip-2025")
     with Session(engine) as s:
         ins = inspections_frame(s, Scope.national())
+        codes_of = layouts(s)
     latest = ins[ins["round"] == ins["round"].max()]["inspection_id"].tolist()
     codes = compare.stored_codes(fw, fw.theme("domestic-abuse-enquiries").items)
     scopes = {"national reader": Scope.national(), "one region's reader": Scope.of_regions("London")}
     dialect = engine.dialect.name
     for who, scope in scopes.items():
-        for name, stmt in hot_reads(scope, "practitioner_grade", codes, latest).items():
+        for name, stmt in hot_reads(scope, "practitioner_grade", codes, latest, codes_of).items():
             if who != "national reader" and not name.startswith("dataset"):
                 continue
             sql = str(stmt.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))

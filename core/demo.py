@@ -32,14 +32,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import math
 import random
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
-
-import numpy as np
 
 from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session
@@ -51,9 +50,9 @@ from core.framework import Framework, load_framework
 from core.names import normalised_name
 from core.ratings import Rating
 from core.store.bulk import bulk_insert
-from core.store.models import (PDU, Answer, Case, EvidenceItem, Inspection, Judgement, ProposedRating, Region,
+from core.store.models import (PDU, Case, EvidenceItem, Inspection, Judgement, ProposedRating, Region,
                                SurveyFigure, Upload)
-from core.store.tallies import ANSWER_VALUES, count as count_tallies, insert_tallies
+from core.store.answers import CASE_COLUMNS, NOT_ANSWERED, answer_matrix, count as count_tallies, insert_tallies, layout_id, pack_values
 
 FRAMEWORK_ID = "hmip-2025"
 DEFAULT_SEED = 2025
@@ -966,19 +965,16 @@ def _write_region(session: Session, ctx: _Context, plans: list[_InspectionPlan],
         row["inspection_id"] = iid
     upload_ids = _ids(session, Upload, upload_rows)
 
-    case_rows, case_plans = [], []
+    layout_of = {code: layout_id(session, ct.codes) for code, ct in ctx.case_types.items()}
+    case_rows, case_plans, packed = [], [], []
     for p, iid, uid in zip(plans, insp_ids, upload_ids):
         for c in p.cases:
-            case_rows.append({"upload_id": uid, "inspection_id": iid, "case_type": c.case_type, "case_ref": c.ref,
-                              "attributes": c.attributes})
+            packed.append(pack_values(c.values))
+            case_rows.append((uid, iid, c.case_type, c.ref, json.dumps(c.attributes), layout_of[c.case_type], packed[-1]))
             case_plans.append(c)
-    case_ids = _ids(session, Case, case_rows)
-    answer_rows = []
-    for cid, c in zip(case_ids, case_plans):
-        codes = ctx.case_types[c.case_type].codes
-        answer_rows.extend((cid, code, v) for code, v in zip(codes, c.values) if v)
-    bulk_insert(session, Answer.__table__, ("case_id", "code", "value"), answer_rows)
-    _write_tallies(session, ctx, plans, insp_ids, upload_ids)
+    bulk_insert(session, Case.__table__, CASE_COLUMNS, case_rows)
+    _write_tallies(session, ctx, plans, insp_ids, upload_ids, layout_of)
+    n_answers = sum(len(a) - a.count(NOT_ANSWERED) for a in packed)
 
     def child_rows(attr: str) -> list[dict]:
         return [{**row, "upload_id": uid, "inspection_id": iid}
@@ -991,7 +987,7 @@ def _write_region(session: Session, ctx: _Context, plans: list[_InspectionPlan],
     counts["inspections"] += len(plans)
     counts["uploads"] += len(plans)
     counts["cases"] += len(case_rows)
-    counts["answers"] += len(answer_rows)
+    counts["answers"] += n_answers
     for c in case_plans:
         counts[f"case:{c.case_type}"] += 1
 
@@ -1005,18 +1001,18 @@ def _large_write(session: Session) -> None:
 
 
 def _write_tallies(session: Session, ctx: _Context, plans: list[_InspectionPlan], insp_ids: list[int],
-                   upload_ids: list[int]) -> None:
-    """Each demo upload's tallies (``core.store.tallies``), counted as ``store_upload`` counts a workbook's."""
-    number = {v: i + 1 for i, v in enumerate(ANSWER_VALUES)}
+                   upload_ids: list[int], layout_of: dict[str, int]) -> None:
+    """Each demo upload's tallies (``core.store.answers``), counted as ``store_upload`` counts a workbook's."""
     tally_rows, attribute_rows = [], []
     for p, iid, uid in zip(plans, insp_ids, upload_ids):
         by_type: dict[str, list[_CasePlan]] = {}
         for c in p.cases:
             by_type.setdefault(c.case_type, []).append(c)
         for case_type, cases in by_type.items():
-            matrix = np.array([[number.get(v, 0) for v in c.values] for c in cases], dtype=np.int8)
+            codes = ctx.case_types[case_type].codes
             names = sorted({n for c in cases for n in c.attributes})
-            t, a = count_tallies(uid, iid, case_type, ctx.case_types[case_type].codes, matrix,
+            t, a = count_tallies(uid, iid, case_type, layout_of[case_type], codes,
+                                 answer_matrix([pack_values(c.values) for c in cases], len(codes)),
                                  {n: [c.attributes.get(n) for c in cases] for n in names})
             tally_rows += t
             attribute_rows += a

@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from core.analysis import OVERALL, decision_checks, key_question_tallies, rate_dataset, with_published
@@ -20,10 +19,10 @@ from core.errors import InputError
 from core.ratings import Rating
 from core.rules import AGGREGATIONS, Rules
 from core.scenario import Scenario
-from core.store.models import PDU, Answer, Case, Inspection, Judgement, ProposedRating, Region, Upload
+from core.store.models import PDU, Inspection, Judgement, ProposedRating, Region, Upload
 from core.store.queries import load_dataset
-from core.store.tallies import count_stored
 from core.store.scope import Scope
+from tests.store_helpers import store_cases
 
 FW = load_framework("hmip-2025")
 
@@ -43,14 +42,8 @@ def add_inspection(s: Session, region: Region, unit: str, level: str, round_="20
 def add_cases(s: Session, ins, up, case_type: str, answers_per_code: dict[str, list[str]]):
     """answers_per_code: code -> list of answers, one per case (same length for all codes)."""
     n = len(next(iter(answers_per_code.values())))
-    ids = []
-    for i in range(n):
-        c = Case(upload_id=up.id, inspection_id=ins.id, case_type=case_type, case_ref=f"{ins.unit_name}-{case_type}-{i}", attributes={})
-        s.add(c)
-        s.flush()
-        ids.append(c.id)
-    rows = [{"case_id": ids[i], "code": code, "value": v} for code, vals in answers_per_code.items() for i, v in enumerate(vals) if v]
-    s.execute(insert(Answer), rows)
+    store_cases(s, up.id, ins.id, case_type, [(f"{ins.unit_name}-{case_type}-{i}", {},
+                                               {code: values[i] for code, values in answers_per_code.items()}) for i in range(n)])
 
 
 def yes_no(yes: int, no: int, na: int = 0, blank: int = 0) -> list:
@@ -81,7 +74,6 @@ def small_store(store):
         for std, rating in (("P1.1", "Good"), ("P1.2", "Requires improvement"), ("P1.3", "Outstanding")):
             s.add(ProposedRating(upload_id=up_a.id, inspection_id=a.id, standard=std, rating=rating, rationale="test"))
         s.add(Judgement(upload_id=up_a.id, inspection_id=a.id, name="diversity", value=True))
-        count_stored(s.connection())  # the tallies store_upload would have written
     return store
 
 

@@ -10,15 +10,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from core.cli import main
 from core.scenario import Scenario
 from core.store.migrations import upgrade
-from core.store.models import PDU, Answer, Case, Inspection, ProposedRating, Region, Upload
+from core.store.models import PDU, Inspection, ProposedRating, Region, Upload
 from core.store.scenarios import save_scenario
-from core.store.tallies import count_stored
+from tests.store_helpers import store_cases
 from tests.conftest import sqlite_engine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,15 +60,10 @@ def store_url(tmp_path):
                     uploaded_by="test", counts={})
         s.add(up)
         s.flush()
-        cases = [Case(upload_id=up.id, inspection_id=ins.id, case_type="sentence-management", case_ref=f"A{i}", attributes={})
-                 for i in range(10)]
-        s.add_all(cases)
-        s.flush()
-        s.execute(insert(Answer), [{"case_id": cases[i].id, "code": code, "value": v}
-                                   for code, values in answers.items() for i, v in enumerate(values)])
+        store_cases(s, up.id, ins.id, "sentence-management",
+                    [(f"A{i}", {}, {code: values[i] for code, values in answers.items()}) for i in range(10)])
         for std in ("P1.1", "P1.2", "P1.3"):
             s.add(ProposedRating(upload_id=up.id, inspection_id=ins.id, standard=std, rating="Good", rationale="test"))
-        count_stored(s.connection())  # the tallies store_upload would have written
     yield f"sqlite:///{tmp_path / 'store.db'}", engine
     engine.dispose()
 

@@ -9,16 +9,15 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from core import compare
 from core.errors import InputError
 from core.framework import load_framework
-from core.store.models import PDU, Answer, Case, Inspection, Region, Upload
+from core.store.models import PDU, Inspection, Region, Upload
 from core.store.queries import case_answers, load_dataset
 from core.store.scope import Scope
-from core.store.tallies import count_stored
+from tests.store_helpers import store_cases
 
 FW = load_framework("hmip-2025")
 INS_COLUMNS = ["inspection_id", "level", "region", "unit", "framework", "round", "fieldwork_start", "status", "synthetic"]
@@ -332,13 +331,6 @@ def test_a_regional_inspection_among_the_best_and_worst_few_is_named_as_a_region
 
 # -- from a real store -------------------------------------------------------------------------------------
 
-def _case(s, ins, up, i, attrs, answers_by_code):
-    c = Case(upload_id=up.id, inspection_id=ins.id, case_type="sentence-management", case_ref=f"{ins.unit_name}-{i}", attributes=attrs)
-    s.add(c)
-    s.flush()
-    s.execute(insert(Answer), [{"case_id": c.id, "code": k, "value": v} for k, v in answers_by_code.items()])
-
-
 @pytest.fixture
 def theme_store(store):
     with Session(store) as s, s.begin():
@@ -355,9 +347,9 @@ def theme_store(store):
                         sha256=unit.ljust(64, "0")[:64], uploaded_by="test", counts={})
             s.add(up)
             s.flush()
-            for i, (grade, mo, da) in enumerate(rows):
-                _case(s, ins, up, i, {"practitioner_grade": grade, "sex": "Female"}, {"MO": mo, "DA": da})
-        count_stored(s.connection())  # the tallies store_upload would have written
+            store_cases(s, up.id, ins.id, "sentence-management",
+                        [(f"{unit}-{i}", {"practitioner_grade": grade, "sex": "Female"}, {"MO": mo, "DA": da})
+                         for i, (grade, mo, da) in enumerate(rows)])
     return store
 
 

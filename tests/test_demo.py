@@ -22,10 +22,11 @@ from core.engine import Sufficiency, check_limiting_judgement, check_proposed, r
 from core.errors import InputError
 from core.framework import load_framework
 from core.ratings import Rating, parse_rating
-from core.store.models import (PDU, Answer, Case, EvidenceItem, Inspection, Judgement, ProposedRating, Region,
+from core.store.answers import answers_stored
+from core.store.models import (PDU, Case, EvidenceItem, Inspection, Judgement, ProposedRating, Region,
                                SurveyFigure, Upload)
 from core.store.migrations import upgrade
-from core.store.queries import load_dataset
+from core.store.queries import case_answers, load_dataset
 from core.store.scope import Scope
 from tests.conftest import sqlite_engine
 
@@ -159,16 +160,16 @@ def test_every_row_points_to_its_inspections_demo_upload(store):
         for u in uploads:
             n_cases = s.execute(select(func.count()).select_from(Case).where(Case.upload_id == u.id)).scalar_one()
             assert u.counts["cases"] == n_cases
-        assert s.execute(select(func.count()).select_from(Answer)).scalar_one() == summary.answers
+        assert answers_stored(s) == summary.answers
 
 
 def test_each_case_answers_every_question_of_its_case_type(store):
     load_demo(store, regions=1, scale=0.2)
     with Session(store) as s:
         cases = s.execute(select(Case.id, Case.case_type, Case.attributes)).all()
-        answers: dict[int, dict[str, str]] = {}
-        for case_id, code, value in s.execute(select(Answer.case_id, Answer.code, Answer.value)):
-            answers.setdefault(case_id, {})[code] = value
+    answers: dict[int, dict[str, str]] = {}
+    for case_id, code, value in case_answers(store, Scope.national())[["case_id", "code", "value"]].itertuples(index=False):
+        answers.setdefault(case_id, {})[code] = value
     assert {c.case_type for c in cases} == {ct.code for ct in FW.case_types}
     for case_id, case_type, attributes in cases:
         got = answers[case_id]
@@ -271,7 +272,7 @@ def _check_full_shape(engine) -> None:
             n = s.execute(select(func.count()).select_from(Case).where(Case.case_type == case_type)
                           .group_by(Case.inspection_id)).scalars().all()
             assert len(n) == 24 and min(n) >= low and max(n) <= high, case_type
-        n_answers = s.execute(select(func.count()).select_from(Answer)).scalar_one()
+        n_answers = answers_stored(s)
         assert 500_000 < n_answers < 900_000
 
 

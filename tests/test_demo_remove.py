@@ -71,7 +71,7 @@ def test_demo_remove_through_the_command_line(tmp_path, capsys):
     import_file(engine, to_bytes(case_workbook(inspection=REAL_PDU, cases=[{"case_id": "R1", "P2.1.1": "Yes"}])), "real.xlsx")
     assert main(["demo", "--remove", "--db", url]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Removed the synthetic demo: ") and "inspections" in out and "answers" in out
+    assert out.startswith("Removed the synthetic demo: ") and "inspections" in out and "cases" in out
     with Session(engine) as s:
         assert s.execute(select(Inspection.unit_name)).scalars().all() == ["Real Town"]
     assert main(["demo", "--remove", "--db", url]) == 0

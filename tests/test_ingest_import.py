@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from core.cli import main
 from core.errors import InvalidWorkbook
 from core.ingest.importer import import_file
-from core.store import uploads
+from core.store import answers
 from core.store.models import PDU, Case, Inspection, Judgement, ProposedRating, Region, SurveyFigure, Upload
 from core.store.queries import evidence_frame, load_dataset, uploads_frame
 from core.store.scope import Scope
@@ -47,7 +47,9 @@ def test_a_filled_template_loads_with_the_hand_worked_tallies(store, tmp_path):
     assert len(receipt.sha256) == 64
     assert tallies(store) == ESSEX_TALLIES
     counts = table_counts(store)
-    assert (counts["regions"], counts["pdus"], counts["inspections"], counts["uploads"], counts["cases"], counts["answers"]) == (1, 1, 1, 1, 4, 14)
+    assert (counts["regions"], counts["pdus"], counts["inspections"], counts["uploads"], counts["cases"], counts["answer_layouts"]) == (1, 1, 1, 1, 4, 1)
+    with Session(store) as s:
+        assert answers.answers_stored(s) == 14
 
 
 def test_cases_keep_their_attributes_as_the_framework_spells_them(store, tmp_path):
@@ -166,8 +168,8 @@ def test_a_failure_part_way_through_leaves_nothing_behind(store, tmp_path, monke
     def fail(*_args, **_kwargs):
         raise RuntimeError("the disk is full")
 
-    # after the region, PDU, inspection, upload and case rows are written, before the answers
-    monkeypatch.setattr(uploads, "_insert_answers", fail)
+    # after the region, PDU, inspection, upload and case rows are written, before the tallies
+    monkeypatch.setattr(answers, "insert_tallies", fail)
     for wb in (case_workbook(cases=ESSEX_CASES[:2]), case_workbook(inspection=SOMERSET, cases=ESSEX_CASES)):
         with pytest.raises(RuntimeError, match="disk is full"):
             import_file(store, to_bytes(wb), "part.xlsx")

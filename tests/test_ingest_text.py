@@ -83,13 +83,11 @@ def test_full_width_text_is_stored_in_its_plain_form(store):
     wb = case_workbook(inspection={**ESSEX_NORTH, "unit": "Ｅｓｓｅｘ North"}, cases=[{"case_id": "Ｃ１", "P2.1.1": "Ｙｅｓ"}])
     receipt = import_file(store, to_bytes(wb), "wide.xlsx")
     assert receipt.unit == "Essex North"
-    from sqlalchemy import select
-    from sqlalchemy.orm import Session
+    from core.store.queries import case_answers
+    from core.store.scope import Scope
 
-    from core.store.models import Answer, Case
-    with Session(store) as s:
-        assert s.execute(select(Case.case_ref)).scalars().all() == ["C1"]
-        assert s.execute(select(Answer.value)).scalars().all() == ["Yes"]
+    stored = case_answers(store, Scope.national())
+    assert stored[["case_ref", "code", "value"]].values.tolist() == [["C1", "P2.1.1", "Yes"]]
 
 
 def test_case_ids_that_are_one_after_normalising_are_duplicates():

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from core.cli import main
 from core.demo import load_demo
 from core.ingest.importer import import_file
+from core.store.answers import answers_stored
 from core.store.db import get_engine
 from core.store.models import Base
 from core.store.published import load_published
@@ -141,7 +142,8 @@ def test_a_backup_of_an_older_schema_is_brought_up_to_date_on_restore(tmp_path, 
     assert main(["restore", str(tmp_path / "store.db"), "--db", target]) == 0
     assert "(schema 0001)" in capsys.readouterr().out
     assert current_revision(get_engine(target)) == head_revision()
-    assert table_counts(get_engine(target))["answers"] == 6
+    with Session(get_engine(target)) as s:
+        assert answers_stored(s) == 6  # the legacy store's six answer rows, packed into their cases
     assert current_revision(sqlite_engine(tmp_path)) == "0001"  # the backup file itself is untouched
 
 
@@ -152,15 +154,15 @@ def test_a_restore_that_copies_short_is_refused_by_its_count_check_and_writes_no
     assert main(["backup", str(backup_file), "--db", source]) == 0
     copy = backup._copy_table
 
-    def copy_all_but_one_answer(src, out, table, to_sqlite):  # as a copy cut short would
+    def copy_all_but_one_case(src, out, table, to_sqlite):  # as a copy cut short would
         copy(src, out, table, to_sqlite)
-        if table.name == "answers":
-            out.execute(text("DELETE FROM answers WHERE id = (SELECT max(id) FROM answers)"))
+        if table.name == "cases":
+            out.execute(text("DELETE FROM cases WHERE id = (SELECT max(id) FROM cases)"))
 
-    monkeypatch.setattr(backup, "_copy_table", copy_all_but_one_answer)
+    monkeypatch.setattr(backup, "_copy_table", copy_all_but_one_case)
     capsys.readouterr()
     assert main(["restore", str(backup_file), "--db", target]) == 2
     err = capsys.readouterr().err
-    assert "restored counts differ from the backup's" in err and "'answers'" in err and "nothing was restored" in err
+    assert "restored counts differ from the backup's" in err and "'cases'" in err and "nothing was restored" in err
     counts = table_counts(get_engine(target))
-    assert "answers" in counts and not any(counts.values())  # the store is as empty as it was
+    assert "cases" in counts and not any(counts.values())  # the store is as empty as it was

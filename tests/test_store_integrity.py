@@ -16,7 +16,7 @@ from core.cli import main
 from core.errors import InvalidWorkbook
 from core.ingest.importer import import_file
 from core.store.migrations import alembic_config, current_revision, head_revision, upgrade
-from core.store.models import PDU, Answer, Case, Inspection, ProposedRating, Region, Upload
+from core.store.models import PDU, AnswerLayout, Case, Inspection, ProposedRating, Region, Upload
 from core.store.queries import load_dataset
 from core.store.scope import Scope
 from core.store.uploads import DEMO_INSPECTION
@@ -64,22 +64,22 @@ def test_pdu_and_regional_inspections_that_follow_the_rules_are_stored(store):
         assert s.execute(select(func.count()).select_from(Inspection)).scalar_one() == 2
 
 
-@pytest.mark.parametrize("value", ["yes", "Y", "", "NA", "n/a"])
-def test_an_answer_other_than_yes_no_or_na_is_refused(store, value):
+@pytest.mark.parametrize("packed", ["yY", "Yes", "Y ", "1.", "N/", "y."])
+def test_a_packed_answer_other_than_yes_no_na_or_none_is_refused(store, packed):
+    """A case's answers hold only Y, N, X and '.' (``core.store.answers``): the database refuses the rest."""
     with Session(store) as s, s.begin():
         ins = _inspection(s)
         s.flush()
         up = Upload(inspection_id=ins.id, kind="cases", version=1, file_name="f", sha256="0" * 64, uploaded_by="u", counts={})
-        s.add(up)
+        layout = AnswerLayout(codes="P2.1.1,P2.1.2")
+        s.add_all([up, layout])
         s.flush()
-        case = Case(upload_id=up.id, inspection_id=ins.id, case_type="sentence-management", case_ref="C1", attributes={})
-        s.add(case)
-        s.flush()
-        s.add(Answer(case_id=case.id, code="P2.1.1", value="Yes"))
-        case_id = case.id
+        s.add(Case(upload_id=up.id, inspection_id=ins.id, case_type="sentence-management", case_ref="C1", attributes={},
+                   layout_id=layout.id, answers="YX"))
+        ids = dict(upload_id=up.id, inspection_id=ins.id, layout_id=layout.id)
     with pytest.raises(IntegrityError):
         with Session(store) as s, s.begin():
-            s.add(Answer(case_id=case_id, code="P2.1.2", value=value))
+            s.add(Case(case_type="sentence-management", case_ref="C2", attributes={}, answers=packed, **ids))
 
 
 def test_two_current_uploads_of_one_inspection_and_kind_are_refused(store):
@@ -225,7 +225,8 @@ def test_upgrading_a_store_at_0001_holding_data_mends_it_and_keeps_every_row(sto
         history = s.execute(select(Upload.id, Upload.version, Upload.is_current).where(Upload.inspection_id == ids["ins_a"])
                             .order_by(Upload.version)).all()
         assert [tuple(h) for h in history] == [(ids["up_a"], 1, False), (ids["up_b"], 2, True)]  # by upload time; the latest counts
-        assert s.execute(select(func.count()).select_from(Answer)).scalar_one() == 6  # every answer kept
+        packed = s.execute(select(Case.answers)).scalars().all()
+        assert sum(len(a) - a.count(".") for a in packed) == 6  # every answer kept, packed into its case
         demo_uploads = s.execute(select(Upload.kind, Upload.version, Upload.is_current, Upload.file_name)
                                  .where(Upload.inspection_id == ids["ins_demo"]).order_by(Upload.kind, Upload.version)).all()
         assert [tuple(u) for u in demo_uploads] == [("demo", 1, True, "synthetic demo"), ("evidence", 1, False, "synthetic demo"),
@@ -242,4 +243,4 @@ def test_upgrading_a_store_at_0001_holding_data_mends_it_and_keeps_every_row(sto
     # and the new rules hold from now on
     with pytest.raises(IntegrityError):
         with eng.begin() as conn:
-            conn.execute(text("UPDATE answers SET value = 'Y'"))
+            conn.execute(text("UPDATE cases SET answers = 'Yes'"))

@@ -1,7 +1,8 @@
 """Tallies written once: each upload's counts, stored beside it, are what its answers say.
 
 The reads (``load_dataset``'s counts, ``breakdown_counts``) sum tallies of the current uploads; these
-tests hold them against the answers themselves, counted independently in SQL or pandas.
+tests hold them against the cases' packed answers themselves, counted independently in SQL (one
+character at a time) or in plain Python.
 """
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from alembic import command
-from sqlalchemy import case, func, inspect, select
+from sqlalchemy import case, func, inspect, select, text
 from sqlalchemy.orm import Session
 
 from core import compare
@@ -17,10 +18,10 @@ from core.demo import load_demo
 from core.framework import load_framework
 from core.ingest.importer import import_file
 from core.store.migrations import alembic_config
-from core.store.models import Answer, AttributeTally, Case, Tally, Upload
+from core.store.answers import AttributeCounts, CaseToStore, answer_matrix, count, layouts, pack, write_cases
+from core.store.models import AttributeTally, Case, Tally, Upload
 from core.store.queries import breakdown_counts, case_answers, load_dataset
 from core.store.scope import Scope
-from core.store.tallies import answer_matrix, count
 from tests.ingest_helpers import case_workbook, to_bytes
 
 FW = load_framework("hmip-2025")
@@ -39,28 +40,57 @@ def _import(engine, cases, unit="Essex North", region="East of England"):
     return import_file(engine, to_bytes(case_workbook("cases", inspection, cases)), f"{unit}.xlsx", user="inspector")
 
 
-def _tallies(engine, model, keys):
+def _tallies(engine):
     with Session(engine) as s:
-        rows = s.execute(select(*(getattr(model, k) for k in keys), model.n_yes, model.n_no, model.n_na)).all()
-    return {tuple(r[:len(keys)]): tuple(r[len(keys):]) for r in rows}
+        rows = s.execute(select(Tally.upload_id, Tally.case_type, Tally.code, Tally.n_yes, Tally.n_no, Tally.n_na)).all()
+    return {tuple(r[:3]): tuple(r[3:]) for r in rows}
+
+
+def _attribute_tallies(engine):
+    """(upload_id, attribute, code, case_type, value) -> (yes, no, n/a), the packed rows read back, for codes with any answer."""
+    with Session(engine) as s:
+        codes_of = layouts(s)
+        rows = s.execute(select(AttributeTally.upload_id, AttributeTally.attribute, AttributeTally.case_type, AttributeTally.value,
+                                AttributeTally.layout_id, AttributeTally.counts)).all()
+    out = {}
+    for upload_id, attribute, case_type, value, layout, blob in rows:
+        counts = AttributeCounts.from_bytes(blob, len(codes_of[layout])).counts
+        for j, code in enumerate(codes_of[layout]):
+            if counts[:, j].any():
+                out[(upload_id, attribute, code, case_type, value)] = tuple(int(n) for n in counts[:, j])
+    return out
+
+
+WORDS = {"Y": "Yes", "N": "No", "X": "N/A"}
 
 
 def _answers_counted_in_sql(engine):
-    """(upload_id, case_type, code) -> (yes, no, n/a), straight from the answers."""
-    sums = [func.sum(case((Answer.value == v, 1), else_=0)) for v in ("Yes", "No", "N/A")]
+    """(upload_id, case_type, code) -> (yes, no, n/a), straight from the packed answers, one place at a time."""
+    out = {}
     with Session(engine) as s:
-        rows = s.execute(select(Case.upload_id, Case.case_type, Answer.code, *sums).join(Answer, Answer.case_id == Case.id)
-                         .group_by(Case.upload_id, Case.case_type, Answer.code)).all()
-    return {tuple(r[:3]): tuple(int(v) for v in r[3:]) for r in rows}
+        for layout, codes in layouts(s).items():
+            for place, code in enumerate(codes, start=1):
+                sums = [func.sum(case((func.substr(Case.answers, place, 1) == ch, 1), else_=0)) for ch in "YNX"]
+                for upload_id, case_type, *n in s.execute(select(Case.upload_id, Case.case_type, *sums).where(Case.layout_id == layout)
+                                                          .group_by(Case.upload_id, Case.case_type)).all():
+                    if any(n):
+                        out[(upload_id, case_type, code)] = tuple(int(v) for v in n)
+    return out
 
 
-def _attributes_counted_in_pandas(engine):
+def _case_level(engine):
+    """(upload_id, case_type, attributes, code, value) for every answer, unpacked character by character."""
+    with Session(engine) as s:
+        codes_of = layouts(s)
+        rows = s.execute(select(Case.upload_id, Case.case_type, Case.attributes, Case.layout_id, Case.answers)).all()
+    return [(upload_id, case_type, attrs, code, WORDS[ch]) for upload_id, case_type, attrs, layout, packed in rows
+            for code, ch in zip(codes_of[layout], packed, strict=True) if ch != "."]
+
+
+def _attributes_counted_in_python(engine):
     """(upload_id, attribute, code, case_type, value) -> (yes, no, n/a), from the case-level answers."""
-    with Session(engine) as s:
-        rows = s.execute(select(Case.upload_id, Case.case_type, Case.attributes, Answer.code, Answer.value)
-                         .join(Answer, Answer.case_id == Case.id)).all()
     out: dict = {}
-    for upload_id, case_type, attrs, code, value in rows:
+    for upload_id, case_type, attrs, code, value in _case_level(engine):
         for name, v in (attrs or {}).items():
             if v is None or str(v).strip() == "":
                 continue
@@ -72,9 +102,9 @@ def _attributes_counted_in_pandas(engine):
 
 def test_an_uploads_tallies_are_its_answers_counted(store):
     _import(store, CASES)
-    assert _tallies(store, Tally, ["upload_id", "case_type", "code"]) == _answers_counted_in_sql(store)
-    by_attribute = _tallies(store, AttributeTally, ["upload_id", "attribute", "code", "case_type", "value"])
-    assert by_attribute == _attributes_counted_in_pandas(store)
+    assert _tallies(store) == _answers_counted_in_sql(store)
+    by_attribute = _attribute_tallies(store)
+    assert by_attribute == _attributes_counted_in_python(store)
     upload_id = next(iter(by_attribute))[0]
     assert by_attribute[(upload_id, "practitioner_grade", "P2.1.1", "sentence-management", "PO")] == (1, 1, 0)
     assert not any(k[1] == "practitioner_grade" and k[4] == "" for k in by_attribute)  # not recorded: no row
@@ -127,34 +157,73 @@ def test_breakdowns_keep_to_the_inspections_asked_for_and_the_readers_scope(stor
 def test_the_migration_backfills_tallies_of_uploads_already_stored(store):
     _import(store, CASES)
     _import(store, CASES[2:], unit="Bolton", region="North West")
-    before = (_tallies(store, Tally, ["upload_id", "case_type", "code"]),
-              _tallies(store, AttributeTally, ["upload_id", "attribute", "code", "case_type", "value"]))
-    with store.begin() as conn:  # back to the revision before this one: no tallies tables
+    before = (_tallies(store), _attribute_tallies(store), sorted(map(repr, _case_level(store))))
+    with store.begin() as conn:  # back to the revision before tallies: one row per answer, no tallies tables
         command.downgrade(alembic_config(conn), "0004_tallies-1")
         assert "tallies" not in inspect(conn).get_table_names()
-    with store.begin() as conn:
+        answer_rows = conn.execute(text("SELECT COUNT(*) FROM answers")).scalar_one()
+    with store.begin() as conn:  # then up again: tallies counted (0004), answers packed and attribute tallies counted (0005)
         command.upgrade(alembic_config(conn), "head")
-    after = (_tallies(store, Tally, ["upload_id", "case_type", "code"]),
-             _tallies(store, AttributeTally, ["upload_id", "attribute", "code", "case_type", "value"]))
-    assert after == before and before[0]
+        assert "answers" not in inspect(conn).get_table_names()
+    after = (_tallies(store), _attribute_tallies(store), sorted(map(repr, _case_level(store))))
+    assert answer_rows == len(before[2]) == sum(1 for c in CASES + CASES[2:] for k in c if k not in ("case_id", "practitioner_grade", "sex"))
+    assert after == before and before[0] and before[1]
 
 
 def test_the_demos_tallies_are_its_answers_counted(store):
     load_demo(store, rounds=1, regions=1, scale=0.2)
-    assert _tallies(store, Tally, ["upload_id", "case_type", "code"]) == _answers_counted_in_sql(store)
-    assert _tallies(store, AttributeTally, ["upload_id", "attribute", "code", "case_type", "value"]) == _attributes_counted_in_pandas(store)
+    assert _tallies(store) == _answers_counted_in_sql(store)
+    assert _attribute_tallies(store) == _attributes_counted_in_python(store)
 
 
 def test_counting_a_matrix_by_hand():
     codes = ["A", "B"]
-    matrix = answer_matrix(codes, [{"A": "Yes", "B": "No"}, {"A": "Yes"}, {"A": "N/A", "B": "Yes"}])
+    packed = [pack(codes, {"A": "Yes", "B": "No"}), pack(codes, {"A": "Yes"}), pack(codes, {"A": "N/A", "B": "Yes"})]
+    assert packed == ["YN", "Y.", "XY"]
+    matrix = answer_matrix(packed, 2)
     assert matrix.tolist() == [[1, 2], [1, 0], [3, 1]]
-    totals, by = count(7, 3, "court", codes, matrix, {"sex": ["Male", "", "Male"], "grade": [None, None, None]})
+    totals, by = count(7, 3, "court", 5, codes, matrix, {"sex": ["Male", "", "Male"], "grade": [None, None, None]})
     assert totals == [{"upload_id": 7, "inspection_id": 3, "case_type": "court", "code": "A", "n_yes": 2, "n_no": 0, "n_na": 1},
                       {"upload_id": 7, "inspection_id": 3, "case_type": "court", "code": "B", "n_yes": 1, "n_no": 1, "n_na": 0}]
-    assert [(r["attribute"], r["value"], r["code"], r["n_yes"], r["n_no"], r["n_na"]) for r in by] == [
-        ("sex", "Male", "A", 1, 0, 1), ("sex", "Male", "B", 1, 1, 0)]
-    assert count(1, 1, "court", codes, np.zeros((0, 2), dtype=np.int8), {}) == ([], [])
+    assert [(r["attribute"], r["value"], r["layout_id"]) for r in by] == [("sex", "Male", 5)]
+    assert AttributeCounts.from_bytes(by[0]["counts"], 2).counts.tolist() == [[1, 1], [0, 1], [1, 0]]  # Yes, No, N/A rows
+    assert count(1, 1, "court", 5, codes, np.zeros((0, 2), dtype=np.int8), {}) == ([], [])
+
+
+def test_packing_refuses_what_the_layout_cannot_hold():
+    with pytest.raises(ValueError, match="C"):
+        pack(["A", "B"], {"A": "Yes", "C": "No"})
+    with pytest.raises(ValueError, match="Maybe"):
+        pack(["A", "B"], {"A": "Maybe"})
+    with pytest.raises(ValueError, match="not 2 characters"):
+        answer_matrix(["YN", "Y"], 2)
+
+
+def test_the_store_refuses_a_packed_answer_it_cannot_read(store):
+    """Only Y, N, X and '.' may stand in a case's answers: the database itself refuses others."""
+    from sqlalchemy.exc import IntegrityError
+
+    receipt = _import(store, CASES)
+    with Session(store) as s, pytest.raises(IntegrityError):
+        with s.begin():
+            s.execute(Case.__table__.update().where(Case.upload_id == receipt.upload_id).values(answers="Yes"))
+
+
+def test_cases_of_two_layouts_read_back_in_case_order(store):
+    """Two layouts in one store (as two framework versions would make): case_answers unpacks each
+    against its own list of codes."""
+    receipt = _import(store, CASES[:1])
+    with Session(store) as s, s.begin():
+        other = Upload(inspection_id=receipt.inspection_id, kind="other", version=1, is_current=True, file_name="t",
+                       sha256="1" * 64, uploaded_by="test", counts={})
+        s.add(other)
+        s.flush()
+        write_cases(s, other.id, receipt.inspection_id, "sentence-management", ["MO", "P2.1.1"],
+                    [CaseToStore("Z1", {"sex": "Male"}, pack(["MO", "P2.1.1"], {"MO": "No", "P2.1.1": "Yes"}))])
+    answers = case_answers(store, Scope.national())
+    assert list(answers[["case_ref", "code", "value"]].itertuples(index=False, name=None)) == [
+        ("C1", "P2.1.1", "Yes"), ("C1", "P2.1.2", "No"), ("C1", "MO", "Yes"), ("C1", "DA", "N/A"), ("Z1", "MO", "No"), ("Z1", "P2.1.1", "Yes")]
+    assert list(answers["sex"]) == ["Female"] * 4 + ["Male"] * 2
 
 
 def test_every_read_lists_each_row_once_for_a_national_reader(store):

@@ -1,9 +1,9 @@
 """Removing the synthetic demo from a store: all of it, and nothing else.
 
-Demo data is every inspection marked ``synthetic`` and every row that hangs from one (uploads, cases,
-answers, evidence, survey figures, proposed ratings, judgements, and whatever later tables refer to
-them), then the PDUs and regions that nothing refers to any more (the demo's invented PDUs; a region
-only the demo used). Published ratings are real reference data: they stay, and a link from one to a
+Demo data is every inspection marked ``synthetic`` and every row that hangs from one (uploads, cases
+with their answers, tallies, evidence, survey figures, proposed ratings, judgements, and whatever later
+tables refer to them), then the PDUs, regions and answer layouts that nothing refers to any more (the
+demo's invented PDUs; a region or a layout only the demo used). Published ratings are real reference data: they stay, and a link from one to a
 demo inspection is cleared. The removal follows the foreign keys of the models, so a table added
 later that refers to an inspection or an upload is cleared with them.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, Table, and_, delete, exists, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from core.store.models import PDU, Base, Inspection, Region
+from core.store.models import PDU, AnswerLayout, Base, Inspection, Region
 
 
 def demo_row_counts(engine: Engine) -> dict[str, int]:
@@ -39,8 +39,8 @@ def remove_demo(engine: Engine) -> dict[str, int]:
                 n = s.execute(delete(table).where(doomed[table])).rowcount
                 if n:
                     removed[table.name] = n
-        # then what only the demo used: PDUs no inspection names, regions nothing refers to
-        for model in (PDU, Region):
+        # then what only the demo used: PDUs no inspection names, regions and answer layouts nothing refers to
+        for model in (PDU, Region, AnswerLayout):
             table = model.__table__
             n = s.execute(delete(table).where(_unreferenced(table))).rowcount
             if n:

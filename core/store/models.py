@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text,
-                        UniqueConstraint, func, text)
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
+                        Text, UniqueConstraint, func, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from core.names import normalised_name
@@ -29,7 +29,6 @@ class Base(DeclarativeBase):
 
 
 LEVELS = ("pdu", "region")
-ANSWER_VALUES = ("Yes", "No", "N/A")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -115,24 +114,34 @@ class Upload(Base):
     inspection: Mapped[Inspection] = relationship()
 
 
+class AnswerLayout(Base):
+    """The codes a case's packed answers stand for, in order (``core.store.answers``): one row per
+    distinct list, so that a stored case can always be read back, whatever later framework files say."""
+
+    __tablename__ = "answer_layouts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    codes: Mapped[str] = mapped_column(Text, unique=True)  # canonical codes joined by commas, e.g. "P2.1,P2.1.1,P2.1.1.a"
+
+
 class Case(Base):
+    """One inspected case, with its answers packed: one character per code of its layout ("Y" Yes,
+    "N" No, "X" not applicable, "." not answered), so that an upload is a few thousand rows, not
+    hundreds of thousands (issue 11). ``core.store.answers`` packs, unpacks and counts them."""
+
     __tablename__ = "cases"
-    __table_args__ = (UniqueConstraint("upload_id", "case_ref"),)
+    __table_args__ = (
+        UniqueConstraint("upload_id", "case_ref"),
+        # only the four characters, in words SQLite and PostgreSQL both understand
+        CheckConstraint("length(replace(replace(replace(replace(answers, 'Y', ''), 'N', ''), 'X', ''), '.', '')) = 0", name="answers"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id"), index=True)
     inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), index=True)
     case_type: Mapped[str] = mapped_column(String(40))
     case_ref: Mapped[str] = mapped_column(String(80))  # the workbook's case_id
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-
-
-class Answer(Base):
-    __tablename__ = "answers"
-    __table_args__ = (UniqueConstraint("case_id", "code"), CheckConstraint(_in("value", ANSWER_VALUES), name="value"))
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
-    code: Mapped[str] = mapped_column(String(20))  # canonical key question, prompt or supplementary code
-    value: Mapped[str] = mapped_column(String(3))  # Yes, No, N/A (blank cells are not stored)
+    layout_id: Mapped[int] = mapped_column(ForeignKey("answer_layouts.id"))
+    answers: Mapped[str] = mapped_column(Text)  # as long as the layout's codes; checked by the database (revision 0005)
 
 
 class EvidenceItem(Base):
@@ -234,22 +243,22 @@ class Tally(Base):
 
 
 class AttributeTally(Base):
-    """An upload's answers to one code among its cases with one value of one case attribute (e.g.
-    practitioner_grade = PSO). Cases without the attribute have no row: a breakdown's 'Not recorded'
-    is the code's tally less the recorded values. Keyed upload first, then attribute and code, the
-    way breakdowns look them up."""
+    """An upload's answers among its cases with one value of one case attribute (e.g.
+    practitioner_grade = PSO), for every code of a layout at once: ``counts`` holds 3 x n 32-bit
+    little-endian integers (Yes for each code of the layout, then No, then N/A;
+    ``core.store.answers.AttributeCounts``). One row per upload, attribute, case type and value, so
+    an upload writes some thirty rows, not a row per code. Cases without the attribute have no row:
+    a breakdown's 'Not recorded' is the code's tally less the recorded values."""
 
     __tablename__ = "attribute_tallies"
     __table_args__ = {"sqlite_with_rowid": False}
     upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id", ondelete="CASCADE"), primary_key=True)
     attribute: Mapped[str] = mapped_column(String(40), primary_key=True)
-    code: Mapped[str] = mapped_column(String(20), primary_key=True)
     case_type: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(String(80), primary_key=True)
     inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"))
-    n_yes: Mapped[int] = mapped_column(Integer)
-    n_no: Mapped[int] = mapped_column(Integer)
-    n_na: Mapped[int] = mapped_column(Integer)
+    layout_id: Mapped[int] = mapped_column(ForeignKey("answer_layouts.id"))
+    counts: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 # The dashboard's reads start from the current uploads of the inspections in scope (revision 0004_tallies)

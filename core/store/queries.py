@@ -1,13 +1,15 @@
 """Reads of the store. Every read takes the reader's scope (the regions they may see)."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, case, exists, func, select
+from sqlalchemy import Engine, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.codes import display
 from core.dataset import Dataset  # noqa: F401 (the read model lives in the core; imported from here too)
-from core.store.models import Answer, AttributeTally, Case, EvidenceItem, Inspection, Judgement, ProposedRating, PublishedRating, Region, SurveyFigure, Tally, Upload
+from core.store.answers import NOT_ANSWERED, AttributeCounts, answer_matrix, layouts, values_of
+from core.store.models import AttributeTally, Case, EvidenceItem, Inspection, Judgement, ProposedRating, PublishedRating, Region, SurveyFigure, Tally, Upload
 from core.store.scope import Scope
 
 COUNT_COLUMNS = ["inspection_id", "case_type", "code", "n_yes", "n_no", "n_na"]
@@ -98,22 +100,44 @@ def load_dataset(engine: Engine, scope: Scope) -> Dataset:
     return Dataset(inspections, counts, proposed, judgements, published)
 
 
+CASE_ANSWER_COLUMNS = ["inspection_id", "case_id", "case_ref", "case_type", "code", "value"]
+
+
 def case_answers(engine: Engine, scope: Scope, inspection_ids: list[int] | None = None, codes: list[str] | None = None) -> pd.DataFrame:
-    """Case-level answers with the case attributes, for breakdowns: one row per case and code.
+    """Case-level answers with the case attributes, for breakdowns: one row per case and code answered
+    (unpacked from each case's answers, ``core.store.answers``).
 
     Columns: inspection_id, case_id, case_ref, case_type, code, value, and one column per attribute.
     """
     with Session(engine) as s:
-        stmt = _scoped(select(Case.inspection_id, Case.id, Case.case_ref, Case.case_type, Case.attributes, Answer.code, Answer.value)
-                       .join(Answer, Answer.case_id == Case.id)
+        stmt = _scoped(select(Case.inspection_id, Case.id, Case.case_ref, Case.case_type, Case.attributes, Case.layout_id, Case.answers)
                        .where(Case.upload_id.in_(_current_upload_ids())), Case.inspection_id, scope)
         if inspection_ids is not None:
             stmt = stmt.where(Case.inspection_id.in_(list(inspection_ids)))
-        if codes is not None:
-            stmt = stmt.where(Answer.code.in_(list(codes)))
-        df = _frame(s, stmt, ["inspection_id", "case_id", "case_ref", "case_type", "attributes", "code", "value"])
-    attrs = pd.DataFrame(list(df["attributes"]), index=df.index) if len(df) else pd.DataFrame(index=df.index)
-    return pd.concat([df.drop(columns=["attributes"]), attrs], axis=1)
+        cases = s.execute(stmt.order_by(Case.id)).all()
+        codes_of = layouts(s) if cases else {}
+    wanted = None if codes is None else set(codes)
+    case_index, answered_codes, values = [], [], []
+    for layout, layout_codes in codes_of.items():
+        block = np.array([k for k, c in enumerate(cases) if c.layout_id == layout], dtype=np.int64)
+        columns = np.array([j for j, code in enumerate(layout_codes) if wanted is None or code in wanted], dtype=np.int64)
+        if not len(block) or not len(columns):
+            continue
+        matrix = answer_matrix([cases[k].answers for k in block], len(layout_codes))[:, columns]
+        rows, cols = np.nonzero(matrix)  # row by row, each in its layout's order
+        case_index.append(block[rows])
+        answered_codes.append(np.array(layout_codes, dtype=object)[columns[cols]])
+        values.append(values_of(matrix[rows, cols]))
+    if not case_index:
+        return pd.DataFrame(columns=CASE_ANSWER_COLUMNS)
+    index = np.concatenate(case_index)
+    order = np.argsort(index, kind="stable")  # in case order (by id), whatever their layouts
+    index = index[order]
+    frame = pd.DataFrame({"inspection_id": [cases[k].inspection_id for k in index], "case_id": [cases[k].id for k in index],
+                          "case_ref": [cases[k].case_ref for k in index], "case_type": [cases[k].case_type for k in index],
+                          "code": np.concatenate(answered_codes)[order], "value": np.concatenate(values)[order]})
+    attrs = pd.DataFrame([cases[k].attributes or {} for k in index], index=frame.index)
+    return pd.concat([frame, attrs], axis=1)
 
 
 BREAKDOWN_COLUMNS = ["group", "n_cases", "n_yes", "n_no", "n_na"]
@@ -122,16 +146,17 @@ BREAKDOWN_COLUMNS = ["group", "n_cases", "n_yes", "n_no", "n_na"]
 def breakdown_counts(engine: Engine, scope: Scope, attribute: str, codes: list[str],
                      inspection_ids: list[int] | None = None) -> pd.DataFrame:
     """Answers to ``codes`` in the current uploads of the inspections (all in scope when None), by the
-    value of one case attribute, summed in SQL from the tallies: one row per value, and ``group`` None
-    for the cases that do not record it (the codes' tallies less the recorded values).
+    value of one case attribute, from the tallies: one row per value, and ``group`` None for the cases
+    that do not record it (the codes' tallies less the recorded values).
 
     ``n_cases``: cases with an answer to any of the codes. For one code that is its number of answers;
     for several (a theme), a case answering two of them is one case, so it is counted in SQL over
-    the answers. Columns: BREAKDOWN_COLUMNS."""
+    the cases' packed answers. Columns: BREAKDOWN_COLUMNS."""
     codes = list(dict.fromkeys(codes))
     by_value, total = _breakdown_statements(scope, attribute, codes, inspection_ids)
     with Session(engine) as s:
-        rows = [list(r) for r in s.execute(by_value).all()]
+        codes_of = layouts(s)
+        rows = _sum_attribute_counts(s.execute(by_value).all(), codes_of, codes)
         all_yes, all_no, all_na = (int(v or 0) for v in s.execute(total).one())
         rest = (all_yes - sum(r[1] for r in rows), all_no - sum(r[2] for r in rows), all_na - sum(r[3] for r in rows))
         if any(rest):
@@ -140,56 +165,79 @@ def breakdown_counts(engine: Engine, scope: Scope, attribute: str, codes: list[s
         if len(codes) == 1 or frame.empty:
             frame["n_cases"] = frame["n_yes"] + frame["n_no"] + frame["n_na"]
         else:
-            frame = frame.merge(_distinct_cases(s, scope, attribute, codes, inspection_ids), on="group", how="left")
+            frame = frame.merge(_distinct_cases(s, scope, attribute, codes, inspection_ids, codes_of), on="group", how="left")
     for col in ("n_cases", "n_yes", "n_no", "n_na"):
         frame[col] = frame[col].fillna(0).astype("int64")
     return frame[BREAKDOWN_COLUMNS]
 
 
 def _breakdown_statements(scope: Scope, attribute: str, codes: list[str], inspection_ids):
-    """The two sums behind a breakdown: per recorded value, and over every case."""
-    sums = (func.sum(AttributeTally.n_yes), func.sum(AttributeTally.n_no), func.sum(AttributeTally.n_na))
-    by_value = _in_scope(select(AttributeTally.value, *sums)
-                         .where(AttributeTally.upload_id.in_(_current_upload_ids()), AttributeTally.attribute == attribute,
-                                AttributeTally.code.in_(codes)), AttributeTally.inspection_id, scope)
+    """The two reads behind a breakdown: the packed counts of each recorded value (summed over the
+    codes by ``_sum_attribute_counts``), and the sums over every case."""
+    by_value = _in_scope(select(AttributeTally.value, AttributeTally.layout_id, AttributeTally.counts)
+                         .where(AttributeTally.upload_id.in_(_current_upload_ids()), AttributeTally.attribute == attribute),
+                         AttributeTally.inspection_id, scope)
     total = _in_scope(select(func.sum(Tally.n_yes), func.sum(Tally.n_no), func.sum(Tally.n_na))
                       .where(Tally.upload_id.in_(_current_upload_ids()), Tally.code.in_(codes)), Tally.inspection_id, scope)
     if inspection_ids is not None:
         by_value = by_value.where(AttributeTally.inspection_id.in_(list(inspection_ids)))
         total = total.where(Tally.inspection_id.in_(list(inspection_ids)))
-    return by_value.group_by(AttributeTally.value), total
+    return by_value, total
 
 
-def _distinct_cases_statement(scope: Scope, attribute: str, codes: list[str], inspection_ids):
+def _sum_attribute_counts(rows, codes_of: dict[int, tuple[str, ...]], codes: list[str]) -> list[list]:
+    """[value, yes, no, n/a] per recorded value, summed over ``codes``, from attribute_tallies rows
+    (value, layout_id, counts), in order of value."""
+    wanted = set(codes)
+    columns = {layout: [j for j, code in enumerate(layout_codes) if code in wanted] for layout, layout_codes in codes_of.items()}
+    sums: dict[str, np.ndarray] = {}
+    for value, layout, blob in rows:
+        picked = AttributeCounts.from_bytes(blob, len(codes_of[layout])).counts[:, columns[layout]].sum(axis=1)
+        sums[value] = sums[value] + picked if value in sums else picked
+    return [[value, *(int(n) for n in sums[value])] for value in sorted(sums) if sums[value].any()]
+
+
+def _answered_any(codes: list[str], codes_of: dict[int, tuple[str, ...]]):
+    """SQL: the case answers at least one of ``codes`` (a character other than '.' at one of their
+    places in its layout)."""
+    wanted = set(codes)
+    by_layout = []
+    for layout, layout_codes in codes_of.items():
+        places = [j + 1 for j, code in enumerate(layout_codes) if code in wanted]
+        if places:
+            by_layout.append(and_(Case.layout_id == layout, or_(*(func.substr(Case.answers, p, 1) != NOT_ANSWERED for p in places))))
+    return or_(*by_layout) if by_layout else false()
+
+
+def _distinct_cases_statement(scope: Scope, attribute: str, codes: list[str], inspection_ids, codes_of: dict[int, tuple[str, ...]]):
     raw = Case.attributes[attribute].as_string()
     value = case((func.trim(raw) == "", None), else_=raw)
-    # EXISTS on (case_id, code): the answers' unique index, one probe per case and code
-    answered = exists().where(Answer.case_id == Case.id, Answer.code.in_(codes))
-    stmt = _in_scope(select(value, func.count(Case.id)).where(Case.upload_id.in_(_current_upload_ids()), answered),
+    stmt = _in_scope(select(value, func.count(Case.id)).where(Case.upload_id.in_(_current_upload_ids()), _answered_any(codes, codes_of)),
                      Case.inspection_id, scope)
     if inspection_ids is not None:
         stmt = stmt.where(Case.inspection_id.in_(list(inspection_ids)))
     return stmt.group_by(value)
 
 
-def _distinct_cases(s: Session, scope: Scope, attribute: str, codes: list[str], inspection_ids) -> pd.DataFrame:
+def _distinct_cases(s: Session, scope: Scope, attribute: str, codes: list[str], inspection_ids, codes_of) -> pd.DataFrame:
     """Cases answering any of ``codes``, by the attribute's value (None: not recorded)."""
-    stmt = _distinct_cases_statement(scope, attribute, codes, inspection_ids)
+    stmt = _distinct_cases_statement(scope, attribute, codes, inspection_ids, codes_of)
     return pd.DataFrame([list(r) for r in s.execute(stmt).all()], columns=["group", "n_cases"])
 
 
-def hot_reads(scope: Scope, attribute: str, codes: list[str], inspection_ids: list[int]) -> dict[str, object]:
+def hot_reads(scope: Scope, attribute: str, codes: list[str], inspection_ids: list[int],
+              codes_of: dict[int, tuple[str, ...]]) -> dict[str, object]:
     """The statements the dashboard runs on every cache miss, by name, as they are run: for the
-    benchmark to print their query plans (bench/bench_pages.py)."""
+    benchmark to print their query plans (bench/bench_pages.py). ``codes_of``: the store's layouts."""
     by_value, total = _breakdown_statements(scope, attribute, list(codes), inspection_ids)
     return {
         "dataset: key question counts (tallies of current uploads)": _counts_statement(scope),
         "dataset: proposed ratings of current uploads": _in_scope(
             select(ProposedRating.inspection_id, ProposedRating.standard, ProposedRating.rating)
             .where(ProposedRating.upload_id.in_(_current_upload_ids())), ProposedRating.inspection_id, scope),
-        "breakdown: answers by attribute value (attribute tallies)": by_value,
+        "breakdown: packed counts by attribute value (attribute tallies)": by_value,
         "breakdown: all answers to the codes (tallies)": total,
-        "breakdown: cases answering any of a theme's codes": _distinct_cases_statement(scope, attribute, list(codes), inspection_ids),
+        "breakdown: cases answering any of a theme's codes": _distinct_cases_statement(scope, attribute, list(codes), inspection_ids, codes_of),
         "store version (every page, every run)": select(func.count(Upload.id), func.max(Upload.id)),
     }
 

@@ -4,13 +4,11 @@ The region, PDU and inspection rows are made on first upload. The inspection row
 (``SELECT … FOR UPDATE`` on PostgreSQL; ``BEGIN IMMEDIATE`` on SQLite) so that two uploads for
 the same inspection are numbered 1 and 2, never 1 and 1. A file identical to the current version
 (same sha256) changes nothing; a changed file becomes the next version and the old one is kept,
-no longer current. Rows go in with bulk inserts: a PDU's workbook is some 8,000 answers.
+no longer current. Cases go in with bulk inserts, their answers packed (``core.store.answers``).
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from itertools import repeat
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, func, insert, select, text, update
@@ -21,9 +19,9 @@ from core.errors import InvalidWorkbook
 from core.findings import Finding
 from core.names import name_key as unit_key  # how unit names are compared
 from core.names import normalised_name
-from core.store.bulk import bulk_insert
-from core.store.models import PDU, Answer, Case, EvidenceItem, Inspection, Judgement, ProposedRating, Region, SurveyFigure, Upload
-from core.store.tallies import write_upload_tallies
+from core.framework import load_framework
+from core.store.answers import CaseToStore, pack, write_cases
+from core.store.models import PDU, EvidenceItem, Inspection, Judgement, ProposedRating, Region, SurveyFigure, Upload
 
 if TYPE_CHECKING:  # the store needs only the shape of a checked upload, not the spreadsheet readers
     from core.ingest.inspection import InspectionFields
@@ -97,7 +95,6 @@ def store_upload(engine: Engine, upload: ParsedUpload, sha256: str, user: str) -
             _insert_evidence(s, row.id, inspection.id, upload)
         else:
             _insert_cases(s, row.id, inspection.id, upload)
-        write_upload_tallies(s, row.id, inspection.id, upload)
         return _receipt(LOADED if version == 1 else NEW_VERSION, upload, inspection, row)
 
 
@@ -190,29 +187,11 @@ def _update_fieldwork(inspection: Inspection, fields: InspectionFields) -> None:
 # -- the rows ---------------------------------------------------------------------------------
 
 def _insert_cases(s: Session, upload_id: int, inspection_id: int, upload: ParsedUpload) -> None:
-    ids = _insert_case_rows(s, upload_id, inspection_id, upload)
-    rows: list[tuple[int, str, str]] = []
-    for c in upload.cases:  # (case id, code, value) for every answer, built by zip rather than a loop per answer
-        rows += zip(repeat(ids[c.case_ref], len(c.answers)), c.answers.keys(), c.answers.values())
-    _insert_answers(s, rows)
-
-
-_CASE_COLUMNS = ("upload_id", "inspection_id", "case_type", "case_ref", "attributes")
-_ANSWER_COLUMNS = ("case_id", "code", "value")
-
-
-def _insert_case_rows(s: Session, upload_id: int, inspection_id: int, upload: ParsedUpload) -> dict[str, int]:
-    """Insert the cases; returns case_ref -> the new case's id."""
-    if not upload.cases:
-        return {}
-    rows = [(upload_id, inspection_id, upload.case_type, c.case_ref, json.dumps(c.attributes)) for c in upload.cases]
-    bulk_insert(s, Case.__table__, _CASE_COLUMNS, rows)
-    return dict(s.execute(select(Case.case_ref, Case.id).where(Case.upload_id == upload_id)).all())
-
-
-def _insert_answers(s: Session, rows: list[tuple[int, str, str]]) -> None:
-    """A national round is some 400,000 answers: by the driver's own bulk path (core.store.bulk)."""
-    bulk_insert(s, Answer.__table__, _ANSWER_COLUMNS, rows)
+    """The cases, their answers packed against the case type's template codes, and their tallies
+    (``core.store.answers``)."""
+    codes = load_framework(upload.inspection.framework).case_questions(upload.case_type)
+    write_cases(s, upload_id, inspection_id, upload.case_type, codes,
+                [CaseToStore(c.case_ref, c.attributes, pack(codes, c.answers)) for c in upload.cases])
 
 
 def _insert_evidence(s: Session, upload_id: int, inspection_id: int, upload: ParsedUpload) -> None:

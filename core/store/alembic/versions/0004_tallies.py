@@ -7,8 +7,8 @@ Create Date: 2026-12-03
 Uploads never change once stored, so their counts of Yes / No / N/A per code (and per code and case
 attribute value) are written when they are stored (``core.store.tallies``); dashboard reads sum them
 over the current uploads. This revision makes the two tables and counts every upload already in the
-store with ``core.store.tallies.count_stored``, which reads the answers and writes the counts through
-table definitions of its own (not the ORM models), one upload at a time.
+store into ``tallies``, in SQL from the answers. ``attribute_tallies`` is left empty here: revision
+0005 replaces it with packed counts and counts them from the answers before it packs those.
 """
 from typing import Sequence, Union
 
@@ -62,9 +62,13 @@ def upgrade() -> None:
 
 
 def _backfill(conn: sa.Connection) -> None:
-    from core.store.tallies import count_stored
+    def n(value: str) -> str:
+        return f"SUM(CASE WHEN a.value = '{value}' THEN 1 ELSE 0 END)"
 
-    count_stored(conn)
+    conn.execute(sa.text(
+        "INSERT INTO tallies (upload_id, case_type, code, inspection_id, n_yes, n_no, n_na) "
+        f"SELECT c.upload_id, c.case_type, a.code, MIN(c.inspection_id), {n('Yes')}, {n('No')}, {n('N/A')} "
+        "FROM answers a JOIN cases c ON c.id = a.case_id GROUP BY c.upload_id, c.case_type, a.code"))
 
 
 def downgrade() -> None:
