@@ -32,6 +32,7 @@ from core.store.models import AnswerLayout, AttributeTally, Case, Tally
 ANSWER_VALUES = ("Yes", "No", "N/A")  # 1, 2, 3 in an answer matrix; 0 is no answer
 CHARS = {"Yes": "Y", "No": "N", "N/A": "X"}  # the stored character of each answer
 NOT_ANSWERED = "."
+_CHAR_OR_NONE = {**CHARS, None: NOT_ANSWERED}
 _VALUE_OF_NUMBER = np.array([None, *ANSWER_VALUES], dtype=object)
 _NUMBER_OF_BYTE = np.zeros(256, dtype=np.int8)
 for _number, _value in enumerate(ANSWER_VALUES, start=1):
@@ -42,8 +43,11 @@ _COUNTS_DTYPE = np.dtype("<i4")
 def pack(codes: Sequence[str], answers: Mapping[str, str]) -> str:
     """One case's answers (code -> Yes, No or N/A) as stored against ``codes``. Raises ValueError
     for a code outside the list or a value that is not an answer."""
-    packed = "".join([CHARS.get(answers.get(code), NOT_ANSWERED) for code in codes])
-    if len(answers) != len(packed) - packed.count(NOT_ANSWERED):
+    try:  # C-level maps: a national round packs 340,000 places
+        packed = "".join(map(_CHAR_OR_NONE.__getitem__, map(answers.get, codes)))
+    except KeyError:
+        packed = ""
+    if not packed and codes or len(answers) != len(packed) - packed.count(NOT_ANSWERED):
         unknown = sorted(set(answers) - set(codes)) or sorted(v for v in map(str, answers.values()) if v not in CHARS)
         raise ValueError(f"answers that cannot be packed against the layout: {unknown}")
     return packed

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, func, insert, select, text, update
+from sqlalchemy import Engine, and_, bindparam, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -78,12 +78,11 @@ def store_upload(engine: Engine, upload: ParsedUpload, sha256: str, user: str) -
         inspection = _inspection_for_update(s, upload.inspection)
         if inspection.synthetic:
             raise InvalidWorkbook(upload.file_name, [Finding(DEMO_INSPECTION, _DEMO_REFUSAL.format(label=upload.inspection.label))])
-        current = s.execute(select(Upload).where(Upload.inspection_id == inspection.id, Upload.kind == upload.kind,
-                                                 Upload.is_current.is_(True))).scalar_one_or_none()
+        versions = s.execute(select(Upload).where(Upload.inspection_id == inspection.id, Upload.kind == upload.kind)).scalars().all()
+        current = next((v for v in versions if v.is_current), None)
         if current is not None and current.sha256 == sha256:
             return _receipt(ALREADY_LOADED, upload, inspection, current)
-        version = (s.execute(select(func.max(Upload.version)).where(Upload.inspection_id == inspection.id,
-                                                                      Upload.kind == upload.kind)).scalar() or 0) + 1
+        version = max((v.version for v in versions), default=0) + 1
         if current is not None:
             s.execute(update(Upload).where(Upload.id == current.id).values(is_current=False))
         _update_fieldwork(inspection, upload.inspection)
@@ -124,23 +123,34 @@ def _serialise_writers(s: Session) -> None:
         s.execute(text("BEGIN IMMEDIATE"))
 
 
+# the region and the PDU as most uploads find them: both there already (one statement, not four)
+_KNOWN_REGION_AND_PDU = (select(Region.id, PDU.id, PDU.name)
+                         .outerjoin(PDU, and_(PDU.region_id == Region.id, PDU.name_key == bindparam("pdu_key")))
+                         .where(Region.name_key == bindparam("region_key")))
+
+
 def _inspection_for_update(s: Session, fields: InspectionFields) -> Inspection:
     """The inspection's row, made if new, locked until this upload commits."""
-    region_id = _region_id(s, fields.region)
-    pdu_id = _pdu_id(s, region_id, fields.unit) if fields.level == "pdu" else None
-    unit = fields.unit
-    if pdu_id is not None:
-        unit = s.execute(select(PDU.name).where(PDU.id == pdu_id)).scalar_one()
+    pdu_key = normalised_name(fields.unit) if fields.level == "pdu" else None
+    known = s.execute(_KNOWN_REGION_AND_PDU, {"region_key": normalised_name(fields.region), "pdu_key": pdu_key}).first()
+    region_id = known[0] if known is not None else _region_id(s, fields.region)
+    pdu_id, unit = None, fields.unit
+    if fields.level == "pdu":
+        if known is not None and known[1] is not None:
+            pdu_id, unit = known[1], known[2]
+        else:
+            pdu_id, unit = _pdu(s, region_id, fields.unit)
     same = (Inspection.region_id == region_id, Inspection.level == fields.level, Inspection.framework == fields.framework,
             Inspection.round == fields.round)
     known = {unit_key(name): i for i, name in s.execute(select(Inspection.id, Inspection.unit_name).where(*same)).all()}
     inspection_id = known.get(unit_key(unit))
     if inspection_id is None:
-        _insert_if_absent(s, Inspection, dict(region_id=region_id, level=fields.level, pdu_id=pdu_id, unit_name=unit,
-                                              framework=fields.framework, round=fields.round, fieldwork_start=fields.fieldwork_start,
-                                              fieldwork_end=fields.fieldwork_end, status="fieldwork", synthetic=False),
-                          ["region_id", "level", "unit_name", "framework", "round"])
-        stmt = select(Inspection).where(*same, Inspection.unit_name == unit)
+        made = _insert_if_absent(s, Inspection, dict(region_id=region_id, level=fields.level, pdu_id=pdu_id, unit_name=unit,
+                                                     framework=fields.framework, round=fields.round, fieldwork_start=fields.fieldwork_start,
+                                                     fieldwork_end=fields.fieldwork_end, status="fieldwork", synthetic=False),
+                                 ["region_id", "level", "unit_name", "framework", "round"], (Inspection.id,))
+        stmt = select(Inspection).where(*same, Inspection.unit_name == unit) if made is None else \
+            select(Inspection).where(Inspection.id == made[0])
     else:
         stmt = select(Inspection).where(Inspection.id == inspection_id)
     # FOR UPDATE: a second upload for this inspection waits here until this one commits, then
@@ -154,26 +164,35 @@ def _region_id(s: Session, name: str) -> int:
     return s.execute(select(Region.id).where(Region.name_key == key)).scalar_one()
 
 
-def _pdu_id(s: Session, region_id: int, name: str) -> int:
-    # One PDU per normalised name, kept by the unique (region_id, name_key): of eight first uploads at
-    # once spelt 'Salford', 'SALFORD', ' salford ', one inserts and the others, waiting on its key until
-    # it commits, insert nothing and read its row
+def _pdu(s: Session, region_id: int, name: str) -> tuple[int, str]:
+    """The PDU's id and its name as first uploaded, made if new.
+
+    One PDU per normalised name, kept by the unique (region_id, name_key): of eight first uploads at
+    once spelt 'Salford', 'SALFORD', ' salford ', one inserts and the others, waiting on its key until
+    it commits, insert nothing and read its row."""
     key = normalised_name(name)
-    _insert_if_absent(s, PDU, {"region_id": region_id, "name": name, "name_key": key}, ["region_id", "name_key"])
-    return s.execute(select(PDU.id).where(PDU.region_id == region_id, PDU.name_key == key)).scalar_one()
+    made = _insert_if_absent(s, PDU, {"region_id": region_id, "name": name, "name_key": key}, ["region_id", "name_key"],
+                             (PDU.id, PDU.name))
+    if made is None:
+        made = s.execute(select(PDU.id, PDU.name).where(PDU.region_id == region_id, PDU.name_key == key)).one()
+    return made[0], made[1]
 
 
-def _insert_if_absent(s: Session, model, values: dict, unique: list[str]) -> None:
-    """INSERT … ON CONFLICT DO NOTHING: two first uploads in a new region make one region row."""
+def _insert_if_absent(s: Session, model, values: dict, unique: list[str], returning: tuple = ()):
+    """INSERT … ON CONFLICT DO NOTHING: two first uploads in a new region make one region row.
+    Returns the ``returning`` columns of the row inserted, or None where it was there already (or
+    nothing is asked)."""
     dialect = s.get_bind().dialect.name
-    if dialect == "postgresql":
-        s.execute(postgresql.insert(model).values(**values).on_conflict_do_nothing(index_elements=unique))
-    elif dialect == "sqlite":
-        s.execute(sqlite.insert(model).values(**values).on_conflict_do_nothing(index_elements=unique))
-    else:
-        exists = select(model.id).where(*(getattr(model, k) == values[k] for k in unique))
-        if s.execute(exists).first() is None:
-            s.execute(insert(model).values(**values))
+    if dialect in ("postgresql", "sqlite"):
+        stmt = (postgresql if dialect == "postgresql" else sqlite).insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
+        if returning:
+            return s.execute(stmt.returning(*returning)).first()
+        s.execute(stmt)
+        return None
+    exists = select(model.id).where(*(getattr(model, k) == values[k] for k in unique))
+    if s.execute(exists).first() is None:
+        s.execute(insert(model).values(**values))
+    return None
 
 
 def _update_fieldwork(inspection: Inspection, fields: InspectionFields) -> None:
