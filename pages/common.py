@@ -23,7 +23,7 @@ from core.store.actions import record_export
 from core.store import audit
 from core.store.db import database_url, get_engine
 from core.store.people import principal_of
-from core.store.queries import Dataset, breakdown_counts, case_answers as read_case_answers, load_dataset, store_version
+from core.store.queries import Dataset, breakdown_counts, load_dataset, store_version
 from core.store.scope import Scope
 
 def _use_the_apps_navigation() -> None:
@@ -390,16 +390,6 @@ def pick_inspection(table: pd.DataFrame, level: str, key: str, missing: str) -> 
         unit = c3.selectbox("PDU", names, index=names.index(query_choice("unit", names)), key=f"{key}-unit")
         set_query(round=round_, region=region, unit=unit)
     return in_round[(in_round["region"] == region) & (in_round["unit"] == unit)]
-
-
-@st.cache_data(show_spinner="Reading the cases…", max_entries=16)
-def _case_answers(url: str, scope_key: tuple, version: tuple, inspection_ids: tuple, codes: tuple) -> pd.DataFrame:
-    return read_case_answers(_engine(url), Scope.from_cache_key(scope_key), list(inspection_ids), list(codes))
-
-
-def case_answers(scope: Scope, inspection_ids, codes) -> pd.DataFrame:
-    """Case-level answers with attributes (for breakdowns), cached by scope and store version."""
-    return _case_answers(*_key(scope), tuple(int(i) for i in inspection_ids), tuple(codes))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
