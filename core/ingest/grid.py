@@ -76,7 +76,7 @@ def grid_from_values(name: str, values: list[list], scan: SheetScan, max_rows: i
             plain = joined.isascii() and joined.isprintable()
         except TypeError:  # a number or a date among them: check_text looks cell by cell
             plain = False
-        cells = list(map(_none_if_empty, row, row))  # None for "", each other value itself, without a loop in Python
+        cells = [None if v == "" else v for v in row]
         if number in special:
             _overlay(cells, special[number])
         if number > MAX_SCANNED_ROWS:
@@ -103,9 +103,6 @@ def grid_from_values(name: str, values: list[list], scan: SheetScan, max_rows: i
             grid.plain_rows.add(number)
         grid.rows.append((number, tuple(cells)))
     return grid
-
-
-_none_if_empty = {"": None}.get  # (value, value): None for "", else the value (calamine's values are all hashable)
 
 
 def _blank_row(cells: list) -> bool:
