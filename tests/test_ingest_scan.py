@@ -73,3 +73,48 @@ def test_a_rare_piece_anywhere_is_left_to_the_searches(piece):
 def test_the_full_cases_sheet_of_a_template_is_plain():
     body = b"".join(_cell(f"{col}{row}") for row in range(1, 60) for col in ("A", "H", "BG", "KN"))
     assert _decides(body) == (True, False, False)
+
+
+# -- the rest of a sheet (all but its cells) --------------------------------------------------
+
+REST_PIECES = [
+    "<sheetPr/>", '<dimension ref="A1:BG66"/>', '<dimension ref=" a1:kn9999 "/>', '<dimension ref="A1:XFD1048576"/>',
+    '<dimension ref="A1:KO5"/>', '<dimension ref="A1:B20001"/>', '<x:dimension ref="A1:Z30000"/>', '<y:dimension ref="A1:Z30000"/>',
+    '<cols><col min="1" max="3" hidden="1"/></cols>', '<col min="2" max="2" width="3"/>', '<x:col hidden="true" min="4" max="4"/>',
+    '<y:col hidden="1" min="5"/>', '<mergeCells><mergeCell ref="B2:C3"/></mergeCells>', '<x:mergeCell ref="A1:A2"/>',
+    '<c r="A1"/>', '<x:c t="e">#N/A</x:c>', '<y:c/>', '<row r="5"/>', '<row r="30000" hidden="1"/>', "<f>1+1</f>", '<x:f>A1</x:f>',
+    "<formula1>x</formula1>", "<sheetData/>", '<dataValidations count="1"><dataValidation sqref="H2:BG5001" type="list">'
+    '<formula1>"Yes,No,N/A"</formula1></dataValidation></dataValidations>', "<!DOCTYPE x>", "<broken", "&bogus;", "dimension",
+    '<pageMargins left="0.7" note="dimension"/>', '<z:cc xmlns:z="urn:z"/>', '<q xmlns="urn:other"><dimension ref="A1:Z99999"/></q>',
+    '<q xmlns="urn:other"><c/><row/></q>', "<?pi?>", "<!-- c -->", "text", "<v>1</v>",
+]
+
+
+def _checked_rest(rest: bytes, quiet: bool):
+    scan, findings = S.SheetScan("Cases"), S.Findings()
+    checker = S._SheetScanner(scan, 5000, findings)
+    try:
+        if not (quiet and S._quiet_rest(rest, checker)):
+            checker.run(__import__("io").BytesIO(rest))
+        error = None
+    except Exception as exc:  # scan_package reports it
+        error = (type(exc).__name__, str(exc))
+    return scan, findings.items, findings.total, error
+
+
+@settings(max_examples=3000)
+@given(st.lists(st.sampled_from(REST_PIECES), max_size=8), st.booleans())
+def test_the_rest_of_a_sheet_is_checked_alike_with_or_without_a_call_per_element(pieces, prefixes):
+    declarations = ' xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:y="urn:y"' if prefixes else ""
+    rest = (f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"{declarations}>'
+            + "".join(pieces) + "</worksheet>").encode()
+    assert _checked_rest(rest, quiet=True) == _checked_rest(rest, quiet=False)
+
+
+def test_a_template_sheets_rest_is_checked_without_a_call_per_element():
+    rest = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:BG66"/><cols>'
+            + '<col min="1" max="1" width="9"/>' * 60 + "</cols><sheetData/></worksheet>").encode()
+    assert S._quiet_rest(rest, S._SheetScanner(S.SheetScan("Cases"), 5000, S.Findings()))
+    big = rest.replace(b"A1:BG66", b"A1:BG30000")
+    scan, items, total, error = _checked_rest(big, quiet=True)
+    assert (scan.readable, total, error) == (False, 1, None) and "30,000 rows" in items[0].message

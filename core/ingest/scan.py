@@ -260,7 +260,9 @@ def _quick_scan(xml: bytes, scan: SheetScan, max_rows: int, findings: Findings) 
     # (at most 24 MB of XML: some 2 million cells, so the reader's memory is bounded too)
     # the rest of the sheet, parsed in full: <dimension>, <cols>, <mergeCells>, ...
     checker = _SheetScanner(scan, max_rows, findings)
-    checker.run(io.BytesIO(xml[:start] + b"<sheetData/>" + xml[end + len(b"</sheetData>"):]))
+    rest = xml[:start] + b"<sheetData/>" + xml[end + len(b"</sheetData>"):]
+    if not _quiet_rest(rest, checker):
+        checker.run(io.BytesIO(rest))
     scan.max_row, scan.max_col = _QUICK_ROWS, MAX_COLUMNS  # bounds, not counts
     if scan.readable and not plain and _LONG_SHEET.search(xml, body, end):
         rows = sorted({int(r) for r in _ROW_OF_CELL.findall(xml, body, end)})
@@ -273,6 +275,46 @@ def _quick_scan(xml: bytes, scan: SheetScan, max_rows: int, findings: Findings) 
         except _Stop:
             scan.readable = False
         scan.max_row, scan.max_col = rows[-1], checker.max_col
+    return True
+
+
+# an element the checker acts on at every occurrence, in any namespace: a cell, a formula, a row (a
+# start tag is "<", the name, with a prefix and ":" or not, then a space, a tab, a line break, "/" or ">")
+_NOTED_ELEMENT = re.compile(rb"<(?:[^\t\n\r />:]*:)?(?:c|f|row)[\t\n\r />]")
+
+
+def _quiet_rest(rest: bytes, checker: _SheetScanner) -> bool:
+    """The rest of a sheet (all but its cells) checked as the checker's parse would check it, without a
+    call into Python for each element (where it holds some ten thousand, of the columns' widths and the
+    data validations, that is most of its cost). Where no byte spells "hidden" (no hidden column) or
+    "mergeCell", no element is a cell, formula or row, and one element at most names a dimension, only
+    that dimension can say anything: the same parse (expat, no document type declaration) runs with
+    no handler once past it. True where done; False, with nothing changed, where the checker's own
+    parse must run: the XML is broken, or holds any of those."""
+    if b"hidden" in rest or b"mergeCell" in rest or _NOTED_ELEMENT.search(rest):
+        return False
+    dimensions = rest.count(b"dimension")
+    if dimensions > 1:
+        return False
+    found = []
+    p = _parser()
+
+    def start(name, attrs):
+        if name == _DIMENSION:
+            found.append(attrs)
+            p.StartElementHandler = None  # the only one: nothing after it is looked at
+
+    if dimensions:
+        p.StartElementHandler = start
+    try:
+        p.Parse(rest, True)
+    except Exception:  # the checker's parse reports it, as before
+        return False
+    if found:
+        try:
+            checker._dimension(found[0].get("ref") or "")
+        except _Stop:
+            checker.scan.readable = False
     return True
 
 
