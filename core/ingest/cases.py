@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import compress, repeat
 from operator import itemgetter
 
 from openpyxl.utils import get_column_letter
@@ -76,6 +77,9 @@ def read_cases(grid: Grid, framework: Framework, case_type: CaseType, findings: 
     """The cases of a grid, checking every cell. ``inspection_columns``: a CSV file's inspection
     fields are columns too, and are read elsewhere."""
     cols = _columns(grid, framework, case_type, findings, inspection_columns)
+    at_once = _cases_at_once(grid, cols)
+    if at_once is not None:
+        return at_once
     cases: list[ParsedCase] = []
     seen: dict[str, int] = {}
     reported_unheaded: set[int] = set()
@@ -92,6 +96,69 @@ def read_cases(grid: Grid, framework: Framework, case_type: CaseType, findings: 
     if not cases and grid.complete and not findings:
         findings.add(F.NO_DATA, "no cases below the heading row", sheet, 2 if sheet else None)
     return cases
+
+
+def _cases_at_once(grid: Grid, cols: _Columns) -> list[ParsedCase] | None:
+    """The cases of a grid where no cell of it has anything to report, read column by column: each
+    column's distinct values are looked at once, as ``_case`` looks at a cell, and each row's dicts are
+    built in C. None where any cell would have a finding (or where that is not certain): ``_case`` then
+    reads the rows one by one and reports each finding where it lies, in order.
+
+    Only for a grid with no Formula or CellError among its values (``values_only``): there, two cells
+    equal as values are alike in every way ``_case`` looks at them once they are str or None (a number
+    equal to another of another type, 1 and 1.0 and True, is never taken here)."""
+    rows = grid.rows
+    if not grid.values_only or cols.case_id is None or not rows or len({len(values) for _, values in rows}) != 1:
+        return None
+    columns = list(zip(*[values for _, values in rows]))
+    for i in cols.unheaded:
+        if not all(map(is_blank, set(columns[i]))):
+            return None
+    ids = columns[cols.case_id]
+    if None in ids:
+        return None
+    refs = [v.strip() if v.__class__ is str else show(v, limit=10**9).strip() for v in ids]
+    if not all(refs) or max(map(len, refs)) > MAX_CASE_ID or len({ref.casefold() for ref in refs}) != len(refs):
+        return None
+    attribute_columns = []
+    for i, _, allowed in cols.attributes:
+        words = {}
+        for value in set(columns[i]) - {None}:
+            if value.__class__ is not str:
+                return None
+            word = allowed.get(value)
+            if word is None and value.strip():
+                word = allowed.get(value.strip().lower())
+                if word is None:
+                    return None
+            if word == "":
+                return None
+            words[value] = word
+        attribute_columns.append(tuple(map(words.get, columns[i])))  # None for a blank cell
+    answer_columns = [columns[i] for i, _ in cols.answers]
+    distinct = set().union(*answer_columns)
+    if not distinct <= _EXACT_OR_BLANK:  # another spelling of a word, or a bad value
+        words = {}
+        for value in distinct - {None}:
+            if value.__class__ is not str:
+                return None
+            word = _EXACT_ANSWERS.get(value)
+            if word is None and value.strip():
+                word = ANSWER_WORDS.get(value.strip().lower())
+                if word is None:
+                    return None
+            words[value] = word
+        answer_columns = [tuple(map(words.get, column)) for column in answer_columns]
+    names = tuple(name for _, name, _ in cols.attributes)
+    codes = cols.answer_codes
+    attribute_rows = zip(*attribute_columns) if attribute_columns else repeat(())
+    answer_rows = zip(*answer_columns) if answer_columns else repeat(())
+    # compress keeps the pairs whose word is not None (every word is a non-empty text)
+    return [ParsedCase(row, ref, dict(compress(zip(names, a), a)), dict(compress(zip(codes, w), w)))
+            for (row, _), ref, a, w in zip(rows, refs, attribute_rows, answer_rows)]
+
+
+_EXACT_OR_BLANK = {None, *ANSWERS}
 
 
 def _case(row: int, values: tuple, cols: _Columns, sheet: str | None, findings: Findings, seen: dict[str, int]) -> ParsedCase | None:

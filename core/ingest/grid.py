@@ -38,6 +38,7 @@ class Grid:
     rows: list[tuple[int, tuple]] = field(default_factory=list)  # (row number as the sheet shows it, values)
     complete: bool = True  # False where reading stopped early (a finding says why)
     plain_rows: set[int] = field(default_factory=set)  # rows known to hold only printable ASCII text: check_text skips them
+    values_only: bool = False  # True where no cell holds a Formula or CellError (so cells equal as values are alike)
 
     @property
     def width(self) -> int:
@@ -62,6 +63,7 @@ def grid_from_values(name: str, values: list[list], scan: SheetScan, max_rows: i
     past the last heading is reported at its cell; every text is checked (``check_text``)."""
     grid = Grid(name)
     special = _special_cells(scan)
+    grid.values_only = not special
     heading = [None if v == "" else v for v in values[0][:MAX_COLUMNS]] if values else []
     _overlay(heading, special.get(1))
     grid.header = _trim(tuple(heading))
@@ -226,7 +228,7 @@ def read_csv(data: bytes, file_name: str, max_rows: int, findings: Findings) -> 
     if "\x00" in text:
         findings.add(F.BAD_CSV, f"{file_name} holds NUL bytes: it is not a CSV text file")
         return None
-    grid = Grid(None)
+    grid = Grid(None, values_only=True)
     # strict: an unclosed quote is an error, not a field that swallows the rest of the file
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     number, start = 0, 1  # the row being read, and the line it starts on (a quoted field may span lines)
