@@ -83,17 +83,18 @@ def layout_id(session: Session, codes: Sequence[str]) -> int:
     """The id of the layout of ``codes``, made if new (INSERT … ON CONFLICT DO NOTHING: two first
     uploads at once make one)."""
     key = layout_key(codes)
-    found = session.execute(select(AnswerLayout.id).where(AnswerLayout.codes == key)).scalar()
+    c = session.connection()
+    table = AnswerLayout.__table__
+    find = select(table.c.id).where(table.c.codes == key)
+    found = c.execute(find).scalar()
     if found is not None:
         return found
-    dialect = session.get_bind().dialect.name
-    table = AnswerLayout.__table__
-    if dialect in ("postgresql", "sqlite"):
-        insert = (postgresql if dialect == "postgresql" else sqlite).insert
-        session.execute(insert(table).values(codes=key).on_conflict_do_nothing(index_elements=["codes"]))
+    if c.dialect.name in ("postgresql", "sqlite"):
+        c.execute((postgresql if c.dialect.name == "postgresql" else sqlite).insert(table).values(codes=key)
+                  .on_conflict_do_nothing(index_elements=["codes"]))
     else:
-        session.execute(table.insert().values(codes=key))
-    return session.execute(select(AnswerLayout.id).where(AnswerLayout.codes == key)).scalar_one()
+        c.execute(table.insert().values(codes=key))
+    return c.execute(find).scalar_one()
 
 
 def layouts(session: Session) -> dict[int, tuple[str, ...]]:
