@@ -139,9 +139,13 @@ def count(upload_id: int, inspection_id: int, case_type: str, layout: int, codes
     for name, values in attributes.items():
         if len(values) != n_cases:
             raise ValueError(f"attribute {name!r} has {len(values)} values for {n_cases} cases")
-        labels = np.array([None if v is None or str(v).strip() == "" else str(v) for v in values], dtype=object)
-        for value in sorted({v for v in labels if v is not None}):
-            counts = indicators[labels == value].sum(axis=0, dtype=np.int64)
+        # each distinct value labelled once (None or blank: not recorded), then every case numbered by its label
+        label_of = {v: None if v is None or str(v).strip() == "" else str(v) for v in set(values)}
+        labels = sorted({label for label in label_of.values() if label is not None})
+        number_of = {label: g for g, label in enumerate(labels)}
+        group = np.fromiter((number_of.get(label_of[v], -1) for v in values), dtype=np.int64, count=n_cases)
+        for g, value in enumerate(labels):
+            counts = indicators[group == g].sum(axis=0, dtype=np.int64)
             attribute_rows.append({**keys, "attribute": name, "value": value, "layout_id": layout,
                                    "counts": AttributeCounts(counts).to_bytes()})
     return tally_rows, attribute_rows
