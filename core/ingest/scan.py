@@ -219,20 +219,18 @@ _ROW_OF_CELL = re.compile(rb'<c r="[A-Z]{1,2}([0-9]{1,7})"')
 _COLUMN_OF_CELL = re.compile(rb'<c r="([A-Z]{1,2})[0-9]')
 _RARE_WORDS = (b'"e"', b"hidden", b"xmlns")
 # The same answer in fewer steps, for the sheets that qualify (the searches above try an alternation at
-# every "<", some 2 million of them in a full cases sheet). Three proofs, each one pass in C, that neither
+# every "<", some 2 million of them in a full cases sheet). Proofs, each a pass in C, that neither
 # _RARE_TAG nor _LONG_SHEET can match:
-# - no "<" is followed by f, ! or ?: with every byte deleted but "<", ">", f, ! and ?, and ! and ? written
-#   as f, no "<f" remains (two bytes next to each other stay so when the bytes around them are deleted);
-# - no "<sheetData";
+# - no "<f", "<!", "<?" (each looked for from its rare second byte, see _absent) and no "<sheetData";
 # - every "<c" begins ``<c r="B7"``: a reference within column KN, its row under 10,000 (1 to 4 digits,
 #   the first not 0), closed by its quote.
 # Then each alternative of _RARE_TAG fails (a formula, comment, CDATA and processing instruction begin
 # "<f", "<!", "<?"; a cell tag is followed by ` r="` and a reference of one letter, or two up to KN, then
 # 1 to 4 digits and its quote), and so does _LONG_SHEET (5 digits). Where a proof fails, the searches
 # above decide, as before; tests/test_ingest_scan.py holds the proofs to them.
-_CELL_NOT_PLAIN = re.compile(rb'<c(?! r="(?:[A-J][A-Z]?+|K[A-N]?+|[L-Z])[1-9][0-9]{0,3}+")')  # (possessive: the same matches, with less backtracking)
-_TAG_STARTS_TABLE = bytes(ord("f") if c in b"!?" else c for c in range(256))
-_NOT_TAG_STARTS = bytes(c for c in range(256) if c not in b"<>f!?")
+# (Possessive quantifiers: the same matches as without, with no backtracking into them.)
+_CELL_NOT_PLAIN = re.compile(rb'<c(?! r="(?:[A-J][A-Z]?+|K[A-N]?+|[L-Z])[1-9][0-9]{0,3}+")')
+_TAG_STARTS = (b"<f", b"<!", b"<?")
 _QUICK_ROWS = 9_999
 _QUICK_LIMIT = 24 * 1024 * 1024  # larger sheets are streamed by the full parse, in constant memory
 
@@ -319,19 +317,20 @@ def _quiet_rest(rest: bytes, checker: _SheetScanner) -> bool:
     return True
 
 
-def _absent(xml: bytes, word: bytes, start: int, end: int) -> bool:
-    """``xml.find(word, start, end) == -1``, sooner where the word's first byte is rare (an "h" or "x" in
-    a sheet of answers): memchr jumps from one to the next. Past a few of them per kilobyte, the find."""
+def _absent(xml: bytes, word: bytes, start: int, end: int, at: int = 0) -> bool:
+    """``xml.find(word, start, end) == -1``, sooner where the word's byte ``at`` is rare (an "h" or "x" of
+    a word, the "f" after a "<", in a sheet of answers): memchr jumps from one to the next, and each is
+    looked at in place. Past a few of them per kilobyte, the find."""
     if word[:1] == b'"':  # the quotes of every attribute: the find itself
         return xml.find(word, start, end) == -1
-    lead, give_up = word[:1], 16 + (end - start) // 512
-    i = xml.find(lead, start, end)
+    lead, give_up = word[at:at + 1], 16 + (end - start) // 512
+    i = xml.find(lead, start + at, end)
     while i != -1:
-        if xml.startswith(word, i, end):
+        if xml.startswith(word, i - at, end):
             return False
         give_up -= 1
         if not give_up:
-            return xml.find(word, i, end) == -1
+            return xml.find(word, i - at, end) == -1
         i = xml.find(lead, i + 1, end)
     return True
 
@@ -339,9 +338,9 @@ def _absent(xml: bytes, word: bytes, start: int, end: int) -> bool:
 def _plain_cells(xml: bytes, body: int, end: int) -> bool:
     """True where ``xml[body:end]`` is proven to hold no match of _RARE_TAG or _LONG_SHEET (see above);
     False where it is not proven (either may match or not)."""
-    if xml.find(b"<sheetData", body, end) != -1 or _CELL_NOT_PLAIN.search(xml, body, end):
+    if not all(_absent(xml, tag, body, end, 1) for tag in _TAG_STARTS) or xml.find(b"<sheetData", body, end) != -1:
         return False
-    return xml[body:end].translate(_TAG_STARTS_TABLE, _NOT_TAG_STARTS).find(b"<f") == -1
+    return _CELL_NOT_PLAIN.search(xml, body, end) is None
 
 
 class _SheetScanner:
