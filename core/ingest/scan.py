@@ -77,13 +77,15 @@ class _Stop(Exception):
     """Raised inside the parser's callback to stop at the first limit crossed (a finding says which)."""
 
 
-def scan_package(data: bytes, file_name: str, wanted: dict[str, int], findings: Findings) -> PackageScan | None:
+def scan_package(data: bytes, file_name: str, wanted: dict[str, int], findings: Findings,
+                 package: zipfile.ZipFile | None = None) -> PackageScan | None:
     """Scan the package and the ``wanted`` sheets (name -> the most data rows it may hold).
+    ``package``: the zip of ``data``, where it is open already (``core.ingest.files.sniff``); closed here.
 
     Returns None, with findings, where the package itself is refused; a sheet that crosses a limit
     is returned with ``readable`` False and a finding."""
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
+        zf = package if package is not None else zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         findings.add(F.NOT_A_WORKBOOK, f"{file_name} is not an Excel workbook (.xlsx): it cannot be opened as one")
         return None
