@@ -118,3 +118,13 @@ def test_a_template_sheets_rest_is_checked_without_a_call_per_element():
     big = rest.replace(b"A1:BG66", b"A1:BG30000")
     scan, items, total, error = _checked_rest(big, quiet=True)
     assert (scan.readable, total, error) == (False, 1, None) and "30,000 rows" in items[0].message
+
+
+@settings(max_examples=2000)
+@given(st.lists(st.sampled_from(["h", "x", "hidde", "hidden", "xmlns", "xmln", '"e"', '"', "e", "a" * 600, "<c/>", "hh", "<", "f", "<f", "!", "<!", "?<?"]), max_size=60),
+       st.sampled_from(S._RARE_WORDS + S._TAG_STARTS), st.integers(0, 30), st.integers(0, 30))
+def test_a_word_is_absent_exactly_where_find_says_so(pieces, word, cut_start, cut_end):
+    xml = "".join(pieces).encode()
+    start, end = min(cut_start, len(xml)), max(len(xml) - cut_end, 0)
+    for at in range(len(word)):
+        assert S._absent(xml, word, start, end, at) == (xml.find(word, start, end) == -1)

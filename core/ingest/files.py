@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from core import findings as F
 from core.findings import Findings
@@ -29,6 +29,7 @@ class Sniffed:
     """The file's format (``xlsx`` or ``csv``), or None where findings say why it cannot be read."""
 
     format: str | None
+    package: zipfile.ZipFile | None = field(default=None, compare=False, repr=False)  # a workbook's zip, as opened here
 
 
 def sniff(data: bytes, file_name: str, findings: Findings) -> Sniffed:
@@ -45,23 +46,32 @@ def sniff(data: bytes, file_name: str, findings: Findings) -> Sniffed:
                                   "remove the password, or save it as an Excel workbook (.xlsx)")
         return Sniffed(None)
     if data.startswith(ZIP_SIGNATURE) or name.endswith((".xlsx", ".xlsm", ".xltx", ".xltm")):
-        return Sniffed(XLSX if _safe_zip(data, file_name, findings) else None)
+        package = _safe_zip(data, file_name, findings)
+        return Sniffed(XLSX, package) if package is not None else Sniffed(None)
     if name.endswith(".csv"):
         return Sniffed(CSV)
     findings.add(F.NOT_A_WORKBOOK, f"{file_name} is neither an Excel workbook (.xlsx) nor a CSV file (.csv)")
     return Sniffed(None)
 
 
-def _safe_zip(data: bytes, file_name: str, findings: Findings) -> bool:
+def _safe_zip(data: bytes, file_name: str, findings: Findings) -> zipfile.ZipFile | None:
+    """The zip, open (for the scan to read on), where it may be; else None, with findings."""
     if file_name.lower().endswith((".xlsm", ".xltm")):
         findings.add(F.MACRO_ENABLED, f"{file_name} is a macro-enabled workbook; save it as an Excel workbook (.xlsx) without macros")
-        return False
+        return None
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            entries = zf.infolist()
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        entries = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         findings.add(F.NOT_A_WORKBOOK, f"{file_name} is not an Excel workbook (.xlsx): it cannot be opened as one")
-        return False
+        return None
+    if not _safe_entries(entries, file_name, findings):
+        zf.close()
+        return None
+    return zf
+
+
+def _safe_entries(entries: list[zipfile.ZipInfo], file_name: str, findings: Findings) -> bool:
     if len(entries) > MAX_ZIP_ENTRIES:
         findings.add(F.ZIP_BOMB, f"{file_name} holds {len(entries)} parts; a workbook has a few dozen")
         return False

@@ -7,6 +7,7 @@ few hundred, and the count). It never writes anything; ``core.store.uploads`` do
 from __future__ import annotations
 
 import io
+import zipfile
 from dataclasses import dataclass, field
 
 from openpyxl.utils import get_column_letter
@@ -52,9 +53,10 @@ def parse_upload(data: bytes, file_name: str) -> ParsedUpload:
     """Check the whole file. Returns the upload, or raises InvalidWorkbook with every finding."""
     findings = Findings()
     parsed = None
-    fmt = sniff(data, file_name, findings).format
+    sniffed = sniff(data, file_name, findings)
+    fmt = sniffed.format
     if fmt == XLSX:
-        parsed = _workbook(data, file_name, findings)
+        parsed = _workbook(data, file_name, findings, sniffed.package)
     elif fmt == CSV:
         parsed = _csv(data, file_name, findings)
     if findings or parsed is None:
@@ -64,10 +66,10 @@ def parse_upload(data: bytes, file_name: str) -> ParsedUpload:
 
 # -- workbooks --------------------------------------------------------------------------------
 
-def _workbook(data: bytes, file_name: str, findings: Findings) -> ParsedUpload | None:
+def _workbook(data: bytes, file_name: str, findings: Findings, opened: zipfile.ZipFile | None = None) -> ParsedUpload | None:
     # limits first: the scan refuses what would be costly to read, before any reader sees it
     wanted = {INSPECTION: MAX_INSPECTION_ROWS, CASES: MAX_CASES, **{name: MAX_ROWS for name in EVIDENCE_SHEETS}}
-    package = scan_package(data, file_name, wanted, findings)
+    package = scan_package(data, file_name, wanted, findings, opened)
     if package is None:
         return None
     try:

@@ -23,6 +23,7 @@ import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
+from itertools import repeat
 from pyexpat import ExpatError, ParserCreate
 from xml.etree import ElementTree
 
@@ -76,13 +77,15 @@ class _Stop(Exception):
     """Raised inside the parser's callback to stop at the first limit crossed (a finding says which)."""
 
 
-def scan_package(data: bytes, file_name: str, wanted: dict[str, int], findings: Findings) -> PackageScan | None:
+def scan_package(data: bytes, file_name: str, wanted: dict[str, int], findings: Findings,
+                 package: zipfile.ZipFile | None = None) -> PackageScan | None:
     """Scan the package and the ``wanted`` sheets (name -> the most data rows it may hold).
+    ``package``: the zip of ``data``, where it is open already (``core.ingest.files.sniff``); closed here.
 
     Returns None, with findings, where the package itself is refused; a sheet that crosses a limit
     is returned with ``readable`` False and a finding."""
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
+        zf = package if package is not None else zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         findings.add(F.NOT_A_WORKBOOK, f"{file_name} is not an Excel workbook (.xlsx): it cannot be opened as one")
         return None
@@ -218,20 +221,18 @@ _ROW_OF_CELL = re.compile(rb'<c r="[A-Z]{1,2}([0-9]{1,7})"')
 _COLUMN_OF_CELL = re.compile(rb'<c r="([A-Z]{1,2})[0-9]')
 _RARE_WORDS = (b'"e"', b"hidden", b"xmlns")
 # The same answer in fewer steps, for the sheets that qualify (the searches above try an alternation at
-# every "<", some 2 million of them in a full cases sheet). Three proofs, each one pass in C, that neither
+# every "<", some 2 million of them in a full cases sheet). Proofs, each a pass in C, that neither
 # _RARE_TAG nor _LONG_SHEET can match:
-# - no "<" is followed by f, ! or ?: with every byte deleted but "<", ">", f, ! and ?, and ! and ? written
-#   as f, no "<f" remains (two bytes next to each other stay so when the bytes around them are deleted);
-# - no "<sheetData";
+# - no "<f", "<!", "<?" (each looked for from its rare second byte, see _absent) and no "<sheetData";
 # - every "<c" begins ``<c r="B7"``: a reference within column KN, its row under 10,000 (1 to 4 digits,
 #   the first not 0), closed by its quote.
 # Then each alternative of _RARE_TAG fails (a formula, comment, CDATA and processing instruction begin
 # "<f", "<!", "<?"; a cell tag is followed by ` r="` and a reference of one letter, or two up to KN, then
 # 1 to 4 digits and its quote), and so does _LONG_SHEET (5 digits). Where a proof fails, the searches
 # above decide, as before; tests/test_ingest_scan.py holds the proofs to them.
-_CELL_NOT_PLAIN = re.compile(rb'<c(?! r="(?:[A-J][A-Z]?|K[A-N]?|[L-Z])[1-9][0-9]{0,3}")')
-_TAG_STARTS_TABLE = bytes(ord("f") if c in b"!?" else c for c in range(256))
-_NOT_TAG_STARTS = bytes(c for c in range(256) if c not in b"<>f!?")
+# (Possessive quantifiers: the same matches as without, with no backtracking into them.)
+_CELL_NOT_PLAIN = re.compile(rb'<c(?! r="(?:[A-J][A-Z]?+|K[A-N]?+|[L-Z])[1-9][0-9]{0,3}+")')
+_TAG_STARTS = (b"<f", b"<!", b"<?")
 _QUICK_ROWS = 9_999
 _QUICK_LIMIT = 24 * 1024 * 1024  # larger sheets are streamed by the full parse, in constant memory
 
@@ -255,7 +256,7 @@ def _quick_scan(xml: bytes, scan: SheetScan, max_rows: int, findings: Findings) 
         return False
     body = start + len(b"<sheetData>")
     plain = _plain_cells(xml, body, end)  # True: neither _RARE_TAG nor _LONG_SHEET can match
-    if (not plain and _RARE_TAG.search(xml, body, end)) or any(xml.find(word, body, end) != -1 for word in _RARE_WORDS):
+    if (not plain and _RARE_TAG.search(xml, body, end)) or not all(map(_absent, repeat(xml), _RARE_WORDS, repeat(body), repeat(end))):
         return False
     # (at most 24 MB of XML: some 2 million cells, so the reader's memory is bounded too)
     # the rest of the sheet, parsed in full: <dimension>, <cols>, <mergeCells>, ...
@@ -318,12 +319,30 @@ def _quiet_rest(rest: bytes, checker: _SheetScanner) -> bool:
     return True
 
 
+def _absent(xml: bytes, word: bytes, start: int, end: int, at: int = 0) -> bool:
+    """``xml.find(word, start, end) == -1``, sooner where the word's byte ``at`` is rare (an "h" or "x" of
+    a word, the "f" after a "<", in a sheet of answers): memchr jumps from one to the next, and each is
+    looked at in place. Past a few of them per kilobyte, the find."""
+    if word[:1] == b'"':  # the quotes of every attribute: the find itself
+        return xml.find(word, start, end) == -1
+    lead, give_up = word[at:at + 1], 16 + (end - start) // 512
+    i = xml.find(lead, start + at, end)
+    while i != -1:
+        if xml.startswith(word, i - at, end):
+            return False
+        give_up -= 1
+        if not give_up:
+            return xml.find(word, i - at, end) == -1
+        i = xml.find(lead, i + 1, end)
+    return True
+
+
 def _plain_cells(xml: bytes, body: int, end: int) -> bool:
     """True where ``xml[body:end]`` is proven to hold no match of _RARE_TAG or _LONG_SHEET (see above);
     False where it is not proven (either may match or not)."""
-    if xml.find(b"<sheetData", body, end) != -1 or _CELL_NOT_PLAIN.search(xml, body, end):
+    if not all(_absent(xml, tag, body, end, 1) for tag in _TAG_STARTS) or xml.find(b"<sheetData", body, end) != -1:
         return False
-    return xml[body:end].translate(_TAG_STARTS_TABLE, _NOT_TAG_STARTS).find(b"<f") == -1
+    return _CELL_NOT_PLAIN.search(xml, body, end) is None
 
 
 class _SheetScanner:
