@@ -162,8 +162,10 @@ def _inspection_for_update(c: Connection, fields: InspectionFields):
                                                        framework=fields.framework, round=fields.round,
                                                        fieldwork_start=fields.fieldwork_start, fieldwork_end=fields.fieldwork_end,
                                                        status="fieldwork", synthetic=False),
-                                 ["region_id", "level", "unit_name", "framework", "round"], (ins.id,))
-        where = (*same, ins.unit_name == unit) if made is None else (ins.id == made[0],)
+                                 ["region_id", "level", "unit_name", "framework", "round"], _INSPECTION_COLUMNS)
+        if made is not None:
+            return made  # inserted by this transaction: locked by it until it commits
+        where = (*same, ins.unit_name == unit)
     else:
         where = (ins.id == inspection_id,)
     # FOR UPDATE: a second upload for this inspection waits here until this one commits, then
