@@ -96,3 +96,18 @@ def test_any_cell_to_report_leaves_the_reading_to_the_rows():
     assert C._cases_at_once(duplicate, C._columns(duplicate, framework, case_type, Findings(), False)) is None
     marked = _grid(header, [(2, ["C1", None, "Yes", None])], values_only=False)
     assert C._cases_at_once(marked, C._columns(marked, framework, case_type, Findings(), False)) is None
+
+
+def test_a_heading_row_read_again_is_read_alike_with_its_findings():
+    framework, case_type = _framework()
+    C._COLUMNS_SEEN.clear()
+    for header in (["case_id", "nonsense", "P2.1.1", "P2.1.1", None, 1], ["case_id", "nonsense", "P2.1.1", "P2.1.1", None, True],
+                   ["case_id", "nonsense", "P2.1.1", "P2.1.1", None, 1.0]):
+        readings = []
+        for _ in range(2):
+            findings = Findings()
+            cols = C._remembered_columns(_grid(header, []), framework, case_type, findings, False)
+            readings.append((cols, findings.items, findings.total))
+        fresh = Findings()
+        assert readings[0] == readings[1] == (C._columns(_grid(header, []), framework, case_type, fresh, False), fresh.items, fresh.total)
+        assert [f.type for f in fresh.items] == ["unknown-column", "duplicate-column", "unknown-column"]

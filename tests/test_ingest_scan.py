@@ -128,3 +128,35 @@ def test_a_word_is_absent_exactly_where_find_says_so(pieces, word, cut_start, cu
     start, end = min(cut_start, len(xml)), max(len(xml) - cut_end, 0)
     for at in range(len(word)):
         assert S._absent(xml, word, start, end, at) == (xml.find(word, start, end) == -1)
+
+
+# -- the package parts, read once for each content ----------------------------------------------
+
+def test_package_parts_are_read_for_their_own_bytes_and_a_broken_one_each_time():
+    import io
+    import zipfile
+
+    from tests.test_ingest_hostile import raw_xlsx
+
+    def rewritten(data: bytes, name: str, text: bytes) -> bytes:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
+            for info in src.infolist():
+                out.writestr(info.filename, text if info.filename == name else src.read(info))
+        return buf.getvalue()
+
+    sheet = '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>'
+    one, two = raw_xlsx({"Inspection": sheet, "Cases": sheet}), raw_xlsx({"Cases": sheet, "Other": sheet, "Inspection": sheet})
+    broken = rewritten(one, "xl/workbook.xml", b"<workbook")
+    hidden = rewritten(one, "xl/workbook.xml", zipfile.ZipFile(io.BytesIO(one)).read("xl/workbook.xml").replace(
+        b'name="Cases"', b'name="Cases" state=" hidden "'))
+    S._PARSED.clear()
+    for _ in range(2):
+        for data, names in ((one, ["Inspection", "Cases"]), (two, ["Cases", "Other", "Inspection"]), (hidden, ["Inspection", "Cases"])):
+            findings = S.Findings()
+            package = S.scan_package(data, "x.xlsx", {"Inspection": 100, "Cases": 5000}, findings)
+            assert package.sheet_names == names and not findings
+            assert package.sheets["Cases"].state == ("hidden" if data is hidden else "visible")
+        findings = S.Findings()
+        assert S.scan_package(broken, "x.xlsx", {"Cases": 5000}, findings) is None
+        assert [f.message for f in findings.items] == ["x.xlsx is damaged and cannot be read (ParseError: unclosed token: line 1, column 0)"]

@@ -76,7 +76,7 @@ def read_cases(grid: Grid, framework: Framework, case_type: CaseType, findings: 
                inspection_columns: bool = False) -> list[ParsedCase]:
     """The cases of a grid, checking every cell. ``inspection_columns``: a CSV file's inspection
     fields are columns too, and are read elsewhere."""
-    cols = _columns(grid, framework, case_type, findings, inspection_columns)
+    cols = _remembered_columns(grid, framework, case_type, findings, inspection_columns)
     at_once = _cases_at_once(grid, cols)
     if at_once is not None:
         return at_once
@@ -226,6 +226,37 @@ def _bad_cell(value, allowed: str) -> tuple[str, str]:
     if isinstance(value, CellError):
         return F.NOT_ALLOWED, f"the error value {value} is not one of {allowed}"
     return F.NOT_ALLOWED, f'"{show(value)}" is not one of {allowed}'
+
+
+class _Said:
+    """Stands in for Findings while _columns runs, keeping what it says to say it again."""
+
+    def __init__(self):
+        self.said: list[tuple] = []
+
+    def add(self, *args) -> None:
+        self.said.append(args)
+
+
+_COLUMNS_SEEN: dict[tuple, tuple] = {}  # the heading rows of the last few templates, and what _columns made of them
+
+
+def _remembered_columns(grid: Grid, framework: Framework, case_type: CaseType, findings: Findings,
+                        inspection_columns: bool) -> _Columns:
+    """``_columns``, remembered for each heading row: files of one template share theirs, and its reading
+    (some sixty headings, and the framework's questions) depends on nothing else. Each heading is keyed
+    with its type (1, 1.0 and True are equal, but not the same heading); its findings are said again."""
+    key = (id(framework), case_type.code, grid.sheet, inspection_columns, tuple(zip(map(type, grid.header), grid.header)))
+    seen = _COLUMNS_SEEN.get(key)
+    if seen is None or seen[0] is not framework:
+        said = _Said()
+        seen = (framework, _columns(grid, framework, case_type, said, inspection_columns), said.said)
+        if len(_COLUMNS_SEEN) >= 32:
+            _COLUMNS_SEEN.clear()
+        _COLUMNS_SEEN[key] = seen
+    for args in seen[2]:
+        findings.add(*args)
+    return seen[1]
 
 
 def _columns(grid: Grid, framework: Framework, case_type: CaseType, findings: Findings, inspection_columns: bool) -> _Columns:

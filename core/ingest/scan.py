@@ -121,32 +121,64 @@ def scan_package(data: bytes, file_name: str, wanted: dict[str, int], findings: 
 
 def _workbook_path(zf: zipfile.ZipFile) -> str:
     try:
-        root = ElementTree.fromstring(zf.read("_rels/.rels"))
+        return _parsed(_office_document, zf.read("_rels/.rels"))
     except KeyError:
         return "xl/workbook.xml"
+
+
+def _sheets(zf: zipfile.ZipFile, book_path: str) -> list[tuple[str, str, str | None]]:
+    """(name, state, path of its part) of every sheet, in workbook order."""
+    sheets = _parsed(_book_sheets, zf.read(book_path))
+    rels_path = posixpath.join(posixpath.dirname(book_path), "_rels", posixpath.basename(book_path) + ".rels")
+    try:
+        targets = _parsed(_targets, zf.read(rels_path))
+    except KeyError:
+        targets = {}
+    out = []
+    for name, state, rid in sheets:
+        target = targets.get(rid)
+        path = None
+        if target:
+            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(posixpath.dirname(book_path), target))
+        out.append((name, state, path))
+    return out
+
+
+def _office_document(xml: bytes) -> str:
+    root = ElementTree.fromstring(xml)
     for r in root.iter(f"{{{_PKG_REL}}}Relationship"):
         if r.get("Type", "").endswith("/officeDocument"):
             return r.get("Target", "xl/workbook.xml").lstrip("/")
     return "xl/workbook.xml"
 
 
-def _sheets(zf: zipfile.ZipFile, book_path: str) -> list[tuple[str, str, str | None]]:
-    """(name, state, path of its part) of every sheet, in workbook order."""
-    book = ElementTree.fromstring(zf.read(book_path))
-    rels_path = posixpath.join(posixpath.dirname(book_path), "_rels", posixpath.basename(book_path) + ".rels")
-    try:
-        rels = ElementTree.fromstring(zf.read(rels_path))
-        targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{{{_PKG_REL}}}Relationship")}
-    except KeyError:
-        targets = {}
-    out = []
-    for sheet in book.iter(f"{{{_MAIN}}}sheet"):
-        target = targets.get(sheet.get(f"{{{_REL}}}id"))
-        path = None
-        if target:
-            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(posixpath.dirname(book_path), target))
-        out.append((sheet.get("name") or "", (sheet.get("state") or "visible").strip(), path))
-    return out
+def _book_sheets(xml: bytes) -> tuple[tuple[str, str, str | None], ...]:
+    """(name, state, relationship id) of every sheet of a workbook part."""
+    book = ElementTree.fromstring(xml)
+    return tuple((sheet.get("name") or "", (sheet.get("state") or "visible").strip(), sheet.get(f"{{{_REL}}}id"))
+                 for sheet in book.iter(f"{{{_MAIN}}}sheet"))
+
+
+def _targets(xml: bytes) -> dict[str | None, str]:
+    rels = ElementTree.fromstring(xml)
+    return {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{{{_PKG_REL}}}Relationship")}
+
+
+_PARSED: dict[tuple, object] = {}  # (reader, the part's bytes) -> what it read: the parts files of one template share
+
+
+def _parsed(read, xml: bytes):
+    """``read(xml)``, remembered for the same bytes (a few dozen parts at most; what raises is not kept).
+    Read only, never changed, by the callers."""
+    key = (read, xml)
+    value = _PARSED.get(key, _PARSED)  # (one look-up: another thread may clear it meanwhile)
+    if value is not _PARSED:
+        return value
+    value = read(xml)
+    if len(_PARSED) >= 64:
+        _PARSED.clear()
+    _PARSED[key] = value
+    return value
 
 
 def _parser():
