@@ -8,6 +8,7 @@ no longer current. Cases go in with bulk inserts, their answers packed (``core.s
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -81,18 +82,17 @@ def store_upload(engine: Engine, upload: ParsedUpload, sha256: str, user: str) -
         inspection = _inspection_for_update(c, upload.inspection)
         if inspection.synthetic:
             raise InvalidWorkbook(upload.file_name, [Finding(DEMO_INSPECTION, _DEMO_REFUSAL.format(label=upload.inspection.label))])
-        versions = c.execute(select(_UPLOADS).where(_UPLOADS.c.inspection_id == inspection.id, _UPLOADS.c.kind == upload.kind)).all()
+        versions = c.execute(_VERSIONS, {"inspection_id": inspection.id, "kind": upload.kind}).all()
         current = next((v for v in versions if v.is_current), None)
         if current is not None and current.sha256 == sha256:
             return _receipt(ALREADY_LOADED, upload, inspection, current)
         version = max((v.version for v in versions), default=0) + 1
         if current is not None:
-            c.execute(update(_UPLOADS).where(_UPLOADS.c.id == current.id).values(is_current=False))
+            c.execute(_NO_LONGER_CURRENT, {"upload_id": current.id})
         _update_fieldwork(c, inspection, upload.inspection)
-        row = c.execute(insert(_UPLOADS).values(inspection_id=inspection.id, kind=upload.kind, version=version, is_current=True,
-                                                file_name=upload.file_name[:255], sha256=sha256, uploaded_by=user[:120],
-                                                counts=upload.counts())
-                        .returning(_UPLOADS.c.id, _UPLOADS.c.version, _UPLOADS.c.sha256, _UPLOADS.c.uploaded_by, _UPLOADS.c.counts)).one()
+        row = c.execute(_NEW_UPLOAD, dict(inspection_id=inspection.id, kind=upload.kind, version=version, is_current=True,
+                                          file_name=upload.file_name[:255], sha256=sha256, uploaded_by=user[:120],
+                                          counts=upload.counts())).one()
         if upload.evidence is not None:
             _insert_evidence(s, row.id, inspection.id, upload)
         else:
@@ -100,10 +100,15 @@ def store_upload(engine: Engine, upload: ParsedUpload, sha256: str, user: str) -
         return _receipt(LOADED if version == 1 else NEW_VERSION, upload, inspection, row)
 
 
+# The statements of every upload, built once (values come as parameters): building a statement cost
+# more than running it
 _UPLOADS = Upload.__table__
 _INSPECTIONS = Inspection.__table__
 _PDUS = PDU.__table__
 _REGIONS = Region.__table__
+_VERSIONS = select(_UPLOADS).where(_UPLOADS.c.inspection_id == bindparam("inspection_id"), _UPLOADS.c.kind == bindparam("kind"))
+_NO_LONGER_CURRENT = update(_UPLOADS).where(_UPLOADS.c.id == bindparam("upload_id")).values(is_current=False)
+_NEW_UPLOAD = insert(_UPLOADS).returning(_UPLOADS.c.id, _UPLOADS.c.version, _UPLOADS.c.sha256, _UPLOADS.c.uploaded_by, _UPLOADS.c.counts)
 
 
 _DEMO_REFUSAL = ("{label} is a synthetic demo inspection: real fieldwork cannot be mixed with invented data. "
@@ -139,6 +144,13 @@ _KNOWN_REGION_AND_PDU = (select(_REGIONS.c.id, _PDUS.c.id, _PDUS.c.name)
                          .where(_REGIONS.c.name_key == bindparam("region_key")))
 _INSPECTION_COLUMNS = (_INSPECTIONS.c.id, _INSPECTIONS.c.unit_name, _INSPECTIONS.c.synthetic, _INSPECTIONS.c.fieldwork_start,
                        _INSPECTIONS.c.fieldwork_end)
+_SAME = (_INSPECTIONS.c.region_id == bindparam("region_id"), _INSPECTIONS.c.level == bindparam("level"),
+         _INSPECTIONS.c.framework == bindparam("framework"), _INSPECTIONS.c.round == bindparam("round"))
+_SAME_INSPECTIONS = select(_INSPECTIONS.c.id, _INSPECTIONS.c.unit_name).where(*_SAME)
+# FOR UPDATE: a second upload for this inspection waits here until this one commits, then sees its
+# version; SQLite ignores it (BEGIN IMMEDIATE already serialised the writers)
+_LOCK_BY_ID = select(*_INSPECTION_COLUMNS).where(_INSPECTIONS.c.id == bindparam("inspection_id")).with_for_update()
+_LOCK_BY_NAME = select(*_INSPECTION_COLUMNS).where(*_SAME, _INSPECTIONS.c.unit_name == bindparam("unit_name")).with_for_update()
 
 
 def _inspection_for_update(c: Connection, fields: InspectionFields):
@@ -153,29 +165,22 @@ def _inspection_for_update(c: Connection, fields: InspectionFields):
             pdu_id, unit = known[1], known[2]
         else:
             pdu_id, unit = _pdu(c, region_id, fields.unit)
-    ins = _INSPECTIONS.c
-    same = (ins.region_id == region_id, ins.level == fields.level, ins.framework == fields.framework, ins.round == fields.round)
-    known = {unit_key(name): i for i, name in c.execute(select(ins.id, ins.unit_name).where(*same)).all()}
+    same = {"region_id": region_id, "level": fields.level, "framework": fields.framework, "round": fields.round}
+    known = {unit_key(name): i for i, name in c.execute(_SAME_INSPECTIONS, same).all()}
     inspection_id = known.get(unit_key(unit))
-    if inspection_id is None:
-        made = _insert_if_absent(c, _INSPECTIONS, dict(region_id=region_id, level=fields.level, pdu_id=pdu_id, unit_name=unit,
-                                                       framework=fields.framework, round=fields.round,
-                                                       fieldwork_start=fields.fieldwork_start, fieldwork_end=fields.fieldwork_end,
-                                                       status="fieldwork", synthetic=False),
-                                 ["region_id", "level", "unit_name", "framework", "round"], _INSPECTION_COLUMNS)
-        if made is not None:
-            return made  # inserted by this transaction: locked by it until it commits
-        where = (*same, ins.unit_name == unit)
-    else:
-        where = (ins.id == inspection_id,)
-    # FOR UPDATE: a second upload for this inspection waits here until this one commits, then
-    # sees its version; SQLite ignores it (BEGIN IMMEDIATE already serialised the writers)
-    return c.execute(select(*_INSPECTION_COLUMNS).where(*where).with_for_update()).one()
+    if inspection_id is not None:
+        return c.execute(_LOCK_BY_ID, {"inspection_id": inspection_id}).one()
+    made = _insert_if_absent(c, _INSPECTIONS, dict(same, pdu_id=pdu_id, unit_name=unit, fieldwork_start=fields.fieldwork_start,
+                                                   fieldwork_end=fields.fieldwork_end, status="fieldwork", synthetic=False),
+                             ("region_id", "level", "unit_name", "framework", "round"), _INSPECTION_COLUMNS)
+    if made is not None:
+        return made  # inserted by this transaction: locked by it until it commits
+    return c.execute(_LOCK_BY_NAME, dict(same, unit_name=unit)).one()
 
 
 def _region_id(c: Connection, name: str) -> int:
     key = normalised_name(name)
-    _insert_if_absent(c, _REGIONS, {"name": name, "name_key": key}, ["name_key"])
+    _insert_if_absent(c, _REGIONS, {"name": name, "name_key": key}, ("name_key",))
     return c.execute(select(_REGIONS.c.id).where(_REGIONS.c.name_key == key)).scalar_one()
 
 
@@ -186,28 +191,32 @@ def _pdu(c: Connection, region_id: int, name: str) -> tuple[int, str]:
     once spelt 'Salford', 'SALFORD', ' salford ', one inserts and the others, waiting on its key until
     it commits, insert nothing and read its row."""
     key = normalised_name(name)
-    made = _insert_if_absent(c, _PDUS, {"region_id": region_id, "name": name, "name_key": key}, ["region_id", "name_key"],
+    made = _insert_if_absent(c, _PDUS, {"region_id": region_id, "name": name, "name_key": key}, ("region_id", "name_key"),
                              (_PDUS.c.id, _PDUS.c.name))
     if made is None:
         made = c.execute(select(_PDUS.c.id, _PDUS.c.name).where(_PDUS.c.region_id == region_id, _PDUS.c.name_key == key)).one()
     return made[0], made[1]
 
 
-def _insert_if_absent(c: Connection, table: Table, values: dict, unique: list[str], returning: tuple = ()):
+def _insert_if_absent(c: Connection, table: Table, values: dict, unique: tuple[str, ...], returning: tuple = ()):
     """INSERT … ON CONFLICT DO NOTHING: two first uploads in a new region make one region row.
     Returns the ``returning`` columns of the row inserted, or None where it was there already (or
     nothing is asked)."""
     dialect = c.dialect.name
     if dialect in ("postgresql", "sqlite"):
-        stmt = (postgresql if dialect == "postgresql" else sqlite).insert(table).values(**values).on_conflict_do_nothing(index_elements=unique)
-        if returning:
-            return c.execute(stmt.returning(*returning)).first()
-        c.execute(stmt)
-        return None
+        row = c.execute(_insert_or_nothing(dialect, table, unique, returning), values)
+        return row.first() if returning else None
     exists = select(table.c.id).where(*(table.c[k] == values[k] for k in unique))
     if c.execute(exists).first() is None:
         c.execute(insert(table).values(**values))
     return None
+
+
+@functools.lru_cache(maxsize=None)
+def _insert_or_nothing(dialect: str, table: Table, unique: tuple[str, ...], returning: tuple):
+    """The INSERT … ON CONFLICT DO NOTHING [RETURNING …] of ``_insert_if_absent``, built once."""
+    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(table).on_conflict_do_nothing(index_elements=list(unique))
+    return stmt.returning(*returning) if returning else stmt
 
 
 def _update_fieldwork(c: Connection, inspection, fields: InspectionFields) -> None:
