@@ -137,6 +137,32 @@ def test_an_inspectors_import_for_another_region_exits_2_and_writes_nothing(cli,
     assert uploads(cli)[0]["uploaded_by"] == "east@example.org"
 
 
+def test_an_upload_and_its_audit_row_land_together_or_not_at_all(cli, store, tmp_path, monkeypatch):
+    """The accepted upload's audit row is written in the upload's own transaction: if it cannot be
+    written, the upload is not stored either."""
+    from core.store import audit
+
+    record = audit.record
+
+    def failing_in_the_uploads_transaction(target, *args, **kwargs):
+        if isinstance(target, Session):
+            raise RuntimeError("the audit trail cannot be written")
+        return record(target, *args, **kwargs)
+
+    path = workbook(tmp_path)
+    before = table_counts(store)
+    monkeypatch.setattr(audit, "record", failing_in_the_uploads_transaction)
+    with pytest.raises(RuntimeError, match="audit trail"):
+        cli("import", path)
+    assert table_counts(store) == before
+    monkeypatch.setattr(audit, "record", record)
+    assert cli("import", path)[0] == 0
+    (event,) = audit_rows(cli, "--action", "upload-accepted")
+    with Session(store) as s:
+        upload_id = s.execute(select(Upload.id)).scalar_one()
+    assert event["object"] == f"upload {upload_id} en.xlsx"
+
+
 def test_a_rejected_upload_is_audited_with_its_number_of_findings(cli, tmp_path):
     bad = [dict(c) for c in CASES]
     bad[0]["P2.1.1"], bad[1]["P2.1.1"] = "Yse", "Maybe"

@@ -2,7 +2,8 @@
 
 The Upload page and ``python -m core import`` upload through ``upload``: accepted, identical
 re-upload, rejected (with the number of findings) or access refused (a region the principal may not
-upload for), each leaves its audit row. A refused or rejected file writes nothing but that row.
+upload for), each leaves its audit row. A refused or rejected file writes nothing but that row; a stored one's row
+is written in the upload's own transaction.
 """
 from __future__ import annotations
 
@@ -33,8 +34,17 @@ def upload(engine: Engine, by: Principal, source, file_name: str | None = None):
     from core.store.uploads import ALREADY_LOADED
 
     name = file_name or Path(str(source)).name
+
+    def record_stored(session, receipt) -> None:  # in the upload's own transaction: both land, or neither
+        identical = receipt.status == ALREADY_LOADED
+        audit.record(session, by.who, audit.UPLOAD_IDENTICAL if identical else audit.UPLOAD_ACCEPTED,
+                     f"upload {receipt.upload_id} {receipt.file_name}", audit.UNCHANGED if identical else audit.OK,
+                     details={"inspection": receipt.inspection, "region": receipt.region, "kind": receipt.kind,
+                              "version": receipt.version, "status": receipt.status, "counts": receipt.counts,
+                              "sha256": receipt.sha256})
+
     try:
-        receipt = import_file(engine, source, file_name, user=by.who, scope=upload_scope(by))
+        return import_file(engine, source, file_name, user=by.who, scope=upload_scope(by), on_stored=record_stored)
     except InvalidWorkbook as exc:
         out_of_scope = [f for f in exc.findings if f.type == F.OUT_OF_SCOPE]
         if out_of_scope:
@@ -44,10 +54,3 @@ def upload(engine: Engine, by: Principal, source, file_name: str | None = None):
             audit.record(engine, by.who, audit.UPLOAD_REJECTED, name, audit.REJECTED,
                          details={"findings": exc.total, "first": exc.findings[0].message if exc.findings else ""})
         raise
-    identical = receipt.status == ALREADY_LOADED
-    audit.record(engine, by.who, audit.UPLOAD_IDENTICAL if identical else audit.UPLOAD_ACCEPTED,
-                 f"upload {receipt.upload_id} {receipt.file_name}", audit.UNCHANGED if identical else audit.OK,
-                 details={"inspection": receipt.inspection, "region": receipt.region, "kind": receipt.kind,
-                          "version": receipt.version, "status": receipt.status, "counts": receipt.counts,
-                          "sha256": receipt.sha256})
-    return receipt

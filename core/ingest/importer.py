@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from core.errors import InputError, InvalidWorkbook, ProbationError
 from core import findings as F
@@ -55,20 +56,22 @@ def check_file(source: Source, file_name: str | None = None) -> list[Finding]:
 
 
 def import_file(engine: Engine, source: Source, file_name: str | None = None, user: str = "anonymous",
-                scope: Scope | None = None) -> Receipt:
+                scope: Scope | None = None, on_stored: Callable[[Session, Receipt], None] | None = None) -> Receipt:
     """Check the whole file, then store it in one transaction; say what became of it.
 
     ``source`` is a path, or the bytes of an upload (then give ``file_name``: it tells a CSV file
     from a workbook and names the file in findings and in the audit trail). Raises InvalidWorkbook
     with every finding, having written nothing, when anything in the file is wrong, or when its
     region is outside the uploader's ``scope`` (None: no limit, as for the command line).
+    ``on_stored(session, receipt)`` runs in the upload's own transaction (the audit row: an upload and
+    its record land together or not at all).
     """
     data, name = read_source(source, file_name)
     upload: ParsedUpload = parse_upload(data, name)
     if scope is not None and not scope.allows(upload.inspection.region):
         raise InvalidWorkbook(name, [Finding(F.OUT_OF_SCOPE, f"{upload.inspection.region} is not one of the regions you may upload for "
                                                              f"({', '.join(sorted(scope.regions or [])) or 'none'})", sheet="Inspection")])
-    return store_upload(engine, upload, sha256_of(data), user or "anonymous")
+    return store_upload(engine, upload, sha256_of(data), user or "anonymous", on_stored)
 
 
 # -- many files -------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from sqlalchemy import Connection, Engine, Table, and_, bindparam, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -68,11 +68,13 @@ class Receipt:
         return f"{self.file_name}: loaded as version {self.version} of the {self.kind} upload for {self.inspection} ({held}){replaced}"
 
 
-def store_upload(engine: Engine, upload: ParsedUpload, sha256: str, user: str) -> Receipt:
+def store_upload(engine: Engine, upload: ParsedUpload, sha256: str, user: str,
+                 on_stored: Callable[[Session, Receipt], None] | None = None) -> Receipt:
     """Write a checked upload in one transaction and say what became of it.
 
     Either everything lands (the upload, its cases and answers or its evidence, any new region,
-    PDU or inspection row, the previous version marked not current) or, on any error, nothing.
+    PDU or inspection row, the previous version marked not current, and whatever ``on_stored``
+    writes in the same session, such as the audit row) or, on any error, nothing.
     Statements go through the session's connection as Core statements: a national round is a
     hundred uploads, and the ORM's work per statement cost more than the database's.
     """
@@ -85,7 +87,7 @@ def store_upload(engine: Engine, upload: ParsedUpload, sha256: str, user: str) -
         versions = c.execute(_VERSIONS, {"inspection_id": inspection.id, "kind": upload.kind}).all()
         current = next((v for v in versions if v.is_current), None)
         if current is not None and current.sha256 == sha256:
-            return _receipt(ALREADY_LOADED, upload, inspection, current)
+            return _stored(s, _receipt(ALREADY_LOADED, upload, inspection, current), on_stored)
         version = max((v.version for v in versions), default=0) + 1
         if current is not None:
             c.execute(_NO_LONGER_CURRENT, {"upload_id": current.id})
@@ -97,7 +99,13 @@ def store_upload(engine: Engine, upload: ParsedUpload, sha256: str, user: str) -
             _insert_evidence(s, row.id, inspection.id, upload)
         else:
             _insert_cases(s, row.id, inspection.id, upload)
-        return _receipt(LOADED if version == 1 else NEW_VERSION, upload, inspection, row)
+        return _stored(s, _receipt(LOADED if version == 1 else NEW_VERSION, upload, inspection, row), on_stored)
+
+
+def _stored(s: Session, receipt: Receipt, on_stored) -> Receipt:
+    if on_stored is not None:
+        on_stored(s, receipt)
+    return receipt
 
 
 # The statements of every upload, built once (values come as parameters): building a statement cost
