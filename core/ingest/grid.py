@@ -73,10 +73,12 @@ def grid_from_values(name: str, values: list[list], scan: SheetScan, max_rows: i
     for number, row in enumerate(values[1:], start=2):
         try:  # most rows are all text (calamine gives "" for an empty cell): checked at once, in C
             joined = "".join(row)
-            plain = joined.isascii() and joined.isprintable()
         except TypeError:  # a number or a date among them: check_text looks cell by cell
             plain = False
-        cells = [None if v == "" else v for v in row]
+            cells = [None if v == "" else v for v in row]
+        else:
+            plain = joined.isascii() and joined.isprintable()
+            cells = [v or None for v in row]  # all text: "" is the only one that is false
         if number in special:
             _overlay(cells, special[number])
         if number > MAX_SCANNED_ROWS:
