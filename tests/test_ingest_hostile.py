@@ -178,6 +178,23 @@ def test_formulas_in_answer_and_case_id_cells_are_refused_with_their_cells():
     assert '=IF(TRUE,"Yes","No")' in findings[0].message
 
 
+@pytest.mark.parametrize("cell, formula", [("x:c", "x:f"), ("c", "x:f")], ids=["all prefixed", "formula prefixed"])
+def test_a_formula_in_a_sheet_written_with_a_namespace_prefix_is_found(cell, formula):
+    """<x:c> and <x:f> are the same cell and formula as <c> and <f> when x is bound to the sheet's
+    namespace (as some tools write them): the formula is refused, not its cached value taken as data."""
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+    def text(ref, value):
+        return f'<{cell} r="{ref}" t="inlineStr"><is><t>{value}</t></is></{cell}>'
+
+    cases = (f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{main}" xmlns:x="{main}"><sheetData>'
+             f'<row r="1">{text("A1", "case_id")}{text("B1", "P2.1.1")}</row>'
+             f'<row r="2">{text("A2", "C1")}<{cell} r="B2" t="str"><{formula}>IF(1,"Yes","No")</{formula}><v>Yes</v></{cell}></row>'
+             '</sheetData></worksheet>')
+    findings = check_file(raw_xlsx({"Inspection": _sheet_xml(INSPECTION_ROWS), "Cases": cases}), "prefixed.xlsx")
+    assert [(f.type, f.cell) for f in findings] == [(F.FORMULA, "Cases!B2")]
+
+
 def test_a_formula_in_the_inspection_sheet_is_refused():
     wb = case_workbook(cases=[GOOD_CASE])
     wb["Inspection"]["B8"] = "=TODAY()"

@@ -281,12 +281,18 @@ def _scan_sheet(zf: zipfile.ZipFile, path: str, scan: SheetScan, max_rows: int, 
         _SheetScanner(scan, max_rows, findings).run(part)
 
 
+# the sheet's namespace bound to a prefix (xmlns:x="…/spreadsheetml/2006/main")
+_MAIN_PREFIXED = re.compile(rb'xmlns:[^\s=]+\s*=\s*["\']' + re.escape(_MAIN.encode()) + rb'["\']')
+
+
 def _quick_scan(xml: bytes, scan: SheetScan, max_rows: int, findings: Findings) -> bool:
     """True where the sheet was scanned here; False where it needs the full parse."""
     start, end = xml.find(b"<sheetData>"), xml.rfind(b"</sheetData>")
     if start == -1 or end < start:
         return False
     body = start + len(b"<sheetData>")
+    if _MAIN_PREFIXED.search(xml, 0, start):  # cells written <x:c>, formulas <x:f>: only the full parse reads them so
+        return False
     plain = _plain_cells(xml, body, end)  # True: neither _RARE_TAG nor _LONG_SHEET can match
     if (not plain and _RARE_TAG.search(xml, body, end)) or not all(map(_absent, repeat(xml), _RARE_WORDS, repeat(body), repeat(end))):
         return False
