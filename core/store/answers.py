@@ -54,8 +54,8 @@ def pack(codes: Sequence[str], answers: Mapping[str, str]) -> str:
 
 
 def pack_values(values: Iterable[str | None]) -> str:
-    """Answers already in the layout's order ("" or None: not answered)."""
-    return "".join([CHARS.get(v, NOT_ANSWERED) if v else NOT_ANSWERED for v in values])
+    """Answers already in the layout's order ("" or None: not answered; any other value is a KeyError)."""
+    return "".join([CHARS[v] if v else NOT_ANSWERED for v in values])
 
 
 def answer_matrix(packed: Sequence[str], width: int) -> np.ndarray:
