@@ -212,7 +212,7 @@ def _insert_if_absent(c: Connection, table: Table, values: dict, unique: tuple[s
     nothing is asked)."""
     dialect = c.dialect.name
     if dialect in ("postgresql", "sqlite"):
-        row = c.execute(_insert_or_nothing(dialect, table, unique, returning), values)
+        row = c.execute(_insert_or_nothing(dialect, table, returning), values)
         return row.first() if returning else None
     exists = select(table.c.id).where(*(table.c[k] == values[k] for k in unique))
     if c.execute(exists).first() is None:
@@ -221,9 +221,14 @@ def _insert_if_absent(c: Connection, table: Table, values: dict, unique: tuple[s
 
 
 @functools.lru_cache(maxsize=None)
-def _insert_or_nothing(dialect: str, table: Table, unique: tuple[str, ...], returning: tuple):
-    """The INSERT … ON CONFLICT DO NOTHING [RETURNING …] of ``_insert_if_absent``, built once."""
-    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(table).on_conflict_do_nothing(index_elements=list(unique))
+def _insert_or_nothing(dialect: str, table: Table, returning: tuple):
+    """The INSERT … ON CONFLICT DO NOTHING [RETURNING …] of ``_insert_if_absent``, built once.
+
+    No conflict target: a region or PDU has two unique keys (its name as written, and normalised),
+    and PostgreSQL handles a conflict only on the target's index. Two first uploads racing on the
+    other one (the same name, so the same key) would fail with a unique violation instead of one
+    waiting and inserting nothing (seen once in the concurrency test)."""
+    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(table).on_conflict_do_nothing()
     return stmt.returning(*returning) if returning else stmt
 
 
