@@ -122,32 +122,16 @@ def _cases_at_once(grid: Grid, cols: _Columns) -> list[ParsedCase] | None:
         return None
     attribute_columns = []
     for i, _, allowed in cols.attributes:
-        words = {}
-        for value in set(columns[i]) - {None}:
-            if value.__class__ is not str:
-                return None
-            word = allowed.get(value)
-            if word is None and value.strip():
-                word = allowed.get(value.strip().lower())
-                if word is None:
-                    return None
-            if word == "":
-                return None
-            words[value] = word
+        words = _words(set(columns[i]), allowed, allowed)
+        if words is None:
+            return None
         attribute_columns.append(tuple(map(words.get, columns[i])))  # None for a blank cell
     answer_columns = [columns[i] for i, _ in cols.answers]
     distinct = set().union(*answer_columns)
     if not distinct <= _EXACT_OR_BLANK:  # another spelling of a word, or a bad value
-        words = {}
-        for value in distinct - {None}:
-            if value.__class__ is not str:
-                return None
-            word = _EXACT_ANSWERS.get(value)
-            if word is None and value.strip():
-                word = ANSWER_WORDS.get(value.strip().lower())
-                if word is None:
-                    return None
-            words[value] = word
+        words = _words(distinct, _EXACT_ANSWERS, ANSWER_WORDS)
+        if words is None:
+            return None
         answer_columns = [tuple(map(words.get, column)) for column in answer_columns]
     names = tuple(name for _, name, _ in cols.attributes)
     codes = cols.answer_codes
@@ -159,6 +143,25 @@ def _cases_at_once(grid: Grid, cols: _Columns) -> list[ParsedCase] | None:
 
 
 _EXACT_OR_BLANK = {None, *ANSWERS}
+
+
+def _words(values: set, exact: dict, by_lower: dict) -> dict | None:
+    """Each distinct value of a column (None aside) -> its word, as ``_case`` reads a cell (None for
+    blank text): as written, else by its trimmed lower case. None where any value would have a
+    finding (not a word, or not text)."""
+    words = {}
+    for value in values - {None}:
+        if value.__class__ is not str:
+            return None
+        word = exact.get(value)
+        if word is None and value.strip():
+            word = by_lower.get(value.strip().lower())
+            if word is None:
+                return None
+        if word == "":
+            return None
+        words[value] = word
+    return words
 
 
 def _case(row: int, values: tuple, cols: _Columns, sheet: str | None, findings: Findings, seen: dict[str, int]) -> ParsedCase | None:
