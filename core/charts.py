@@ -219,10 +219,10 @@ def key_question_heatmap(matrix: pd.DataFrame, title: str = "Key questions by PD
         colorbar=_rating_colourbar(thresholds), customdata=hover, text=labels,
         hovertemplate="%{customdata}<extra></extra>", texttemplate="%{text}", textfont=dict(size=8 if big else 10)))
     fig.update_layout(title=plot_text(title), height=_height(len(rows), per_row=20, base=200, minimum=400), margin=dict(l=10, r=10, t=110, b=20))
-    # a thin line between regions, so that a region's PDUs read as a block
-    for i in range(1, len(rows)):
-        if regions.iat[i] != regions.iat[i - 1]:
-            fig.add_hline(y=i - 0.5, line_color="#000000", line_width=1.5)
+    # a thin line between regions, so that a region's PDUs read as a block (one layout update, not one per line)
+    fig.update_layout(shapes=[dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=i - 0.5, y1=i - 0.5,
+                                   line=dict(color="#000000", width=1.5))
+                              for i in range(1, len(rows)) if regions.iat[i] != regions.iat[i - 1]])
     fig.update_yaxes(title=None, autorange="reversed", automargin=True, tickfont=dict(size=11 if len(rows) <= 60 else 9))
     fig.update_xaxes(title=None, side="top")
     return fig
@@ -337,18 +337,19 @@ def trend_chart(trend: pd.DataFrame, title: str = "Ratings across inspections", 
     if standards is not None:
         t = t[t["standard"].isin(list(standards))]
     rounds = list(dict.fromkeys(trend["round"].astype(str).map(plot_text)))
-    fig = go.Figure()
     standards = sorted(t["standard"].unique(), key=lambda c: (c == "OVERALL", natural_code(c)))  # the overall last
     groups = [(_standard_label(c), t[t["standard"] == c]) for c in standards]
+    lines = []
     for i, (label, part) in enumerate(groups):
         overall = label == "Overall"
         # standards with the same rating would hide one another: set each a little apart within its band
         offset = 0.0 if overall else (i - (len(groups) - 1) / 2) * min(0.05, 0.3 / max(len(groups), 1))
-        fig.add_trace(go.Scatter(
+        lines.append(go.Scatter(
             x=part["round"].astype(str).map(plot_text), y=part["rating_value"].astype(float) + offset, mode="lines+markers", name=str(label),
             line=dict(width=3 if overall else 1.5, color="#000000" if overall else None),
             text=part["rating"], customdata=part["standard_name"].fillna("").map(plot_text),
             hovertemplate="%{x}: " + str(label) + " %{customdata}<br>%{text}<extra></extra>"))
+    fig = go.Figure(lines)  # every line at once: adding traces one by one re-checks the figure each time
     fig.update_layout(title=plot_text(title), height=440, margin=dict(l=10, r=10, t=70, b=40))
     fig.update_xaxes(title="Round", type="category", categoryorder="array", categoryarray=rounds)
     fig.update_yaxes(title="Rating", **RATING_TICKS)

@@ -35,14 +35,37 @@ def _flag_reasons(rows: pd.DataFrame) -> dict:
     return dict(zip(zip(rows["inspection_id"], rows["standard"]), care_reasons(rows))) if not rows.empty else {}
 
 
+UNIT_KEYS = ["region", "level", "unit", "round"]
+
+
+def unit_reasons(ratings: pd.DataFrame) -> dict[tuple, str]:
+    """(region, level, unit, round) -> the one-line reason that unit's overall rests on little (units
+    with none are left out): which of its domain two ratings do, and why; all units in one pass."""
+    d2 = ratings[(ratings["domain"] == 2) & ratings["rating"].notna()] if not ratings.empty else ratings
+    if d2.empty:
+        return {}
+    parts: dict[tuple, dict] = {}
+    for key, ins, std, reason in zip(d2[UNIT_KEYS].itertuples(index=False, name=None), d2["inspection_id"],
+                                     d2["standard"], care_reasons(d2)):
+        parts.setdefault(key, {})[(ins, std)] = f"{fmt.code(std)} {reason.removeprefix('Read with care: ')}" if reason else ""
+    return {key: "Read with care: " + "; ".join(p for p in found.values() if p)
+            for key, found in parts.items() if any(found.values())}
+
+
 def unit_reason(rows: pd.DataFrame) -> str:
-    """The one-line reason a unit's overall rests on little: which of its domain two ratings do, and why."""
-    d2 = rows[(rows["domain"] == 2) & rows["rating"].notna()] if not rows.empty else rows
-    parts = []
-    for (ins, std), reason in _flag_reasons(d2).items():
-        if reason:
-            parts.append(f"{fmt.code(std)} {reason.removeprefix('Read with care: ')}")
-    return ("Read with care: " + "; ".join(parts)) if parts else ""
+    """The one-line reason one unit's overall rests on little ('' if it does not): ``unit_reasons``
+    of that unit's rows."""
+    return next(iter(unit_reasons(rows).values()), "")
+
+
+def _overall_rows(ratings: pd.DataFrame) -> pd.DataFrame:
+    """Each unit's overall row (its first), keyed by UNIT_KEYS, with the published columns even where absent."""
+    overall = ratings[ratings["standard"] == OVERALL].drop_duplicates(UNIT_KEYS)
+    return overall.reindex(columns=[*UNIT_KEYS, "rating", "score", "max_score", "published_rating", "agrees"])
+
+
+def _score(value) -> int | None:
+    return None if fmt.is_empty(value) else int(value)
 
 
 def _order(frame: pd.DataFrame, sort: str, rating_col: str, name_cols: Sequence[str], score_cols=("Score", "Out of")) -> pd.DataFrame:
@@ -76,22 +99,23 @@ def overview_units(ratings: pd.DataFrame, sort: str = "worst") -> pd.DataFrame:
     the reason to read it with care, and a link to its scorecard (PDUs) or region page."""
     rows = []
     if not ratings.empty:
-        for (region, level, unit, round_), g in ratings.groupby(["region", "level", "unit", "round"], sort=False):
-            overall = g[g["standard"] == OVERALL]
-            o = overall.iloc[0].to_dict() if not overall.empty else {}
-            reason = unit_reason(g)
-            link = (view_link("scorecard", round=round_, region=region, unit=unit) if level == "pdu"
-                    else view_link("region", round=round_, region=region))
-            published = o.get("published_rating") if isinstance(o.get("published_rating"), str) else ""
-            agrees = o.get("agrees")
-            rows.append({"Unit": unit, "Overall rating": fmt.marked_rating(o.get("rating"), reason),
-                         "Score": None if fmt.is_empty(o.get("max_score")) else int(o["score"]),
-                         "Out of": None if fmt.is_empty(o.get("max_score")) else int(o["max_score"]),
-                         "Read with care": reason, "Region": region, "Level": LEVEL_NAMES.get(level, level), "Round": round_,
-                         "Standards rated": f"{int(g.loc[g['standard'] != OVERALL, 'rating'].notna().sum())} of "
-                                            f"{int((g['standard'] != OVERALL).sum())}",
+        standard = ratings["standard"] != OVERALL
+        units = (ratings.assign(_rated=standard & ratings["rating"].notna(), _standard=standard)
+                 .groupby(UNIT_KEYS, sort=False).agg(rated=("_rated", "sum"), standards=("_standard", "sum")).reset_index())
+        units = units.merge(_overall_rows(ratings), on=UNIT_KEYS, how="left")
+        reasons = unit_reasons(ratings)
+        for u in units.itertuples(index=False):
+            reason = reasons.get((u.region, u.level, u.unit, u.round), "")
+            link = (view_link("scorecard", round=u.round, region=u.region, unit=u.unit) if u.level == "pdu"
+                    else view_link("region", round=u.round, region=u.region))
+            published = u.published_rating if isinstance(u.published_rating, str) else ""
+            scored = not fmt.is_empty(u.max_score)
+            rows.append({"Unit": u.unit, "Overall rating": fmt.marked_rating(u.rating, reason),
+                         "Score": _score(u.score) if scored else None, "Out of": _score(u.max_score),
+                         "Read with care": reason, "Region": u.region, "Level": LEVEL_NAMES.get(u.level, u.level), "Round": u.round,
+                         "Standards rated": f"{int(u.rated)} of {int(u.standards)}",
                          "Published overall": published,
-                         "Agrees with published": "" if fmt.is_empty(agrees) or not published else ("Yes" if agrees else "No"),
+                         "Agrees with published": "" if fmt.is_empty(u.agrees) or not published else ("Yes" if u.agrees else "No"),
                          "Scorecard": link})
     frame = pd.DataFrame(rows, columns=OVERVIEW_COLUMNS)
     frame["Score"] = frame["Score"].astype("Int64")
@@ -116,17 +140,17 @@ def region_pdus(ratings: pd.DataFrame, region: str, round_: str, sort: str = "wo
     if g.empty:
         return pd.DataFrame(columns=["PDU", "Overall rating", "Score", "Out of", "Read with care", "Scorecard"])
     standards = sorted((s for s in g["standard"].unique() if s != OVERALL), key=_natural)
+    reasons = _flag_reasons(g[(g["domain"] == 2) & g["rating"].notna()])
+    unit_why = unit_reasons(g)
+    overall = _overall_rows(g).set_index("unit")
     rows = []
     for unit, u in g.groupby("unit", sort=False):
-        o = u[u["standard"] == OVERALL]
-        o = o.iloc[0].to_dict() if not o.empty else {}
-        reasons = _flag_reasons(u[(u["domain"] == 2) & u["rating"].notna()])
-        reason = unit_reason(u)
+        reason = unit_why.get((region, "pdu", unit, round_), "")
+        o = overall.loc[unit] if unit in overall.index else pd.Series(dtype=object)
         by_std = dict(zip(u["standard"], u["rating"]))
         ids = dict(zip(u["standard"], u["inspection_id"]))
         row = {"PDU": unit, "Overall rating": fmt.marked_rating(o.get("rating"), reason),
-               "Score": None if fmt.is_empty(o.get("max_score")) else int(o["score"]),
-               "Out of": None if fmt.is_empty(o.get("max_score")) else int(o["max_score"])}
+               "Score": None if fmt.is_empty(o.get("max_score")) else _score(o["score"]), "Out of": _score(o.get("max_score"))}
         for s in standards:
             row[fmt.code(s)] = fmt.marked_rating(by_std.get(s), reasons.get((ids.get(s), s), ""))
         row["Read with care"] = reason

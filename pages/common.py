@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from core.access import NO_ACCESS_MESSAGE, Principal, verified_email
-from core.analysis import decision_checks, rate_dataset, with_published
+from core.analysis import OVERALL, decision_checks, rate_dataset, with_published
 from core.charts import RATING_COLOURS
 from core.demo import FRAMEWORK_ID as DEMO_FRAMEWORK_ID
 from core.formatting import markdown_text
@@ -431,3 +431,60 @@ def _scenario_robustness(url: str, scope_key: tuple, version: tuple, scenario) -
 def scenario_robustness(scope: Scope, scenario) -> pd.DataFrame:
     """Robustness of every domain two rating in scope under a scenario (see core.robustness)."""
     return _scenario_robustness(*_key(scope), scenario)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _scenario_changes(url: str, scope_key: tuple, version: tuple, scenario) -> pd.DataFrame:
+    from core.whatif import diff
+
+    before = _ratings(url, scope_key, version)
+    return diff(before[before["inspection_id"].notna()], _scenario_ratings(url, scope_key, version, scenario))
+
+
+def scenario_changes(scope: Scope, scenario) -> pd.DataFrame:
+    """Every rating in scope that a what-if scenario changes (``core.whatif.diff`` of the ratings now
+    and under it): worked out once per scenario and store version, not at every visit."""
+    return _scenario_changes(*_key(scope), scenario)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _scenario_robustness_table(url: str, scope_key: tuple, version: tuple, scenario) -> pd.DataFrame:
+    from core.views import robustness_table
+
+    table = robustness_table(_scenario_robustness(url, scope_key, version, scenario))
+    return table.sort_values("Chance of another rating (%)", ascending=False, kind="stable")
+
+
+def scenario_robustness_table(scope: Scope, scenario) -> pd.DataFrame:
+    """``core.views.robustness_table`` of every domain two rating in scope under a scenario, the highest
+    chance of another rating first: formatted once per scenario and store version."""
+    return _scenario_robustness_table(*_key(scope), scenario)
+
+
+def warm_up() -> dict[str, float]:
+    """What the first visitor would otherwise wait for, done before the server takes any (``serve.py``):
+    the store opened (its schema brought up to date), read, rated, checked and its robustness worked
+    out for a national reader, and a first chart drawn (plotly loads its figure checks on first use).
+    Fills the caches the pages read, so the first page after a start renders like any later one.
+    Returns the seconds each step took."""
+    import time
+
+    from core.charts import rating_distribution
+
+    taken, started = {}, time.perf_counter()
+
+    def step(name: str) -> None:
+        nonlocal started
+        taken[name] = time.perf_counter() - started
+        started = time.perf_counter()
+
+    scope = Scope.national()
+    engine()
+    step("store opened")
+    rated = robust_ratings(scope)
+    checks(scope)
+    tallies(scope)
+    step("read, rated and checked")
+    rating_distribution(rated[rated["standard"] != OVERALL]).to_json()
+    step("first chart")
+    return taken

@@ -3,18 +3,18 @@ import streamlit as st
 
 from core import views
 from core.evidence import filter_evidence
-from core.store.queries import evidence_frame
+from core.store.queries import evidence_frame, evidence_rounds
 from pages.common import current_scope, download_table, engine, query_choice, query_choices, set_query, synthetic_banner
 
 st.title("Evidence")
-items = evidence_frame(engine(), current_scope())
-if items.empty:
+rounds = evidence_rounds(engine(), current_scope())
+if not rounds:
     st.warning("No domain one evidence in the store yet.")
     st.stop()
 
 c1, c2, c3 = st.columns(3)
-rounds = sorted(items["round"].unique(), reverse=True)
 round_ = c1.selectbox("Round", rounds, index=rounds.index(query_choice("round", rounds)), key="evidence-round")
+items = evidence_frame(engine(), current_scope(), round_=round_)  # one round's items: a few thousand, not every year's
 regions = sorted(items["region"].unique())
 region = c2.multiselect("Regions", regions, default=query_choices("region", regions), key="evidence-regions", placeholder="All regions")
 units = sorted(items.loc[items["region"].isin(region or regions), "unit"].unique())
@@ -34,7 +34,7 @@ set_query(round=round_, region=region, unit=unit, standard=standard, kq=key_ques
 shown = filter_evidence(items, round_=round_, regions=region, units=unit, standards=standard, key_questions=key_question,
                         kinds=kind, sources=source, text=text)
 synthetic_banner(shown)
-st.caption(f"{len(shown)} of {len(items)} evidence items")
+st.caption(f"{len(shown)} of {len(items)} evidence items in {round_}")
 table = views.evidence_table(shown, ["region", "unit", "round", "standard", "key_question", "prompt", "kind", "judgement", "source",
                                      "text"])
 st.dataframe(table, hide_index=True, width="stretch", key="evidence-table",

@@ -19,10 +19,10 @@ from core.robustness import METHOD_HELP, attach_robustness
 from core.scenario import MAX_FRACTION, MAX_WEIGHT, QUERY_KEYS, Scenario, link_problems
 from core.store.actions import delete_scenario_as, save_scenario_as
 from core.store.scenarios import list_scenarios, load_scenario, may_change, scenario_name
-from core.whatif import diff, direction_counts, summary
+from core.whatif import direction_counts, summary
 from pages.common import (audited_export, csv_bytes, current_principal, current_scope, current_user, dataset, download_table, engine,
-                          excel_bytes, framework, pick_inspection, ratings, scenario_ratings, scenario_robustness, set_query,
-                          synthetic_banner, tallies)
+                          excel_bytes, framework, pick_inspection, ratings, scenario_changes, scenario_ratings, scenario_robustness,
+                          scenario_robustness_table, set_query, synthetic_banner, tallies)
 
 THRESHOLD_STEP = 0.5  # the sliders' step; a threshold between steps is shown at the nearest one, with a warning
 FAST_ROBUSTNESS = ("lowest", "pooled")  # exact and vectorised; 'mean' and 'median' draw (a second or more for the store)
@@ -231,7 +231,7 @@ def scenario_and_results() -> None:
     before = ratings(scope)
     before = before[before["inspection_id"].notna()]
     after = scenario_ratings(scope, scenario)
-    changes = diff(before, after)
+    changes = scenario_changes(scope, scenario)
     synthetic_banner(before)
 
     st.header(summary(changes), anchor=False)
@@ -291,8 +291,7 @@ def scenario_and_results() -> None:
         st.caption(f"Under '{aggregation}' the chance of a different rating is a Monte Carlo estimate, a second or more for the "
                    "whole store, so the table is worked out only when asked for; the PDU above has its own at once.")
     if show_all:
-        robust = scenario_robustness(scope, scenario)
-        table = views.robustness_table(robust).sort_values("Chance of another rating (%)", ascending=False, kind="stable")
+        table = scenario_robustness_table(scope, scenario)
         st.caption("Highest chance of another rating first. ⚠ marks a rating on fewer than 20 relevant cases or with a 30% or "
                    "greater chance of another rating; the reason is in its own column.")
         st.dataframe(table, hide_index=True, width="stretch", key="whatif-robust",

@@ -522,9 +522,10 @@ def test_evidence_lists_the_current_round_items_in_scope(app, demo):
     items = evidence_frame(get_engine(demo.url), Scope.national())
     round_ = at.selectbox(key="evidence-round").value
     assert round_ == max(items["round"])
+    assert at.selectbox(key="evidence-round").options == sorted(items["round"].unique(), reverse=True)
     expected = filter_evidence(items, round_=round_)
     assert len(at.dataframe[0].value) == len(expected) > 0
-    assert any(c.value == f"{len(expected)} of {len(items)} evidence items" for c in at.caption)
+    assert any(c.value == f"{len(expected)} of {len(expected)} evidence items in {round_}" for c in at.caption)
     at.text_input(key="evidence-q").set_value("zzzz-not-in-any-evidence")
     rerun(at)
     assert len(at.dataframe[0].value) == 0

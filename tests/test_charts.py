@@ -129,6 +129,10 @@ def test_heatmap_of_a_hundred_pdus_stays_readable():
     assert fig.data[0].text[0][0] == "75.0" and "75.0% sufficient" in fig.data[0].customdata[0][0]
     banded = charts.key_question_heatmap(compare.key_question_matrix(t, ins), thresholds=(80, 65, 50))
     assert {cell for row in banded.data[0].text for cell in row} == {"Good"}
+    # a line across the whole width between one region's PDUs and the next's: eleven for twelve regions
+    lines = [s for s in fig.layout.shapes if s.type == "line"]
+    assert len(lines) == 11 and all((s.xref, s.x0, s.x1) == ("x domain", 0, 1) for s in lines)
+    assert all(s.y0 == s.y1 and s.y0 % 1 == 0.5 for s in lines)
 
 
 def test_a_pdu_name_used_in_two_regions_is_told_apart():

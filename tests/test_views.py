@@ -121,3 +121,21 @@ def test_an_upload_receipt_reads_in_sentences_with_the_hash_left_to_the_details(
     assert "11 cases and 33 answers" in details and "the 2025 framework" in details
     assert "ab" * 32 not in said + details
     assert "ab" * 32 in views.receipt_details(receipt)["Value"].tolist()
+
+
+def test_the_reasons_of_every_unit_at_once_are_each_units_own():
+    """``unit_reasons`` works out every unit in one pass (the Overview of a national round): each unit's
+    reason is the one its own rows give, and a unit with nothing to read with care is left out."""
+    ratings = pd.concat([RATINGS, pd.DataFrame(
+        _unit(6, "Zeta", "Good", 15, 21, [("P2.1", "Good", 30, 40, 0.45), ("P2.2", "Inadequate", 3, 9, 0.1)], region="South")
+        + _unit(7, "Eta", "Good", 15, 21, [("P2.1", "Good", 60, 70, 0.02)], region="South"))])
+    reasons = views.unit_reasons(ratings)
+    for key, rows in ratings.groupby(views.UNIT_KEYS, sort=False):
+        own = views.unit_reason(rows)
+        assert reasons.get(key, "") == own, key
+    assert set(k[2] for k in reasons) == {"Beta", "Zeta"}
+    zeta = reasons[("South", "pdu", "Zeta", "2025-26")]
+    assert "P 2.1" in zeta and "P 2.2" in zeta and zeta.startswith("Read with care: ")
+    units = views.overview_units(ratings).set_index("Unit")
+    assert units.loc["Zeta", "Read with care"] == zeta and units.loc["Eta", "Read with care"] == ""
+    assert units.loc["Zeta", "Standards rated"] == "2 of 2" and units.loc["Delta", "Score"] is pd.NA

@@ -8,6 +8,7 @@ published text. Answer and attribute cells carry dropdowns. The evidence templat
 """
 from __future__ import annotations
 
+import functools
 import io
 from pathlib import Path
 
@@ -54,8 +55,10 @@ def build_template(framework_id: str, kind: str) -> Workbook:
     return _case_template(fw, case_type)
 
 
+@functools.lru_cache(maxsize=32)
 def template_bytes(framework_id: str, kind: str) -> bytes:
-    """The template as the bytes of an .xlsx file (for a download button)."""
+    """The template as the bytes of an .xlsx file (for a download button). Made once per process for
+    each framework and kind, as the frameworks themselves are (``load_framework``); a refusal is not kept."""
     buf = io.BytesIO()
     build_template(framework_id, kind).save(buf)
     return buf.getvalue()

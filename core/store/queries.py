@@ -242,8 +242,17 @@ def hot_reads(scope: Scope, attribute: str, codes: list[str], inspection_ids: li
     }
 
 
-def evidence_frame(engine: Engine, scope: Scope, inspection_ids: list[int] | None = None) -> pd.DataFrame:
-    """Domain one evidence items of current uploads, with their unit and region."""
+def evidence_rounds(engine: Engine, scope: Scope) -> list[str]:
+    """The rounds that hold domain one evidence of current uploads in scope, newest first."""
+    with Session(engine) as s:
+        stmt = _scoped(select(Inspection.round).distinct().select_from(EvidenceItem).where(EvidenceItem.upload_id.in_(_current_upload_ids())),
+                       EvidenceItem.inspection_id, scope)
+        return sorted((r for (r,) in s.execute(stmt).all() if r is not None), reverse=True)
+
+
+def evidence_frame(engine: Engine, scope: Scope, inspection_ids: list[int] | None = None, round_: str | None = None) -> pd.DataFrame:
+    """Domain one evidence items of current uploads, with their unit and region: of the given
+    inspections, or of one round, or all in scope."""
     with Session(engine) as s:
         stmt = _scoped(select(EvidenceItem.inspection_id, Region.name, Inspection.unit_name, Inspection.round, EvidenceItem.standard,
                               EvidenceItem.key_question, EvidenceItem.prompt, EvidenceItem.kind, EvidenceItem.judgement,
@@ -251,11 +260,20 @@ def evidence_frame(engine: Engine, scope: Scope, inspection_ids: list[int] | Non
                        .where(EvidenceItem.upload_id.in_(_current_upload_ids())), EvidenceItem.inspection_id, scope)
         if inspection_ids is not None:
             stmt = stmt.where(EvidenceItem.inspection_id.in_(list(inspection_ids)))
+        if round_ is not None:
+            stmt = stmt.where(Inspection.round == round_)
         items = _frame(s, stmt, ["inspection_id", "region", "unit", "round", "standard", "key_question", "prompt", "kind",
                                  "judgement", "source", "text", "synthetic"])
-    for col in ("standard", "key_question", "prompt"):
-        items[col] = items[col].map(_published_code)
-    return items
+    return _codes_published(items, ("standard", "key_question", "prompt"))
+
+
+def _codes_published(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    """The frame with codes as published ('P 1.2.3.c') in these columns, whatever form they were stored in
+    (each distinct code worked out once)."""
+    for col in columns:
+        published = {code: _published_code(code) for code in frame[col].unique()}
+        frame[col] = [published.get(code, code) for code in frame[col]]
+    return frame
 
 
 def _published_code(code):
@@ -277,9 +295,7 @@ def survey_frame(engine: Engine, scope: Scope, inspection_ids: list[int] | None 
         if inspection_ids is not None:
             stmt = stmt.where(SurveyFigure.inspection_id.in_(list(inspection_ids)))
         figures = _frame(s, stmt, ["inspection_id", "standard", "prompt", "survey", "question", "numerator", "denominator"])
-    for col in ("standard", "prompt"):
-        figures[col] = figures[col].map(_published_code)
-    return figures
+    return _codes_published(figures, ("standard", "prompt"))
 
 
 def uploads_frame(engine: Engine, scope: Scope) -> pd.DataFrame:
