@@ -34,7 +34,7 @@ run: install
 	$(PY) -m core demo --if-empty
 	@case "$(ADDRESS)" in 127.*|localhost|::1) ;; *) echo "warning: serving on $(ADDRESS):$(PORT), reachable from other machines;" \
 		"without [auth] in .streamlit/secrets.toml everyone who can reach it sees every region (see README, Sign-in)" >&2 ;; esac
-	$(PY) -m streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT) --server.headless true
+	$(PY) serve.py --server.address $(ADDRESS) --server.port $(PORT) --server.headless true
 
 # Browser tests need Debian's chromium; install it where we may (root with apt), else they skip with a reason.
 browser:

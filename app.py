@@ -35,9 +35,9 @@ ADMIN_PAGE = st.Page(HERE / "pages/admin.py", title="Admin", icon=":material/adm
 
 engine()  # open the store (and bring its schema up to date) before any page reads it
 principal = begin_request()
-pages = {**PAGES, "Administration": [ADMIN_PAGE]} if principal.may_manage_people else PAGES
-# Every page is registered even for a visitor who may see none, so that a deep link is answered
-# (by the sign-in page below) rather than by "page not found"; the page itself is never run for them.
+# Every page (the admin page too) is registered even for a visitor who may see none, so that a deep link
+# is answered (by the sign-in page below) rather than by "page not found"; the page itself is never run for them.
+pages = {**PAGES, "Administration": [ADMIN_PAGE]} if principal.may_manage_people or not principal.has_access else PAGES
 navigation = st.navigation(pages, position="sidebar" if principal.has_access else "hidden")
 
 with st.sidebar:

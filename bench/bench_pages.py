@@ -8,7 +8,8 @@ Builds (once, then reuses) the ten-round synthetic demo (``python -m core demo -
    (``load_dataset``; ``rate_dataset`` with the cached key question tallies, as the What-if page does);
 3. starts ``streamlit run`` on a one-line page and times its first render and fresh-session renders in
    headless Chromium (Debian's ``/usr/bin/chromium`` via Playwright): the yardstick;
-4. starts ``streamlit run app.py`` on the copy and times the first page after the server starts, then
+4. starts the dashboard on the copy as ``make run`` does (``serve.py``, which warms it up before it takes
+   a visitor) and times the first page after the server starts, then
    every page in a fresh browser session (median of ``--repeats``), and reads the server's memory.
 
 A page has rendered when Streamlit says its script is no longer running
@@ -211,7 +212,9 @@ def streamlit(script: str, store_url: str | None, logs: Path):
     env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     if store_url:
         env["DATABASE_URL"] = store_url
-    cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port), "--server.address", "127.0.0.1",
+    # the app as `make run` starts it (serve.py: warmed up before it takes a visitor); anything else by Streamlit alone
+    start = [sys.executable, "serve.py"] if script == "app.py" else [sys.executable, "-m", "streamlit", "run", script]
+    cmd = [*start, "--server.port", str(port), "--server.address", "127.0.0.1",
            "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     with open(logs / f"{port}.out", "wb") as out, open(logs / f"{port}.err", "wb") as err:
         process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=err)
@@ -257,6 +260,8 @@ def render(browser, url: str) -> float:
         errors = page.locator('[data-testid="stException"]').count()
         if errors:
             raise RuntimeError(f"{url}: the page shows {errors} exception(s)")
+        if page.get_by_role("dialog").filter(has_text="Page not found").count():
+            raise RuntimeError(f"{url}: Streamlit says the page was not found")
         return seconds
     finally:
         context.close()
@@ -278,11 +283,12 @@ def browser_run(browser, store_url: str, workdir: Path, repeats: int) -> dict:
         base_first = render(browser, url)
         base = statistics.median(render(browser, url) for _ in range(repeats))
     with streamlit("app.py", store_url, workdir) as (url, process):
-        first = render(browser, f"{url}/overview")
+        first = render(browser, f"{url}/")  # the Overview: the default page lives at the root
         pages = {}
         print(f"  first page after the server started: {first * 1000:.0f} ms", flush=True)
         for name in PAGES:
-            pages[name] = statistics.median(render(browser, f"{url}/{name}") for _ in range(repeats))
+            path = "" if name == "overview" else name  # '/overview' is not an address of the app: "Page not found"
+            pages[name] = statistics.median(render(browser, f"{url}/{path}") for _ in range(repeats))
             print(f"  {name}: {pages[name] * 1000:.0f} ms", flush=True)
         pages["whatif, a new scenario by link"] = statistics.median(
             render(browser, f"{url}/whatif?{link}") for link in SCENARIOS)

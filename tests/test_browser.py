@@ -25,7 +25,7 @@ import pytest
 
 from tests.app_helpers import BAD_CELL, ROOT, XLSX, build_demo_store, valid_workbook, workbook_with_a_bad_cell
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]  # one server, one worker
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]  # this module's servers on one worker
 
 STARTUP_SECONDS = 60
 WAIT_MS = 30_000  # the longest any one thing on a page may take to appear
@@ -67,14 +67,20 @@ def demo(tmp_path_factory):
     return build_demo_store(tmp_path_factory.mktemp("browser-demo"))
 
 
+# How the dashboard is started: as ``make run`` does (warmed up first), or by Streamlit alone.
+SERVE = [sys.executable, "serve.py"]
+STREAMLIT_RUN = [sys.executable, "-m", "streamlit", "run", "app.py"]
+
+
 @contextlib.contextmanager
-def serving(store_url: str, logs: Path, secrets: str | None = None):
-    """``streamlit run app.py`` on a free loopback port against ``store_url``; yields its address; always
-    stopped. ``secrets``: a secrets.toml text, with {port} for the port ("" for none at all: open local
-    mode); by default the checkout's own .streamlit/secrets.toml, if it has one."""
+def serving(store_url: str, logs: Path, secrets: str | None = None, start: list[str] = SERVE):
+    """The dashboard (``serve.py``, as ``make run`` starts it, unless ``start`` says otherwise) on a free
+    loopback port against ``store_url``; yields its address; always stopped. ``secrets``: a
+    secrets.toml text, with {port} for the port ("" for none at all: open local mode); by default the
+    checkout's own .streamlit/secrets.toml, if it has one."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": store_url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1",
+    cmd = [*start, "--server.port", str(port), "--server.address", "127.0.0.1",
            "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     if secrets is not None:
         secrets_file = logs / "secrets.toml"
@@ -134,10 +140,17 @@ def wait_for_run(page) -> None:
     expect(page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')).to_be_attached()
 
 
+def address(path: str) -> str:
+    """A page's address below the server's: the default page (Overview) lives at the root, and
+    '/overview' is not an address of the app (Streamlit would say "Page not found")."""
+    return "" if path == "overview" else path
+
+
 def assert_no_exception(page) -> None:
     __tracebackhide__ = True
     shown = page.get_by_test_id("stException")
     assert shown.count() == 0, shown.first.text_content()
+    assert page.get_by_role("dialog").filter(has_text="Page not found").count() == 0, f"{page.url}: page not found"
 
 
 def sidebar_pages(page) -> list[str]:
@@ -237,11 +250,12 @@ def test_the_outcome_of_an_upload_is_shown_open_without_a_click(server, page):
     expect(outcome.get_by_test_id("stDataFrame")).to_contain_text(BAD_CELL)
 
 
-def test_a_scorecard_link_opened_first_on_a_fresh_server_keeps_the_app_navigation(demo, browser, tmp_path):
+@pytest.mark.parametrize("start", [SERVE, STREAMLIT_RUN], ids=["serve.py", "streamlit run"])
+def test_a_scorecard_link_opened_first_on_a_fresh_server_keeps_the_app_navigation(demo, browser, tmp_path, start):
     from playwright.sync_api import expect
 
     inspection = demo.inspections("pdu").iloc[0]
-    with serving(demo.url, tmp_path) as url:
+    with serving(demo.url, tmp_path, start=start) as url:
         context = browser.new_context()
         try:
             page = context.new_page()

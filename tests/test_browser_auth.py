@@ -26,7 +26,7 @@ from tests.ingest_helpers import ESSEX_NORTH, case_workbook, to_bytes
 from tests.test_browser import (WAIT_MS, assert_no_exception, browser, serving,  # noqa: F401 (fixture)
                                 wait_for_run)
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser-auth")]  # this module's servers on one worker
 
 MINE, OTHER = "East of England", "Kent, Surrey & Sussex"
 CSV_DOWNLOAD = re.compile(r"^Download .*\(CSV\)$")  # every table's CSV download (pages.common.download_table)
@@ -149,7 +149,7 @@ def sign_out(page, server: str, provider: str) -> None:
 
 def test_an_anonymous_visitor_gets_the_sign_in_page_only_on_every_page_and_deep_link(server, demo, visitor):
     pdu = demo.inspections("pdu").iloc[0]
-    links = [*PAGES, "overview", "admin", f"scorecard?round={pdu['round']}&region={pdu['region']}&unit={pdu['unit']}"]
+    links = [*PAGES, "admin", f"scorecard?round={pdu['round']}&region={pdu['region']}&unit={pdu['unit']}"]
     for link in links:
         visitor.goto(f"{server}/{link}")
         assert_sign_in_page_only(visitor)
@@ -242,19 +242,3 @@ def test_a_signed_in_leader_signs_out_from_the_sidebar(server, provider, visitor
     assert MINE in body(visitor)
     sign_out(visitor, server, provider)
     assert_sign_in_page_only(visitor)
-
-
-def test_without_auth_every_page_says_it_is_open_to_everyone_who_can_reach_it(demo, browser, tmp_path):
-    from playwright.sync_api import expect
-
-    context, page = new_page(browser)
-    try:
-        with serving(demo.url, tmp_path, "") as url:
-            for name in PAGES:
-                page.goto(f"{url}/{name}")
-                expect(page.get_by_role("heading", name=TITLES[name], exact=True)).to_be_visible()
-                expect(page.get_by_text("everyone who can reach this server sees every region")).to_be_visible()
-                wait_for_run(page)
-                assert page.get_by_role("button", name="Sign in").count() == 0
-    finally:
-        context.close()

@@ -1,8 +1,11 @@
-"""The regional leader's journey in Debian's chromium (issue 12), accessibility on every page (axe-core),
-a phone-width reading, and text from people shown as text on every page (issue 9 item 1).
+"""The regional leader's journey in Debian's chromium (issue 12); on every page, in one visit, what holds
+of each page: accessibility (axe-core, headings, the Tab key), the open local mode's warning, and no
+request to another machine; a phone-width reading; text from people shown as text on every page
+(issue 9 item 1).
 
 The server and browser helpers are tests/test_browser.py's; this module runs its own servers: one
-against the demo store, one against a store holding hostile names and texts.
+against the demo store (open local mode: no sign-in configured), one against a store holding hostile
+names and texts.
 """
 from __future__ import annotations
 
@@ -24,10 +27,10 @@ from core.ratings import OVERALL
 from core.store.db import get_engine
 from tests.app_helpers import XLSX, build_demo_store
 from tests.ingest_helpers import case_workbook, evidence_workbook, to_bytes
-from tests.test_browser import (ARTIFACTS, SCREENSHOTS, assert_no_exception, browser, page, serving,  # noqa: F401 (fixtures)
+from tests.test_browser import (ARTIFACTS, SCREENSHOTS, address, assert_no_exception, browser, page, serving,  # noqa: F401
                                 wait_for_run)
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser-journey")]  # this module's servers on one worker
 
 PAGES = ["overview", "scorecard", "region", "compare", "whatif", "evidence", "upload", "admin"]  # admin: open local mode
 SERIOUS = {"moderate", "serious", "critical"}
@@ -42,7 +45,8 @@ def demo(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(demo, tmp_path_factory, browser):  # noqa: F811 (the imported fixture)
-    with serving(demo.url, tmp_path_factory.mktemp("streamlit-logs")) as url:
+    """The dashboard in open local mode: no secrets at all, whatever the checkout holds."""
+    with serving(demo.url, tmp_path_factory.mktemp("streamlit-logs"), secrets="") as url:
         yield url
 
 
@@ -71,7 +75,7 @@ def test_the_regional_leaders_journey_from_overview_to_scorecard_download_and_re
     regions = sorted(demo.dataset.inspections["region"].unique())
     rounds = sorted(demo.dataset.inspections["round"].unique())
     region, round_ = regions[-1], rounds[0]  # neither is what a page shows by default: they must be carried
-    page.goto(f"{server}/overview?{urlencode({'round': round_, 'region': region})}")
+    page.goto(f"{server}/?{urlencode({'round': round_, 'region': region})}")
     expect(page.get_by_role("heading", name="Overview", exact=True)).to_be_visible()
     expect(page.get_by_test_id("stMultiSelect")).to_contain_text(region)
     settled(page)
@@ -150,15 +154,45 @@ FOCUSED_KEY = """() => { const e = document.activeElement; const k = e && e.clos
     return k ? [...k.classList].find(c => c.startsWith('st-key-')) : (e ? e.tagName : ''); }"""
 
 
+LOCAL_SCHEMES = {"data", "blob", "about"}
+
+
+def test_the_per_page_checks_visit_every_page_the_app_has():
+    from tests.app_helpers import ROOT
+
+    assert sorted(PAGES) == sorted(re.findall(r'url_path="([^"]+)"', (ROOT / "app.py").read_text(encoding="utf-8")))
+
+
+def _outside(address: str, own_host: str) -> bool:
+    parts = urlsplit(address)
+    return parts.scheme not in LOCAL_SCHEMES and parts.hostname != own_host
+
+
 @pytest.mark.parametrize("path", PAGES)
-def test_axe_finds_no_moderate_or_worse_violation_the_app_causes_and_headings_go_in_order(server, page, path):  # noqa: F811
+def test_each_page_is_accessible_warns_it_is_open_and_asks_nothing_of_other_machines(server, page, path):  # noqa: F811
+    """One visit per page for everything that holds of each page: axe finds no moderate or worse violation the
+    app causes, headings go in order, every control is reached by the Tab key; without sign-in configured the
+    page says it is open to everyone who can reach it and offers no sign-in; every request Chromium makes
+    while the page renders (documents, scripts, fonts, the page icon, images, web sockets) goes to the app's
+    own address."""
     from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import expect
 
-    page.goto(f"{server}/{path}")
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.on("websocket", lambda ws: requested.append(ws.url))
+    page.goto(f"{server}/{address(path)}")
     expect(page.locator("h1").first).to_be_visible()
     settled(page)
     page.wait_for_load_state("networkidle")
+
+    expect(page.get_by_text("everyone who can reach this server sees every region")).to_be_visible()
+    assert page.get_by_role("button", name="Sign in").count() == 0
+    own_host = urlsplit(server).hostname
+    assert any(u.startswith(f"ws://{own_host}") for u in requested) and len(set(requested)) > 5  # recorded at all
+    outside = sorted({u for u in requested if _outside(u, own_host)})
+    assert not outside, f"{path} asked other machines for: {outside}"
+
     violations = Axe().run(page).response["violations"]
     ours = [v for v in violations if v["impact"] in SERIOUS and not (
         v["id"] in STREAMLIT_SIDEBAR_RULES and _in_sidebar_nav(page, [n["target"] for n in v["nodes"]]))]
@@ -203,7 +237,7 @@ def test_at_390_pixels_overview_and_scorecard_show_each_units_overall_rating_wit
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     try:
         phone = context.new_page()
-        phone.goto(f"{server}/overview")
+        phone.goto(f"{server}/")
         expect(phone.get_by_role("heading", name="Overview", exact=True)).to_be_visible()
         settled(phone)
         grid = phone.locator(".st-key-table-overview-units")
@@ -277,7 +311,7 @@ def test_names_texts_and_links_holding_markup_show_as_text_on_every_page(hostile
     page.on("request", lambda r: requested.append(r.url) if (urlsplit(r.url).hostname or "").endswith(EVIL) else None)
     round_ = "2025-26"
     unit_query = urlencode({"round": round_, "region": "East of England", "unit": HOSTILE_UNIT})
-    visits = [f"overview?{urlencode({'round': round_, 'region': 'East of England'})}", f"scorecard?{unit_query}",
+    visits = [f"?{urlencode({'round': round_, 'region': 'East of England'})}", f"scorecard?{unit_query}",
               f"region?{urlencode({'round': round_, 'region': 'East of England'})}", f"compare?{unit_query}&by=unit",
               f"whatif?{HOSTILE_LINK}", f"evidence?{urlencode({'q': 'See'})}", "upload"]
     for visit in visits:

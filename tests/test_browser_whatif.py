@@ -17,7 +17,7 @@ from core.whatif import diff, summary
 from tests.app_helpers import build_demo_store
 from tests.test_browser import assert_no_exception, browser, page, serving, wait_for_run  # noqa: F401 (fixtures)
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser-whatif")]  # this module's servers on one worker
 
 LINK = "t=85.5,70,55&w=99,2,1,0&f=20,30,40&x=1.1,P2.1"
 

@@ -67,7 +67,7 @@ def _make_run(*overrides: str) -> tuple[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("ADDRESS", "PORT", "MAKEFLAGS", "MFLAGS")}
     plan = subprocess.run(["make", "-n", "--no-print-directory", "run", *overrides], cwd=ROOT, env=env,
                           capture_output=True, text=True, check=True).stdout
-    (address,) = re.findall(r"streamlit run app\.py .*--server\.address (\S+)", plan)
+    (address,) = re.findall(r"serve\.py .*--server\.address (\S+)", plan)
     (check,) = re.findall(r"^case .*?\besac$", plan, re.MULTILINE | re.DOTALL)
     warned = subprocess.run(["sh", "-c", check], capture_output=True, text=True, check=True)
     assert not warned.stdout

@@ -1,0 +1,56 @@
+"""Start the dashboard warm: ``python serve.py [streamlit run options]`` (what ``make run`` does).
+
+``streamlit run app.py`` works too, but then the first visitor after a start waits for the server's
+cold start: importing pandas, plotly and the core, opening the store, reading and rating it (some
+seconds at ten national rounds). Here that is done first (``pages.common.warm_up``), into the caches
+the pages read, and the server takes connections only once it is done.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+# Outside a script run Streamlit warns at every cached function, and at every cached call, that there is no
+# session yet: expected while warming up, and only noise in the server's log.
+QUIET = ("streamlit.runtime.caching.cache_data_api", "streamlit.runtime.caching.cache_resource_api",
+         "streamlit.runtime.scriptrunner_utils.script_run_context")
+
+
+def warm() -> None:
+    started = time.perf_counter()
+    sys.path.insert(0, str(HERE))
+    import streamlit  # noqa: F401 (its loggers exist once it is imported)
+
+    quiet = [logging.getLogger(name) for name in QUIET]
+    levels = [q.level for q in quiet]
+    for q in quiet:
+        q.setLevel(logging.ERROR)
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+
+        import pages.common
+        import core.compare, core.views, core.whatif  # noqa: E401, F401 (what the pages import)
+
+        # The app's pages are st.Page entries of app.py's st.navigation. Streamlit otherwise takes the pages/
+        # folder for an old-style multipage app until app.py has run once, and would run a deep link such as
+        # /scorecard alone (pages.common undoes that on its first import within a run; here it was imported before).
+        PagesManager.uses_pages_directory = False
+        taken = {"imports": time.perf_counter() - started, **pages.common.warm_up()}
+    finally:
+        for q, level in zip(quiet, levels):
+            q.setLevel(level)
+    print("warmed up: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in taken.items()), flush=True)
+
+
+def main(argv: list[str]) -> None:
+    warm()
+    from streamlit.web import cli
+
+    cli.main(["run", str(HERE / "app.py"), *argv], prog_name="streamlit")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
