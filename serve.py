@@ -38,7 +38,12 @@ def warm() -> None:
         # folder for an old-style multipage app until app.py has run once, and would run a deep link such as
         # /scorecard alone (pages.common undoes that on its first import within a run; here it was imported before).
         PagesManager.uses_pages_directory = False
-        taken = {"imports": time.perf_counter() - started, **pages.common.warm_up()}
+        imported = time.perf_counter() - started
+        try:
+            taken = {"imports": imported, **pages.common.warm_up()}
+        except Exception as exc:  # e.g. the store unreachable: the pages say so themselves, to whoever visits
+            print(f"not warmed up ({type(exc).__name__}: {exc}); starting cold", file=sys.stderr, flush=True)
+            return
     finally:
         for q, level in zip(quiet, levels):
             q.setLevel(level)
