@@ -2,7 +2,6 @@
 the very caches the pages read; a store it cannot reach does not stop the server from starting."""
 from __future__ import annotations
 
-import pytest
 
 import serve
 from core.store.scope import Scope
