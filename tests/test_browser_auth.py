@@ -1,4 +1,4 @@
-"""Sign-in end to end (issue 10): headless Chromium, the dashboard as ``streamlit run app.py`` in a
+"""Sign-in end to end (issue 10): headless Chromium, the dashboard as ``make run`` starts it (``serve.py``) in a
 subprocess, and a real OpenID Connect provider (``oidc-provider-mock``, a Flask app served by
 werkzeug in a thread of this process) on a loopback port.
 
