@@ -64,8 +64,11 @@ def _overall_rows(ratings: pd.DataFrame) -> pd.DataFrame:
     return overall.reindex(columns=[*UNIT_KEYS, "rating", "score", "max_score", "published_rating", "agrees"])
 
 
-def _score(value) -> int | None:
-    return None if fmt.is_empty(value) else int(value)
+def _scores(score, max_score) -> dict:
+    """The "Score" and "Out of" columns of an overall row: whole numbers, both empty where there is no maximum."""
+    if fmt.is_empty(max_score):
+        return {"Score": None, "Out of": None}
+    return {"Score": None if fmt.is_empty(score) else int(score), "Out of": int(max_score)}
 
 
 def _order(frame: pd.DataFrame, sort: str, rating_col: str, name_cols: Sequence[str], score_cols=("Score", "Out of")) -> pd.DataFrame:
@@ -109,9 +112,7 @@ def overview_units(ratings: pd.DataFrame, sort: str = "worst") -> pd.DataFrame:
             link = (view_link("scorecard", round=u.round, region=u.region, unit=u.unit) if u.level == "pdu"
                     else view_link("region", round=u.round, region=u.region))
             published = u.published_rating if isinstance(u.published_rating, str) else ""
-            scored = not fmt.is_empty(u.max_score)
-            rows.append({"Unit": u.unit, "Overall rating": fmt.marked_rating(u.rating, reason),
-                         "Score": _score(u.score) if scored else None, "Out of": _score(u.max_score),
+            rows.append({"Unit": u.unit, "Overall rating": fmt.marked_rating(u.rating, reason), **_scores(u.score, u.max_score),
                          "Read with care": reason, "Region": u.region, "Level": LEVEL_NAMES.get(u.level, u.level), "Round": u.round,
                          "Standards rated": f"{int(u.rated)} of {int(u.standards)}",
                          "Published overall": published,
@@ -149,8 +150,7 @@ def region_pdus(ratings: pd.DataFrame, region: str, round_: str, sort: str = "wo
         o = overall.loc[unit] if unit in overall.index else pd.Series(dtype=object)
         by_std = dict(zip(u["standard"], u["rating"]))
         ids = dict(zip(u["standard"], u["inspection_id"]))
-        row = {"PDU": unit, "Overall rating": fmt.marked_rating(o.get("rating"), reason),
-               "Score": None if fmt.is_empty(o.get("max_score")) else _score(o["score"]), "Out of": _score(o.get("max_score"))}
+        row = {"PDU": unit, "Overall rating": fmt.marked_rating(o.get("rating"), reason), **_scores(o.get("score"), o.get("max_score"))}
         for s in standards:
             row[fmt.code(s)] = fmt.marked_rating(by_std.get(s), reasons.get((ids.get(s), s), ""))
         row["Read with care"] = reason
