@@ -324,24 +324,44 @@ def style_ratings(frame: pd.DataFrame, columns: Iterable[str] = ("rating",)):
     return frame.style.map(colour, subset=cols) if cols else frame
 
 
-def unit_links(units: pd.DataFrame, name_col: str, heading: str, per_row: int = 4) -> None:
-    """A page link for each unit of a table (its scorecard, or its region page), grouped by region:
-    links a reader can reach by keyboard, that keep this session (the view carried to the page)."""
+MANY_UNIT_LINKS = 24  # above this many units, a picker and one link: a wall of links is slow to draw and to scan
+
+
+def unit_links(units: pd.DataFrame, name_col: str, heading: str, key: str, per_row: int = 4) -> None:
+    """Page links to the units of a table (each one's scorecard, or its region page): links a reader can
+    reach by keyboard, that keep this session (the view carried to the page). A few units get a link
+    each, grouped by region; more than ``MANY_UNIT_LINKS`` (a national round has some 130) get a picker
+    to type a unit's name into, and a link to the unit picked."""
     if units.empty or "Scorecard" not in units.columns:
         return
-    from urllib.parse import parse_qsl, urlsplit
-
+    regions = units["Region"] if "Region" in units.columns else pd.Series("", index=units.index)
+    if len(units) > MANY_UNIT_LINKS:
+        # PDU names are unique only within a region; a region's own row is named after the region
+        labels = [name if not region or name == region else f"{name} ({region})"
+                  for name, region in zip(units[name_col], regions)]
+        links = dict(zip(labels, units["Scorecard"]))
+        picked = st.selectbox(heading, list(links), index=None, key=key,
+                              placeholder=f"Type or choose one of {len(links)} units")
+        if picked is not None:
+            _unit_link(st, links[picked], f"Open {picked}")
+        return
     st.markdown(f"**{markdown_text(heading)}**")
-    for region, group in units.groupby(units["Region"] if "Region" in units.columns else pd.Series("", index=units.index),
-                                       sort=True):
+    for region, group in units.groupby(regions, sort=True):
         if region:
             st.caption(markdown_text(region))
         cols = st.columns(per_row)
         for i, (name, link) in enumerate(zip(group[name_col], group["Scorecard"])):
-            parts = urlsplit(link)
-            page = "pages/scorecard.py" if parts.path.endswith("scorecard") else "pages/region.py"
-            cols[i % per_row].page_link(page, label=markdown_text(name), query_params=dict(parse_qsl(parts.query)),
-                                        icon=":material/assignment:" if page.endswith("scorecard.py") else ":material/map:")
+            _unit_link(cols[i % per_row], link, name)
+
+
+def _unit_link(where, link: str, label: str) -> None:
+    """A page link (in ``where``: st or a column) for a view link of core.views (a page and its query)."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    parts = urlsplit(link)
+    page = "pages/scorecard.py" if parts.path.endswith("scorecard") else "pages/region.py"
+    where.page_link(page, label=markdown_text(label), query_params=dict(parse_qsl(parts.query)),
+                    icon=":material/assignment:" if page.endswith("scorecard.py") else ":material/map:")
 
 
 def units_table_config(frame: pd.DataFrame) -> dict:

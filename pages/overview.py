@@ -46,11 +46,7 @@ with st.container(key="table-overview-units"):  # a handle on the table for the 
     st.dataframe(style_ratings(units, ["Overall rating"]), hide_index=True, width="stretch",
                  column_config=units_table_config(units))
 download_table(units, f"overview-{round_}", key="overview-download")
-if len(chosen) == 1:
-    unit_links(units, "Unit", "Open a unit's page")
-else:
-    with st.expander("Open a unit's page"):
-        unit_links(units, "Unit", "Scorecards and region pages")
+unit_links(units, "Unit", "Open a unit's page", key="overview-open-unit")
 
 st.header("Spread of ratings by standard", anchor=False)
 level = st.radio("Level", ["pdu", "region"], horizontal=True, format_func={"pdu": "PDUs", "region": "Regions"}.get, key="overview-level")

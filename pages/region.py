@@ -45,7 +45,7 @@ with st.container(key="table-region-pdus"):  # a handle on the table for the bro
     st.dataframe(style_ratings(pdus, rating_cols), hide_index=True, width="stretch",
                  column_config=units_table_config(pdus))
 download_table(pdus, f"pdus-{region}-{round_}", key="region-pdus-download")
-unit_links(pdus, "PDU", "Open a PDU's scorecard")
+unit_links(pdus, "PDU", "Open a PDU's scorecard", key="region-open-pdu")
 
 st.subheader("Regional standards", anchor=False)
 st.caption("Regional domain two pools the cases of the region's PDUs (public protection, desistance, court work, "

@@ -155,6 +155,30 @@ def test_overview_narrowed_to_one_region_counts_only_its_units(app, demo):
     assert set(at.dataframe[0].value["Region"]) == {region}
 
 
+@pytest.mark.parametrize("many", [5, 100])
+def test_a_unit_table_links_each_unit_or_above_so_many_offers_a_picker_and_one_link(app, demo, monkeypatch, many):
+    import pages.common
+    from urllib.parse import parse_qs
+
+    monkeypatch.setattr(pages.common, "MANY_UNIT_LINKS", many)  # the demo has 15 units a round; a national round, some 130
+    at = app()
+    shown = at.dataframe[0].value
+    round_ = at.selectbox(key="overview-round").value
+    if many > len(shown):  # a link each, named after its unit
+        assert sorted(link.proto.label for link in at.page_link) == sorted(markdown_text(u) for u in shown["Unit"])
+        assert not [s for s in at.selectbox if s.key == "overview-open-unit"]
+        return
+    labels = [u if u == r else f"{u} ({r})" for u, r in zip(shown["Unit"], shown["Region"])]
+    picker = at.selectbox(key="overview-open-unit")
+    assert picker.options == labels and picker.value is None and not at.page_link
+    row = next(i for i, (u, r) in enumerate(zip(shown["Unit"], shown["Region"])) if u != r)  # the worst PDU
+    picker.set_value(labels[row])
+    rerun(at)
+    (link,) = at.page_link
+    assert link.proto.label == markdown_text(f"Open {labels[row]}") and link.proto.page.endswith("scorecard")
+    assert parse_qs(link.proto.query_string) == {"round": [round_], "region": [shown["Region"][row]], "unit": [shown["Unit"][row]]}
+
+
 def test_an_overview_address_with_a_round_and_region_opens_that_view_on_a_fresh_visit(demo, monkeypatch):
     ins = demo.dataset.inspections
     round_, region = min(ins["round"]), max(ins["region"])  # not the latest round, not the first region: no default
@@ -285,11 +309,25 @@ def test_a_region_address_with_a_round_and_region_opens_that_region_on_a_fresh_v
 
 # -- Compare ----------------------------------------------------------------------------------------------
 
+# the Compare page's sections (tabs, the one open named in the address) and the charts each draws
+SECTION_CHARTS = {"Cases sufficient": ["compare-bars"], "Against the national rate": ["compare-funnel"],
+                  "Key questions by PDU": ["compare-heatmap"], "By case attribute": ["compare-breakdown"],
+                  "One PDU": ["compare-side-by-side", "compare-trend"]}
+
+
+@pytest.mark.parametrize("section", list(SECTION_CHARTS))
+def test_compare_draws_the_open_section_only_with_its_charts_and_tables(app, section):
+    at = app("pages/compare.py", {"section": section})
+    drawn = [c.proto.id for c in at.get("plotly_chart")]
+    assert [[key for key in SECTION_CHARTS[section] if key in chart] for chart in drawn] == [[k] for k in SECTION_CHARTS[section]]
+    assert [t.value for t in at.dataframe if t.value.empty] == []
+    if section != "One PDU":  # its tables are downloads only
+        assert len(at.dataframe) >= 1
+    assert at.query_params.get("section") == (None if section == "Cases sufficient" else section)
+
+
 def test_compare_shows_sufficiency_charts_and_tables_with_data(app, demo):
     at = app("pages/compare.py")
-    assert [t.value for t in at.dataframe if t.value.empty] == []
-    assert len(at.dataframe) >= 4
-    assert len(at.get("plotly_chart")) >= 4
     round_ = at.selectbox(key="compare-round").value
     theme = at.selectbox(key="compare-measure-theme").value
     at.selectbox(key="compare-by").set_value("region")
