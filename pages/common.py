@@ -468,17 +468,19 @@ def scenario_changes(scope: Scope, scenario) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _scenario_robustness_table(url: str, scope_key: tuple, version: tuple, scenario) -> pd.DataFrame:
+def _scenario_robustness_table(url: str, scope_key: tuple, version: tuple, scenario, round_: str | None) -> pd.DataFrame:
     from core.views import robustness_table
 
-    table = robustness_table(_scenario_robustness(url, scope_key, version, scenario))
+    robust = _scenario_robustness(url, scope_key, version, scenario)
+    table = robustness_table(robust if round_ is None else robust[robust["round"] == round_])
     return table.sort_values("Chance of another rating (%)", ascending=False, kind="stable")
 
 
-def scenario_robustness_table(scope: Scope, scenario) -> pd.DataFrame:
-    """``core.views.robustness_table`` of every domain two rating in scope under a scenario, the highest
-    chance of another rating first: formatted once per scenario and store version."""
-    return _scenario_robustness_table(*_key(scope), scenario)
+def scenario_robustness_table(scope: Scope, scenario, round_: str | None = None) -> pd.DataFrame:
+    """``core.views.robustness_table`` of every domain two rating in scope under a scenario (of one round,
+    where ``round_`` is given), the highest chance of another rating first: formatted once per scenario,
+    round and store version."""
+    return _scenario_robustness_table(*_key(scope), scenario, round_)
 
 
 def warm_up() -> dict[str, float]:

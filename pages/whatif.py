@@ -268,11 +268,13 @@ def scenario_and_results() -> None:
 
     st.subheader("One PDU in detail", anchor=False)
     pdus = before[before["level"] == "pdu"]
+    round_ = None  # the round picked here: the robustness of every rating below is of that round
     if pdus.empty:
         st.caption("The store holds no PDU inspections.")
     else:
         # the round, region and PDU of the other pages (or the address), and carried back to them
-        ins = pick_inspection(pdus, "pdu", key="whatif", missing="The store holds no PDU inspections.")["inspection_id"].unique()
+        picked = pick_inspection(pdus, "pdu", key="whatif", missing="The store holds no PDU inspections.")
+        round_, ins = picked["round"].iloc[0], picked["inspection_id"].unique()
         if len(ins):
             ins_id = ins[0]
             # the robustness of this one inspection only: its ratings and its tallies, not the store's
@@ -284,15 +286,17 @@ def scenario_and_results() -> None:
                                            detailed, scenario.counts)
             st.dataframe(detail, hide_index=True, width="stretch", key="whatif-detail")
 
-    st.subheader("Robustness of every domain two rating", anchor=False)
+    in_round = f" in round {md(round_)}" if round_ is not None else ""
+    st.subheader(f"Robustness of every domain two rating{in_round}", anchor=False)
     fast = aggregation in FAST_ROBUSTNESS
-    show_all = st.toggle("Show the robustness of every domain two rating", value=fast, key=f"whatif-robust-all-{aggregation}")
+    show_all = st.toggle(f"Show the robustness of every domain two rating{in_round}", value=fast,
+                         key=f"whatif-robust-all-{aggregation}")
     if not fast:
         st.caption(f"Under '{aggregation}' the chance of a different rating is a Monte Carlo estimate, a second or more for the "
                    "whole store, so the table is worked out only when asked for; the PDU above has its own at once.")
     if show_all:
-        table = scenario_robustness_table(scope, scenario)
-        st.caption("Highest chance of another rating first. ⚠ marks a rating on fewer than 20 relevant cases or with a 30% or "
+        table = scenario_robustness_table(scope, scenario, round_)
+        st.caption("Highest chance of another rating first; another round's, by the round picked above. ⚠ marks a rating on fewer than 20 relevant cases or with a 30% or "
                    "greater chance of another rating; the reason is in its own column.")
         st.dataframe(table, hide_index=True, width="stretch", key="whatif-robust",
                      column_config={"Chance of another rating (%)": st.column_config.ProgressColumn(
