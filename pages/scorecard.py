@@ -111,11 +111,15 @@ survey = survey_frame(engine(), scope, [int(inspection_id)])
 for standard in fw.standards_at("pdu", 1):
     items = evidence[evidence["standard"] == display(standard.code)]
     figures = survey[survey["standard"] == display(standard.code)]
-    with st.expander(f"{md(standard.label)}: {len(items)} evidence item(s), {len(figures)} survey figure(s)"):
-        st.dataframe(views.evidence_table(items), hide_index=True, width="stretch")
-        if not figures.empty:
-            st.dataframe(views.survey_table(figures), hide_index=True, width="stretch")
-        if standard.characteristics:
-            st.markdown("**Rating characteristics** (a reference point for the panel, not a checklist)")
-            for rating_label, text in standard.characteristics.items():
-                st.markdown(f"*{md(rating_label)}*: {md(text)}")
+    # folded, and drawn only when opened (a rerun): six standards' tables and texts are most of what the page would draw
+    folded = st.expander(f"{md(standard.label)}: {len(items)} evidence item(s), {len(figures)} survey figure(s)",
+                         key=f"scorecard-evidence-{standard.code}", on_change="rerun")
+    if folded.open:
+        with folded:
+            st.dataframe(views.evidence_table(items), hide_index=True, width="stretch")
+            if not figures.empty:
+                st.dataframe(views.survey_table(figures), hide_index=True, width="stretch")
+            if standard.characteristics:
+                st.markdown("**Rating characteristics** (a reference point for the panel, not a checklist)")
+                for rating_label, text in standard.characteristics.items():
+                    st.markdown(f"*{md(rating_label)}*: {md(text)}")

@@ -237,6 +237,26 @@ def test_scorecard_shows_the_core_overall_rating_and_score_of_the_pdu_it_selects
     assert_scorecard_shows(at, demo, inspection)
 
 
+def test_the_scorecards_evidence_per_standard_is_drawn_when_its_fold_is_opened(app, demo):
+    at = app("pages/scorecard.py")
+    inspection_id = demo.inspections("pdu").set_index(["round", "region", "unit"]).loc[
+        tuple(at.selectbox(key=f"scorecard-{k}").value for k in ("round", "region", "unit")), "inspection_id"]
+    items = evidence_frame(get_engine(demo.url), Scope.national(), [int(inspection_id)])
+    standard = items["standard"].iloc[0]  # a standard with evidence, as written ('P 1.1')
+    count = int((items["standard"] == standard).sum())
+
+    def evidence_tables():
+        return [t.value for t in at.dataframe if "Evidence" in t.value.columns]
+
+    folds = [read(e.label) for e in at.expander if read(e.label).startswith(f"{standard} ")]
+    assert len(folds) == 1 and f": {count} evidence item(s), " in folds[0]
+    assert not evidence_tables()  # folded: not drawn
+    at.session_state[f"scorecard-evidence-{canonical(standard)}"] = True  # as a click on the fold does
+    rerun(at)
+    (shown,) = evidence_tables()
+    assert len(shown) == count > 0
+
+
 def test_scorecard_follows_its_round_region_and_pdu_pickers(app, demo):
     pdus = demo.inspections("pdu")
     inspection = pdus.iloc[len(pdus) // 2 - 1]  # the earlier round, not the first region's first PDU
