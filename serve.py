@@ -48,9 +48,10 @@ def warm() -> None:
     finally:
         for q, level in zip(quiet, levels):
             q.setLevel(level)
-    # Streamlit collects garbage after every script run (runner.postScriptGC), through every object the process
-    # holds: some 200,000 once the store is read and rated at ten rounds, 100-300 ms a run, before the page's
-    # last message goes out. What the warm-up made lives as long as the server: frozen, the collector skips it.
+    # A full collection walks every object the process holds: some 200,000 once the store is read and rated at
+    # ten rounds, 100-300 ms. Streamlit ran one after every script run (runner.postScriptGC, now off in
+    # .streamlit/config.toml), before the page's last message went out; Python's own collector still runs.
+    # What the warm-up made lives as long as the server: frozen, no collection walks it.
     gc.freeze()
     print("warmed up: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in taken.items()), flush=True)
 

@@ -296,8 +296,9 @@ def scenario_and_results() -> None:
                    "whole store, so the table is worked out only when asked for; the PDU above has its own at once.")
     if show_all:
         table = scenario_robustness_table(scope, scenario, round_)
-        st.caption("Highest chance of another rating first; another round's, by the round picked above. ⚠ marks a rating on fewer than 20 relevant cases or with a 30% or "
-                   "greater chance of another rating; the reason is in its own column.")
+        st.caption("Highest chance of another rating first; another round's, by the round picked above. ⚠ marks a rating "
+                   "on fewer than 20 relevant cases or with a 30% or greater chance of another rating; the reason is in its "
+                   "own column.")
         st.dataframe(table, hide_index=True, width="stretch", key="whatif-robust",
                      column_config={"Chance of another rating (%)": st.column_config.ProgressColumn(
                          "Chance of another rating (%)", min_value=0.0, max_value=100.0, format="%.1f")})
