@@ -11,8 +11,10 @@ from core.ingest.audited import upload
 from core.ingest.importer import import_many
 from core.ingest.spec import TEMPLATE_KINDS
 from core.ingest.template import template_bytes, template_file_name
-from core.store.withdrawals import uploads_listing, withdraw_upload
-from pages.common import current_principal, current_scope, download_table, engine
+from core.store.withdrawals import upload_rounds, uploads_listing, withdraw_upload
+from pages.common import current_principal, current_scope, download_table, engine, query_choice
+
+ALL_ROUNDS = "All rounds"
 
 
 def _framework_title(framework_id: str) -> str:
@@ -90,10 +92,15 @@ if uploaded and by.uploads and st.button("Check and load", type="primary", key="
 st.header("Upload history", anchor=False)
 if "withdraw-message" in st.session_state:
     st.success(md(st.session_state.pop("withdraw-message")))
-history = uploads_listing(engine(), scope)
-if history.empty:
+rounds = upload_rounds(engine(), scope)
+if not rounds:
     st.caption("Nothing uploaded yet.")
 else:
+    # one round at a time (the latest, or the one this reader is looking at elsewhere): a national store
+    # holds some 250 uploads a round, and the withdraw picker below lists what is shown
+    options = [*rounds, ALL_ROUNDS]
+    round_ = st.selectbox("Round", options, index=options.index(query_choice("round", options)), key="upload-history-round")
+    history = uploads_listing(engine(), scope, round_=None if round_ == ALL_ROUNDS else round_)
     shown_history = views.history_table(history)
     st.dataframe(shown_history, hide_index=True, width="stretch", key="upload-history")
     download_table(shown_history, "upload-history", key="upload-history-download")

@@ -594,8 +594,17 @@ def test_evidence_lists_the_current_round_items_in_scope(app, demo):
 def test_upload_offers_the_template_and_lists_the_upload_history(app, demo):
     at = app("pages/upload.py")
     assert [b.label for b in at.download_button if b.key == "upload-template"] == ["Download template"]
-    history = at.dataframe[0].value
-    assert len(history) == len(uploads_frame(get_engine(demo.url), Scope.national())) == 30
+    every = uploads_frame(get_engine(demo.url), Scope.national())
+    rounds = sorted(every["round"].unique(), reverse=True)
+    assert len(every) == 30 and len(rounds) == 2
+    # one round at a time, the latest first: a national store holds hundreds of uploads a round
+    picker = at.selectbox(key="upload-history-round")
+    assert picker.options == [*rounds, "All rounds"] and picker.value == rounds[0]
+    latest = every[every["round"] == rounds[0]]
+    assert sorted(at.dataframe[0].value["SHA-256 (start)"]) == sorted(latest["sha256"].str[:12]) and 0 < len(latest) < 30
+    picker.set_value("All rounds")
+    rerun(at)
+    assert len(at.dataframe[0].value) == 30
 
 
 def test_an_upload_through_the_page_loads_the_workbook_or_lists_every_problem_by_cell(tmp_path, monkeypatch):

@@ -23,15 +23,27 @@ COLUMNS = ["upload_id", "file_name", "region", "unit", "round", "kind", "version
            "withdrawn_at", "withdrawn_by", "withdrawn_reason", "sha256", "counts"]
 
 
-def uploads_listing(engine: Engine, scope: Scope) -> pd.DataFrame:
-    """Every upload in scope, newest first, withdrawn ones included (``COLUMNS``)."""
+def _uploads_in_scope(stmt, scope: Scope):
+    return (stmt.join(Inspection, Upload.inspection_id == Inspection.id).join(Region, Inspection.region_id == Region.id)
+            .where(scope.filter(Region.name)))
+
+
+def upload_rounds(engine: Engine, scope: Scope) -> list[str]:
+    """The rounds with any upload in scope (withdrawn ones included), newest first."""
     with Session(engine) as s:
-        stmt = (select(Upload.id, Upload.file_name, Region.name, Inspection.unit_name, Inspection.round, Upload.kind,
-                       Upload.version, Upload.is_current, Upload.uploaded_by, Upload.uploaded_at, Upload.withdrawn_at,
-                       Upload.withdrawn_by, Upload.withdrawn_reason, Upload.sha256, Upload.counts)
-                .join(Inspection, Upload.inspection_id == Inspection.id).join(Region, Inspection.region_id == Region.id)
-                .where(scope.filter(Region.name)).order_by(Upload.uploaded_at.desc(), Upload.id.desc()))
-        return pd.DataFrame(s.execute(stmt).all(), columns=COLUMNS)
+        rounds = s.execute(_uploads_in_scope(select(Inspection.round).distinct().select_from(Upload), scope)).scalars()
+        return sorted((r for r in rounds if r is not None), reverse=True)
+
+
+def uploads_listing(engine: Engine, scope: Scope, round_: str | None = None) -> pd.DataFrame:
+    """Every upload in scope, of one round where given, newest first, withdrawn ones included (``COLUMNS``)."""
+    with Session(engine) as s:
+        stmt = _uploads_in_scope(select(Upload.id, Upload.file_name, Region.name, Inspection.unit_name, Inspection.round, Upload.kind,
+                                        Upload.version, Upload.is_current, Upload.uploaded_by, Upload.uploaded_at, Upload.withdrawn_at,
+                                        Upload.withdrawn_by, Upload.withdrawn_reason, Upload.sha256, Upload.counts), scope)
+        if round_ is not None:
+            stmt = stmt.where(Inspection.round == round_)
+        return pd.DataFrame(s.execute(stmt.order_by(Upload.uploaded_at.desc(), Upload.id.desc())).all(), columns=COLUMNS)
 
 
 @dataclass(frozen=True)
