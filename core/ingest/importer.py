@@ -90,8 +90,7 @@ def import_file(engine: Engine, source: Source, file_name: str | None = None, us
     ``source`` is a path, or the bytes of an upload (then give ``file_name``: it tells a CSV file
     from a workbook and names the file in findings and in the audit trail), or a file checked
     already (``check_source``). Raises InvalidWorkbook with every finding, having written nothing,
-    when anything in the file is wrong, or when its region is outside the uploader's ``scope``
-    (None: no limit, as for the command line).
+    when anything in the file is wrong, or when its region is outside the uploader's ``scope`` (None: no limit, as for the command line).
     ``on_stored(session, receipt)`` runs in the upload's own transaction (the audit row: an upload and
     its record land together or not at all).
     """
