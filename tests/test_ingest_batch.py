@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import io
-import threading
 
 import pytest
 
 from core.cli import main
-from core.ingest import importer
-from core.ingest.importer import Progress, expand_sources, import_file, import_many
+from core.ingest.importer import Progress, expand_sources, import_many
 from tests.ingest_helpers import ESSEX_NORTH, case_workbook, save, table_counts
 
 SOUTH = {**ESSEX_NORTH, "unit": "Essex South"}
@@ -47,49 +45,6 @@ def test_import_many_loads_each_file_in_its_own_transaction_and_reports_progress
     before = table_counts(store)
     again = import_many(store, [(batch.joinpath("a-north.xlsx").read_bytes(), "a-north.xlsx")])  # bytes, as a page has them
     assert again[0].receipt.status == "already loaded" and table_counts(store) == before
-
-
-def test_the_next_file_is_checked_while_one_is_stored_and_files_are_stored_in_order(store, batch, monkeypatch):
-    paths = expand_sources([batch])
-    checking = {}  # file -> the thread that checked it
-    next_checked = threading.Event()
-    check = importer.check_source
-
-    def watched_check(source, file_name=None):
-        checking[source.name] = threading.current_thread().name
-        if source.name == "b-bad.xlsx":
-            next_checked.set()
-        return check(source, file_name)
-
-    stored = []
-
-    def store_one(checked, name):
-        if checked.name == "a-north.xlsx":  # storing the first file: the second is checked meanwhile, not after
-            assert next_checked.wait(timeout=10), "the next file was not checked while the first was stored"
-        stored.append(checked.name)
-        return import_file(store, checked, name, user="inspector")
-
-    monkeypatch.setattr(importer, "check_source", watched_check)
-    outcomes = import_many(store, paths, importer=store_one)
-    assert stored == ["a-north.xlsx", "b-bad.xlsx", "c-south.xlsx"] == [o.file_name for o in outcomes]
-    assert [o.loaded for o in outcomes] == [True, False, True] and outcomes[1].findings[0].cell == "Cases!H2"
-    assert set(checking) == set(stored) and all(name.startswith("check-ahead") for name in checking.values())
-
-
-def test_an_error_in_checking_that_is_not_a_refusal_is_raised_at_its_files_turn(store, batch, monkeypatch):
-    check = importer.check_source
-
-    def broken_check(source, file_name=None):
-        if source.name == "b-bad.xlsx":
-            raise RuntimeError("a bug in a check")
-        return check(source, file_name)
-
-    monkeypatch.setattr(importer, "check_source", broken_check)
-    seen: list[Progress] = []
-    with pytest.raises(RuntimeError, match="a bug in a check"):
-        import_many(store, expand_sources([batch]), progress=seen.append)
-    assert [p.outcome.file_name for p in seen] == ["a-north.xlsx"]  # the file before it was stored; none after it
-    assert table_counts(store)["cases"] == 2
 
 
 def test_the_command_imports_a_directory_quietly_off_a_terminal_and_sums_up(store, batch, monkeypatch, capsys):

@@ -30,10 +30,10 @@ def upload(engine: Engine, by: Principal, source, file_name: str | None = None):
     became of it: accepted, identical re-upload, rejected (with the number of findings), or access
     refused (a region ``by`` may not upload for). Returns the Receipt or raises InvalidWorkbook."""
     from core import findings as F
-    from core.ingest.importer import CheckedFile, import_file
+    from core.ingest.importer import import_file
     from core.store.uploads import ALREADY_LOADED
 
-    name = file_name or (source.name if isinstance(source, CheckedFile) else Path(str(source)).name)
+    name = file_name or Path(str(source)).name
 
     def record_stored(session, receipt) -> None:  # in the upload's own transaction: both land, or neither
         identical = receipt.status == ALREADY_LOADED

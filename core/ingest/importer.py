@@ -4,17 +4,11 @@ The upload page and ``python -m core import`` both call ``import_file``. It retu
 (loaded, already loaded or new version; the inspection; the counts; the version; the sha256) or
 raises ``InvalidWorkbook`` holding every finding, each with its cell. A rejected file leaves the
 store exactly as it was.
-
-Checking a file (``check_source``: reading, the scan, python-calamine's read, every check) writes
-nothing, so ``import_many`` checks the next file in a worker thread while it stores the one before:
-python-calamine parses a sheet, zlib inflates its XML and SQLite writes without holding Python's GIL,
-so on two cores much of the one overlaps the other. Files are still stored one by one, in order.
 """
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,24 +23,7 @@ from core.ingest.parse import ParsedUpload, parse_upload
 from core.store.scope import Scope
 from core.store.uploads import Receipt, store_upload
 
-
-@dataclass(frozen=True)
-class CheckedFile:
-    """A file read and checked (``check_source``), not yet stored: its upload, or why it was refused."""
-
-    name: str
-    sha256: str = ""
-    upload: ParsedUpload | None = None
-    refusal: InvalidWorkbook | None = None
-
-    def parsed(self) -> ParsedUpload:
-        """The checked upload; raises the refusal (every finding) where the file was refused."""
-        if self.refusal is not None:
-            raise self.refusal
-        return self.upload
-
-
-Source = str | Path | bytes | bytearray | memoryview | CheckedFile
+Source = str | Path | bytes | bytearray | memoryview
 
 
 def read_source(source: Source, file_name: str | None = None) -> tuple[bytes, str]:
@@ -68,19 +45,14 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def check_source(source: str | Path | bytes | bytearray | memoryview, file_name: str | None = None) -> CheckedFile:
-    """Read and check the whole file; writes nothing. A refusal is held in the result, not raised."""
-    try:
-        data, name = read_source(source, file_name)
-        return CheckedFile(name, sha256_of(data), parse_upload(data, name))
-    except InvalidWorkbook as exc:
-        return CheckedFile(exc.file_name, refusal=exc)
-
-
 def check_file(source: Source, file_name: str | None = None) -> list[Finding]:
     """Every finding against a file (empty if it would load). Writes nothing."""
-    refusal = check_source(source, file_name).refusal
-    return refusal.findings if refusal is not None else []
+    try:
+        data, name = read_source(source, file_name)
+        parse_upload(data, name)
+    except InvalidWorkbook as exc:
+        return exc.findings
+    return []
 
 
 def import_file(engine: Engine, source: Source, file_name: str | None = None, user: str = "anonymous",
@@ -88,18 +60,18 @@ def import_file(engine: Engine, source: Source, file_name: str | None = None, us
     """Check the whole file, then store it in one transaction; say what became of it.
 
     ``source`` is a path, or the bytes of an upload (then give ``file_name``: it tells a CSV file
-    from a workbook and names the file in findings and in the audit trail), or a file checked
-    already (``check_source``). Raises InvalidWorkbook with every finding, having written nothing,
-    when anything in the file is wrong, or when its region is outside the uploader's ``scope`` (None: no limit, as for the command line).
+    from a workbook and names the file in findings and in the audit trail). Raises InvalidWorkbook
+    with every finding, having written nothing, when anything in the file is wrong, or when its
+    region is outside the uploader's ``scope`` (None: no limit, as for the command line).
     ``on_stored(session, receipt)`` runs in the upload's own transaction (the audit row: an upload and
     its record land together or not at all).
     """
-    checked = source if isinstance(source, CheckedFile) else check_source(source, file_name)
-    upload, name = checked.parsed(), checked.name
+    data, name = read_source(source, file_name)
+    upload: ParsedUpload = parse_upload(data, name)
     if scope is not None and not scope.allows(upload.inspection.region):
         raise InvalidWorkbook(name, [Finding(F.OUT_OF_SCOPE, f"{upload.inspection.region} is not one of the regions you may upload for "
                                                              f"({', '.join(sorted(scope.regions or [])) or 'none'})", sheet="Inspection")])
-    return store_upload(engine, upload, checked.sha256, user or "anonymous", on_stored)
+    return store_upload(engine, upload, sha256_of(data), user or "anonymous", on_stored)
 
 
 # -- many files -------------------------------------------------------------------------------
@@ -158,36 +130,25 @@ def import_many(engine: Engine, sources: Sequence[Source | tuple[Source, str]], 
                 importer: Callable[[Source, str | None], Receipt] | None = None) -> list[Outcome]:
     """Import each file in its own transaction, in order: a refused file is reported and the others
     still load. ``sources`` are paths, or (bytes, file name) pairs as an upload page has them.
-    ``progress`` is called after each file. ``importer(checked, name)`` stores one file, given as
-    ``check_source`` left it (default: ``import_file`` as ``user`` within ``scope``;
-    ``core.ingest.audited.upload`` as a principal, audited). Returns one ``Outcome`` per file.
-
-    The next file is checked in a worker thread while this one is stored (see the module's note)."""
+    ``progress`` is called after each file. ``importer(data, name)`` stores one file (default:
+    ``import_file`` as ``user`` within ``scope``; ``core.ingest.audited.upload`` as a principal,
+    audited). Returns one ``Outcome`` per file."""
     if importer is None:
-        def importer(checked, name):
-            return import_file(engine, checked, name, user=user, scope=scope)
-    given = [source if isinstance(source, tuple) else (source, None) for source in sources]
+        def importer(data, name):
+            return import_file(engine, data, name, user=user, scope=scope)
     outcomes: list[Outcome] = []
     cases = 0
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="check-ahead") as ahead:
-        checking: Future | None = ahead.submit(check_source, *given[0]) if given else None
-        for i, (data, name) in enumerate(given):
-            checked = checking.result()  # an error that is not a refusal (a bug) is raised here, in turn
-            checking = ahead.submit(check_source, *given[i + 1]) if i + 1 < len(given) else None
-            shown = name or (Path(data).name if isinstance(data, (str, Path)) else "upload")
-            outcome = _store_one(importer, checked, name, shown)
-            outcomes.append(outcome)
-            cases += outcome.cases
-            if progress is not None:
-                progress(Progress(len(outcomes), len(sources), cases, outcome))
+    for source in sources:
+        data, name = source if isinstance(source, tuple) else (source, None)
+        shown = name or (Path(data).name if isinstance(data, (str, Path)) else "upload")
+        try:
+            outcome = Outcome(shown, receipt=importer(data, name))
+        except InvalidWorkbook as exc:
+            outcome = Outcome(shown, findings=tuple(exc.findings), total=exc.total, message=str(exc))
+        except ProbationError as exc:  # refused for a reason that is not in the file (e.g. the store)
+            outcome = Outcome(shown, message=str(exc))
+        outcomes.append(outcome)
+        cases += outcome.cases
+        if progress is not None:
+            progress(Progress(len(outcomes), len(sources), cases, outcome))
     return outcomes
-
-
-def _store_one(importer: Callable[[CheckedFile, str | None], Receipt], checked: CheckedFile, name: str | None,
-               shown: str) -> Outcome:
-    try:
-        return Outcome(shown, receipt=importer(checked, name))
-    except InvalidWorkbook as exc:
-        return Outcome(shown, findings=tuple(exc.findings), total=exc.total, message=str(exc))
-    except ProbationError as exc:  # refused for a reason that is not in the file (e.g. the store)
-        return Outcome(shown, message=str(exc))
