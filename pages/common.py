@@ -389,6 +389,37 @@ def tallies(scope: Scope) -> pd.DataFrame:
     return _tallies(*_key(scope))
 
 
+EVIDENCE_COLUMNS = ["region", "unit", "round", "standard", "key_question", "prompt", "kind", "judgement", "source", "text"]
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _evidence_rounds(url: str, scope_key: tuple, version: tuple) -> list[str]:
+    from core.store.queries import evidence_rounds
+
+    return evidence_rounds(_engine(url), Scope.from_cache_key(scope_key))
+
+
+def evidence_rounds(scope: Scope) -> list[str]:
+    """The rounds with domain one evidence in scope, newest first (read once per store version)."""
+    return _evidence_rounds(*_key(scope))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _evidence_items(url: str, scope_key: tuple, version: tuple, round_: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from core.store.queries import evidence_frame
+    from core.views import evidence_table
+
+    items = evidence_frame(_engine(url), Scope.from_cache_key(scope_key), round_=round_)
+    return items, evidence_table(items, EVIDENCE_COLUMNS).set_axis(items.index)
+
+
+def evidence_items(scope: Scope, round_: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One round's domain one evidence items in scope, and the same rows as shown (``core.views.evidence_table``,
+    on the items' index, so that the rows a filter keeps can be taken from it): read and formatted once per
+    round and store version (a national round holds some 2,600 items)."""
+    return _evidence_items(*_key(scope), round_)
+
+
 def pick_inspection(table: pd.DataFrame, level: str, key: str, missing: str) -> pd.DataFrame:
     """Round, region and unit pickers mirrored in the URL; returns the chosen inspection's rows.
     Where the store holds no inspection at this level, says ``missing`` and stops the page."""

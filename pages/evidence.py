@@ -1,20 +1,20 @@
 """Evidence: domain one evidence, browsable and searchable by standard, key question, kind and source."""
 import streamlit as st
 
-from core import views
 from core.evidence import filter_evidence
-from core.store.queries import evidence_frame, evidence_rounds
-from pages.common import current_scope, download_table, engine, query_choice, query_choices, set_query, synthetic_banner
+from pages.common import (current_scope, download_table, evidence_items, evidence_rounds, query_choice, query_choices, set_query,
+                          synthetic_banner)
 
 st.title("Evidence")
-rounds = evidence_rounds(engine(), current_scope())
+scope = current_scope()
+rounds = evidence_rounds(scope)
 if not rounds:
     st.warning("No domain one evidence in the store yet.")
     st.stop()
 
 c1, c2, c3 = st.columns(3)
 round_ = c1.selectbox("Round", rounds, index=rounds.index(query_choice("round", rounds)), key="evidence-round")
-items = evidence_frame(engine(), current_scope(), round_=round_)  # one round's items: a few thousand, not every year's
+items, as_shown = evidence_items(scope, round_)  # one round's items: a few thousand, not every year's
 regions = sorted(items["region"].unique())
 region = c2.multiselect("Regions", regions, default=query_choices("region", regions), key="evidence-regions", placeholder="All regions")
 units = sorted(items.loc[items["region"].isin(region or regions), "unit"].unique())
@@ -35,8 +35,7 @@ shown = filter_evidence(items, round_=round_, regions=region, units=unit, standa
                         kinds=kind, sources=source, text=text)
 synthetic_banner(shown)
 st.caption(f"{len(shown)} of {len(items)} evidence items in {round_}")
-table = views.evidence_table(shown, ["region", "unit", "round", "standard", "key_question", "prompt", "kind", "judgement", "source",
-                                     "text"])
+table = as_shown.loc[shown.index].reset_index(drop=True)
 st.dataframe(table, hide_index=True, width="stretch", key="evidence-table",
              column_config={"Evidence": st.column_config.TextColumn("Evidence", width="large")})
 download_table(table, "evidence", key="evidence-download")
