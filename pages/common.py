@@ -469,19 +469,29 @@ def scenario_ratings(scope: Scope, scenario) -> pd.DataFrame:
     return _scenario_ratings(*_key(scope), scenario)
 
 
-@st.cache_data(show_spinner="Working out how robust each rating is…", max_entries=32)
-def _scenario_robustness(url: str, scope_key: tuple, version: tuple, scenario) -> pd.DataFrame:
+def _robustness_under(url: str, scope_key: tuple, version: tuple, scenario, keep=None) -> pd.DataFrame:
+    """Robustness (core.robustness) of the domain two ratings under a scenario that ``keep(ratings)`` selects
+    (None: all): each rating's own, so only those shown are worked out (a round of ten, or the changes)."""
     from core.analysis import frameworks_of, rules_for_scenario
     from core.robustness import attach_robustness
 
     after = _scenario_ratings(url, scope_key, version, scenario)
+    rated = after[(after["domain"] == 2) & after["rating"].notna()]
     rules = rules_for_scenario(scenario, frameworks_of(_dataset(url, scope_key, version)))
-    return attach_robustness(after[(after["domain"] == 2) & after["rating"].notna()], _tallies(url, scope_key, version), rules)
+    return attach_robustness(rated if keep is None else rated[keep(rated)], _tallies(url, scope_key, version), rules)
 
 
-def scenario_robustness(scope: Scope, scenario) -> pd.DataFrame:
-    """Robustness of every domain two rating in scope under a scenario (see core.robustness)."""
-    return _scenario_robustness(*_key(scope), scenario)
+@st.cache_data(show_spinner="Working out how robust each rating is…", max_entries=32)
+def _scenario_change_robustness(url: str, scope_key: tuple, version: tuple, scenario) -> pd.DataFrame:
+    changes = _scenario_changes(url, scope_key, version, scenario)
+    changed = pd.MultiIndex.from_arrays([changes["inspection_id"], changes["standard"]])
+    return _robustness_under(url, scope_key, version, scenario,
+                             lambda rated: pd.MultiIndex.from_arrays([rated["inspection_id"], rated["standard"]]).isin(changed))
+
+
+def scenario_change_robustness(scope: Scope, scenario) -> pd.DataFrame:
+    """Robustness of the domain two ratings a scenario changes, under it (to mark those that rest on little)."""
+    return _scenario_change_robustness(*_key(scope), scenario)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -502,8 +512,9 @@ def scenario_changes(scope: Scope, scenario) -> pd.DataFrame:
 def _scenario_robustness_table(url: str, scope_key: tuple, version: tuple, scenario, round_: str | None) -> pd.DataFrame:
     from core.views import robustness_table
 
-    robust = _scenario_robustness(url, scope_key, version, scenario)
-    table = robustness_table(robust if round_ is None else robust[robust["round"] == round_])
+    of_round = None if round_ is None else lambda rated: rated["round"] == round_
+    robust = _robustness_under(url, scope_key, version, scenario, of_round)
+    table = robustness_table(robust)
     return table.sort_values("Chance of another rating (%)", ascending=False, kind="stable")
 
 

@@ -21,8 +21,8 @@ from core.store.actions import delete_scenario_as, save_scenario_as
 from core.store.scenarios import list_scenarios, load_scenario, may_change, scenario_name
 from core.whatif import direction_counts, summary
 from pages.common import (audited_export, csv_bytes, current_principal, current_scope, current_user, dataset, download_table, engine,
-                          excel_bytes, framework, pick_inspection, ratings, scenario_changes, scenario_ratings, scenario_robustness,
-                          scenario_robustness_table, set_query, synthetic_banner, tallies)
+                          excel_bytes, framework, pick_inspection, ratings, scenario_change_robustness, scenario_changes,
+                          scenario_ratings, scenario_robustness_table, set_query, synthetic_banner, tallies)
 
 THRESHOLD_STEP = 0.5  # the sliders' step; a threshold between steps is shown at the nearest one, with a warning
 FAST_ROBUSTNESS = ("lowest", "pooled")  # exact and vectorised; 'mean' and 'median' draw (a second or more for the store)
@@ -249,7 +249,7 @@ def scenario_and_results() -> None:
 
     st.subheader("Every rating that changes", anchor=False)
     # ratings under the scenario marked as on the robustness table below, where that is worked out at once
-    marks = scenario_robustness(scope, scenario) if aggregation in FAST_ROBUSTNESS else None
+    marks = scenario_change_robustness(scope, scenario) if aggregation in FAST_ROBUSTNESS else None
     shown = views.changes_table(changes, lambda f: framework(f).title, marks)
     if marks is None:
         st.caption(f"Under '{aggregation}' ratings are not marked ⚠ here: the chance of another rating is worked out only "
