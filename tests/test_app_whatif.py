@@ -321,6 +321,25 @@ def test_under_lowest_or_pooled_every_ratings_robustness_shows_at_once(app, aggr
     assert len(all_robustness_table(at)) == 1
 
 
+def test_the_changes_are_marked_as_the_robustness_of_every_rating_under_the_scenario_would_mark_them(app, demo):
+    from core.analysis import with_published
+    from core.views import changes_table
+
+    scenario = Scenario(thresholds=(85, 70, 55))  # stricter bands: many ratings change
+    at = app(scenario.query_params())
+    (shown,) = [t.value for t in at.dataframe if "Bands moved" in t.value.columns]  # every rating that changes
+    frameworks = frameworks_of(demo.dataset)
+    rules = rules_for_scenario(scenario, frameworks)
+    before = with_published(rate_dataset(demo.dataset), demo.dataset)
+    after = rate_dataset(demo.dataset, rules, frameworks, with_basis=False)
+    changes = diff(before[before["inspection_id"].notna()], after)
+    every = attach_robustness(after[(after["domain"] == 2) & after["rating"].notna()], key_question_tallies(demo.dataset, frameworks),
+                              rules)  # the page works out only the changed ratings' robustness: it must mark as this would
+    expected = changes_table(changes, lambda f: frameworks[f].title, every)
+    assert len(shown) == len(changes) > 0 and shown["Read with care"].ne("").any()
+    pd.testing.assert_frame_equal(shown.reset_index(drop=True), expected, check_dtype=False)
+
+
 # -- 6. one PDU in detail --------------------------------------------------------------------------------
 
 def detail_table(at) -> pd.DataFrame:
