@@ -565,12 +565,13 @@ def attach_robustness(ratings: pd.DataFrame, tallies: pd.DataFrame, rules: Mappi
     them are suffixed ``_robust``.
     """
     parts = []
-    for fid, ins in ratings.groupby("framework")["inspection_id"]:
+    asked = pd.MultiIndex.from_arrays([tallies["inspection_id"], tallies["standard"]])
+    for fid, rows in ratings.groupby("framework")[["inspection_id", "standard"]]:
         if fid not in rules:
             continue
-        rule = rules[fid]
-        sub = tallies[tallies["inspection_id"].isin(set(ins))]
-        parts.append(robustness_frame(sub, rule, confidence=confidence))
+        # the tallies of the standards asked about only: each standard's robustness rests on its own
+        sub = tallies[asked.isin(pd.MultiIndex.from_frame(rows))]
+        parts.append(robustness_frame(sub, rules[fid], confidence=confidence))
     frame = (pd.concat(parts, ignore_index=True) if parts
              else pd.DataFrame(columns=["inspection_id", "standard"] + ROBUSTNESS_COLUMNS))
     return ratings.merge(frame, on=["inspection_id", "standard"], how="left", suffixes=("", "_robust"))
