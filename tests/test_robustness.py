@@ -399,6 +399,23 @@ def test_robustness_attaches_beside_the_domain_two_ratings():
     assert pd.isna(out.loc[0, "cases_up"]) and pd.isna(out.loc[2, "p_different"])
 
 
+def test_the_robustness_of_some_ratings_is_theirs_as_among_all_and_only_theirs_is_worked_out(monkeypatch):
+    import core.robustness
+
+    ratings = pd.DataFrame({"inspection_id": [1, 1, 2, 2], "framework": ["hmip-2025"] * 4, "standard": ["P2.1", "P2.2", "P2.1", "P2.2"],
+                            "rating": ["Good"] * 4})
+    tallies = _tallies([(1, "P2.1", "P2.1.1", 30, 40), (1, "P2.2", "P2.2.1", 9, 40), (2, "P2.1", "P2.1.1", 39, 40),
+                        (2, "P2.2", "P2.2.1", 20, 25)])
+    rules = {"hmip-2025": FW.rules}
+    every = attach_robustness(ratings, tallies, rules)
+    assessed = []
+    whole = core.robustness.robustness_frame
+    monkeypatch.setattr(core.robustness, "robustness_frame", lambda t, *a, **k: assessed.append(len(t)) or whole(t, *a, **k))
+    some = attach_robustness(ratings.iloc[[1, 2]], tallies, rules)
+    pd.testing.assert_frame_equal(some, every.iloc[[1, 2]].reset_index(drop=True))
+    assert assessed == [2]  # the two standards' tallies, not their inspections' four
+
+
 def test_unknown_aggregations_and_bad_thresholds_are_refused():
     with pytest.raises(InputError, match="aggregation"):
         cases_to_change(kqs((1, 2)), DEFAULT, "maximum")
