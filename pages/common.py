@@ -389,6 +389,31 @@ def tallies(scope: Scope) -> pd.DataFrame:
     return _tallies(*_key(scope))
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _unit_comparison(url: str, scope_key: tuple, version: tuple, inspection_id: int) -> pd.DataFrame:
+    from core.compare import unit_vs_region_vs_nation
+
+    return unit_vs_region_vs_nation(_tallies(url, scope_key, version), _dataset(url, scope_key, version).inspections,
+                                    inspection_id, nation_name(Scope.from_cache_key(scope_key)))
+
+
+def unit_comparison(scope: Scope, inspection_id) -> pd.DataFrame:
+    """``core.compare.unit_vs_region_vs_nation`` of one inspection in scope: worked out once per store version."""
+    return _unit_comparison(*_key(scope), int(inspection_id))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _unit_trend(url: str, scope_key: tuple, version: tuple, unit: str, level: str, region: str) -> pd.DataFrame:
+    from core.compare import trend
+
+    return trend(_robust_ratings(url, scope_key, version), unit, level=level, region=region)
+
+
+def unit_trend(scope: Scope, unit: str, level: str, region: str) -> pd.DataFrame:
+    """``core.compare.trend`` of one unit in scope (its ratings across rounds): worked out once per store version."""
+    return _unit_trend(*_key(scope), unit, level, region)
+
+
 EVIDENCE_COLUMNS = ["region", "unit", "round", "standard", "key_question", "prompt", "kind", "judgement", "source", "text"]
 
 

@@ -7,13 +7,12 @@ from core import views
 from core.analysis import OVERALL
 from core.charts import comparison_bars, trend_chart
 from core.codes import display
-from core.compare import trend, unit_vs_region_vs_nation
 from core.exports import XLSX, annex_workbook_bytes
 from core.formatting import markdown_text as md
 from core.robustness import METHOD_HELP, key_question_intervals
 from core.store.queries import evidence_frame, survey_frame
-from pages.common import (audited_export, checks, current_scope, dataset, download_table, engine, framework, nation_name, pick_inspection,
-                          robust_ratings, style_ratings, synthetic_banner, tallies)
+from pages.common import (audited_export, checks, current_scope, download_table, engine, framework, nation_name, pick_inspection,
+                          robust_ratings, style_ratings, synthetic_banner, tallies, unit_comparison, unit_trend)
 
 st.title("PDU scorecard")
 scope = current_scope()
@@ -94,16 +93,19 @@ st.download_button("Download the annex workbook (Excel)",
 
 st.subheader(f"{md(unit)} against its region and {'the nation' if scope.regions is None else 'the regions you can see'}",
              anchor=False)
-side = unit_vs_region_vs_nation(counts, dataset(scope).inspections, inspection_id, nation_name(scope))
-summary = views.comparison_summary(side, unit)
-st.plotly_chart(comparison_bars(side, title=f"Key questions: PDU, region and {nation_name(scope).lower()}"),
-                width="stretch", key="scorecard-comparison", alt=summary)
-st.caption(md(summary))
-history = trend(table, unit, level="pdu", region=region)
-if history["round"].nunique() > 1:
-    summary = views.trend_summary(history, unit)
-    st.plotly_chart(trend_chart(history), width="stretch", key="scorecard-trend", alt=summary)
-    st.caption(md(summary))
+side = unit_comparison(scope, inspection_id)
+history = unit_trend(scope, unit, "pdu", region)
+summaries = [views.comparison_summary(side, unit)] + ([views.trend_summary(history, unit)] if history["round"].nunique() > 1 else [])
+st.markdown("  \n".join(md(s) for s in summaries))
+# in words first; the charts folded, and drawn only when opened (a rerun): drawing them is most of this page's time
+charts = st.expander("The chart" + ("s: key questions beside the region and the nation, ratings across rounds" if len(summaries) > 1
+                                  else ": key questions beside the region and the nation"), key="scorecard-charts", on_change="rerun")
+if charts.open:
+    with charts:
+        st.plotly_chart(comparison_bars(side, title=f"Key questions: PDU, region and {nation_name(scope).lower()}"),
+                        width="stretch", key="scorecard-comparison", alt=summaries[0])
+        if len(summaries) > 1:
+            st.plotly_chart(trend_chart(history), width="stretch", key="scorecard-trend", alt=summaries[1])
 
 st.subheader("Evidence behind each standard", anchor=False)
 evidence = evidence_frame(engine(), scope, [int(inspection_id)])

@@ -257,6 +257,29 @@ def test_the_scorecards_evidence_per_standard_is_drawn_when_its_fold_is_opened(a
     assert len(shown) == count > 0
 
 
+def test_the_scorecard_says_how_the_pdu_stands_beside_its_region_and_draws_the_charts_when_their_fold_is_opened(app, demo):
+    at = app("pages/scorecard.py")
+    chosen = tuple(at.selectbox(key=f"scorecard-{k}").value for k in ("round", "region", "unit"))
+    unit = chosen[2]
+    inspection_id = demo.inspections("pdu").set_index(["round", "region", "unit"]).loc[chosen, "inspection_id"]
+    ds = demo.dataset
+    side = compare.unit_vs_region_vs_nation(key_question_tallies(ds, frameworks_of(ds)), ds.inspections, inspection_id)
+    own = side[side["comparison"] == "unit"]
+    region = side[side["comparison"] == "region"].set_index("key_question_label")["percent"]
+    below = sum(p < region[k] for k, p in zip(own["key_question_label"], own["percent"]) if k in region and pd.notna(p))
+    words = " ".join(m.value for m in at.markdown)
+    assert markdown_text(f"{unit} on {len(own)} key questions beside its region and the nation; below its region on "
+                         f"{below} of them.") in words
+    assert markdown_text(f"{unit}: ratings across 2 rounds") in words  # the demo holds two rounds
+    assert not at.get("plotly_chart")  # folded: not drawn
+    at.session_state["scorecard-charts"] = True  # as a click on the fold does
+    rerun(at)
+    drawn = [c.proto.id for c in at.get("plotly_chart")]
+    assert [["scorecard-comparison" in d, "scorecard-trend" in d] for d in drawn] == [[True, False], [False, True]]
+    (bars,) = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if "scorecard-comparison" in c.proto.id]
+    assert {trace["name"] for trace in bars["data"]} >= {unit}
+
+
 def test_scorecard_follows_its_round_region_and_pdu_pickers(app, demo):
     pdus = demo.inspections("pdu")
     inspection = pdus.iloc[len(pdus) // 2 - 1]  # the earlier round, not the first region's first PDU
