@@ -448,24 +448,73 @@ def evidence_items(scope: Scope, round_: str) -> tuple[pd.DataFrame, pd.DataFram
 def pick_inspection(table: pd.DataFrame, level: str, key: str, missing: str) -> pd.DataFrame:
     """Round, region and unit pickers mirrored in the URL; returns the chosen inspection's rows.
     Where the store holds no inspection at this level, says ``missing`` and stops the page."""
-    units = table[(table["level"] == level) & table["inspection_id"].notna()] if not table.empty else table
-    if units.empty:
+    # masks over the whole table, and one take of the chosen rows at the end: ten rounds are some 10,000 rows
+    units = (table["level"] == level) & table["inspection_id"].notna() if not table.empty else pd.Series(False, index=table.index)
+    if not units.any():
         st.warning(missing)
         st.stop()
-    rounds = sorted(units["round"].dropna().unique(), reverse=True)
+    rounds = sorted(table.loc[units, "round"].dropna().unique(), reverse=True)
     c1, c2, c3 = st.columns([1, 2, 2])
     round_ = c1.selectbox("Round", rounds, index=rounds.index(query_choice("round", rounds)), key=f"{key}-round")
-    in_round = units[units["round"] == round_]
-    regions = sorted(in_round["region"].dropna().unique())
+    in_round = units & (table["round"] == round_)
+    regions = sorted(table.loc[in_round, "region"].dropna().unique())
     region = c2.selectbox("Region", regions, index=regions.index(query_choice("region", regions)), key=f"{key}-region")
-    names = sorted(in_round.loc[in_round["region"] == region, "unit"].unique())
+    in_region = in_round & (table["region"] == region)
+    names = sorted(table.loc[in_region, "unit"].unique())
     if level == "region":
         unit = region
         set_query(round=round_, region=region)
     else:
         unit = c3.selectbox("PDU", names, index=names.index(query_choice("unit", names)), key=f"{key}-unit")
         set_query(round=round_, region=region, unit=unit)
-    return in_round[(in_round["region"] == region) & (in_round["unit"] == unit)]
+    return table[in_region & (table["unit"] == unit)]
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _key_questions(url: str, scope_key: tuple, version: tuple, inspection_id: int, framework_id: str) -> pd.DataFrame:
+    from core.robustness import key_question_intervals
+    from core.views import key_question_table
+
+    counts = _tallies(url, scope_key, version)
+    own = counts[counts["inspection_id"] == inspection_id]  # each key question's interval is its own: only these are worked out
+    return key_question_table(key_question_intervals(own), _robust_ratings(url, scope_key, version),
+                              framework(framework_id).question_text, inspection_id)
+
+
+def key_questions(scope: Scope, inspection_id, framework_id: str) -> pd.DataFrame:
+    """``core.views.key_question_table`` of one inspection in scope (counts, percentages, intervals): once per store version."""
+    return _key_questions(*_key(scope), int(inspection_id), framework_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _region_pdus(url: str, scope_key: tuple, version: tuple, region: str, round_: str, sort: str) -> pd.DataFrame:
+    from core.views import region_pdus
+
+    return region_pdus(_robust_ratings(url, scope_key, version), region, round_, sort)
+
+
+def region_pdus(scope: Scope, region: str, round_: str, sort: str) -> pd.DataFrame:
+    """``core.views.region_pdus`` (a region's PDUs side by side) in scope: worked out once per store version."""
+    return _region_pdus(*_key(scope), region, round_, sort)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _regional_staffing(url: str, scope_key: tuple, version: tuple, inspection_id: int) -> tuple:
+    from core.analysis import StaffingUnavailable, staffing_for_region
+
+    table = _robust_ratings(url, scope_key, version)
+    rows = table[table["inspection_id"] == inspection_id]
+    try:
+        return staffing_for_region(_dataset(url, scope_key, version), framework(rows["framework"].iloc[0]), rows.iloc[0].to_dict(),
+                                   table), None
+    except StaffingUnavailable as exc:
+        return None, str(exc)
+
+
+def regional_staffing(scope: Scope, inspection_id) -> tuple:
+    """R 1.2 of a regional inspection from its PDUs (``core.analysis.staffing_for_region``): (the result, None), or
+    (None, what is missing) where it cannot be worked out yet. Once per store version."""
+    return _regional_staffing(*_key(scope), int(inspection_id))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -4,13 +4,12 @@ import pandas as pd
 import streamlit as st
 
 from core import views
-from core.analysis import OVERALL, StaffingUnavailable, staffing_for_region
+from core.analysis import OVERALL
 from core.exports import XLSX, annex_workbook_bytes
 from core.formatting import markdown_text as md
 from core.ratings import Rating
-from core.robustness import key_question_intervals
-from pages.common import (audited_export, current_scope, dataset, download_table, framework, pick_inspection, robust_ratings,
-                          style_ratings, synthetic_banner, tallies, unit_links, units_table_config)
+from pages.common import (audited_export, current_scope, download_table, framework, key_questions, pick_inspection, region_pdus,
+                          regional_staffing, robust_ratings, style_ratings, synthetic_banner, unit_links, units_table_config)
 
 st.title("Region")
 scope = current_scope()
@@ -37,7 +36,7 @@ st.subheader("PDUs side by side", anchor=False)
 sorts = list(views.SORTS)
 sort = st.selectbox("Order", sorts, format_func=views.SORTS.get,
                     key="region-sort")
-pdus = views.region_pdus(table, region, round_, sort)
+pdus = region_pdus(scope, region, round_, sort)
 st.caption("Each PDU's overall rating and score first; ⚠ marks a rating to read with care, with the reason in its own column. "
            "Follow a PDU's link for its scorecard.")
 rating_cols = [c for c in pdus.columns if c not in ("PDU", "Score", "Out of", "Read with care", "Scorecard")]
@@ -60,17 +59,16 @@ why = views.why_table(rows, fw.question_text, thresholds)
 for head, sentence in views.why_sentences(why):
     st.markdown(f"**{md(head)}**  \n{md(sentence)}")
 
-kq = views.key_question_table(key_question_intervals(tallies(scope)), table, fw.question_text, inspection_id)
+kq = key_questions(scope, inspection_id, fw.id)
 st.download_button("Download the annex workbook (Excel)",
                    audited_export(lambda: annex_workbook_bytes(views.annex_layout(f"{region} region: ratings annex", f"Round {round_} · {fw.title}", regional_annex, kq)),
                                   "annex workbook", f"annex-{region}-{round_}.xlsx", len(regional_annex)),
                    f"annex-{region}-{round_}.xlsx", XLSX, key="region-annex-workbook", on_click="ignore")
 
 st.subheader("R 1.2 Staffing from the PDUs", anchor=False)
-try:
-    staffing = staffing_for_region(dataset(scope), fw, rows.iloc[0].to_dict(), table)
-except StaffingUnavailable as exc:
-    st.info(f"R 1.2 cannot be worked out yet: {md(exc)}.")
+staffing, missing_for_staffing = regional_staffing(scope, inspection_id)
+if staffing is None:
+    st.info(f"R 1.2 cannot be worked out yet: {md(missing_for_staffing)}.")
 else:
     cut = pd.DataFrame([{"Rating": r.label, "From": lo, "To": hi, "Applies": "Yes" if r == staffing.aggregate_rating else ""}
                         for r, (lo, hi) in staffing.cutoffs.items()])

@@ -9,10 +9,10 @@ from core.charts import comparison_bars, trend_chart
 from core.codes import display
 from core.exports import XLSX, annex_workbook_bytes
 from core.formatting import markdown_text as md
-from core.robustness import METHOD_HELP, key_question_intervals
+from core.robustness import METHOD_HELP
 from core.store.queries import evidence_frame, survey_frame
-from pages.common import (audited_export, checks, current_scope, download_table, engine, framework, nation_name, pick_inspection,
-                          robust_ratings, style_ratings, synthetic_banner, tallies, unit_comparison, unit_trend)
+from pages.common import (audited_export, checks, current_scope, download_table, engine, framework, key_questions, nation_name,
+                          pick_inspection, robust_ratings, style_ratings, synthetic_banner, unit_comparison, unit_trend)
 
 st.title("PDU scorecard")
 scope = current_scope()
@@ -77,8 +77,7 @@ if not check_table.empty:
     download_table(check_table, f"checks-{unit}-{round_}", key="scorecard-checks-download")
 
 st.subheader("Domain two key questions", anchor=False)
-counts = tallies(scope)
-kq = views.key_question_table(key_question_intervals(counts), table, fw.question_text, inspection_id)
+kq = key_questions(scope, inspection_id, fw.id)
 st.dataframe(kq, hide_index=True, width="stretch", key="scorecard-kq",
              column_config={"Sufficient (%)": st.column_config.NumberColumn(format="%.1f")})
 download_table(kq, f"key-questions-{unit}-{round_}", key="scorecard-kq-download")
