@@ -238,14 +238,19 @@ def scenario_and_results() -> None:
     by_direction = views.direction_table(direction_counts(changes, by="standard"))
     if not changes.empty:
         st.dataframe(by_direction, hide_index=True, key="whatif-directions")
-    b1, b2 = st.columns(2)
     d2_before = before[(before["standard"] != OVERALL)]
     d2_after = after[after["standard"] != OVERALL]
-    for column, frame, title, key in ((b1, d2_before, "Ratings now", "whatif-before"),
-                                      (b2, d2_after, "Ratings under the scenario", "whatif-after")):
-        text = f"{title}. {views.distribution_summary(frame)}"
-        column.plotly_chart(rating_distribution(frame, title=title), width="stretch", key=key, alt=text)
-        column.caption(md(text))
+    spreads = [(frame, title, key, f"{title}. {views.distribution_summary(frame)}")
+               for frame, title, key in ((d2_before, "Ratings now", "whatif-before"),
+                                         (d2_after, "Ratings under the scenario", "whatif-after"))]
+    st.markdown("  \n".join(md(text) for *_, text in spreads))
+    # in words first; the charts folded, and drawn only when opened (a rerun of this part): drawing them is much of
+    # what a fresh visit to this page costs the browser
+    charts = st.expander("The charts: ratings by standard, now and under the scenario", key="whatif-charts", on_change="rerun")
+    if charts.open:
+        with charts:
+            for column, (frame, title, key, text) in zip(st.columns(2), spreads):
+                column.plotly_chart(rating_distribution(frame, title=title), width="stretch", key=key, alt=text)
 
     st.subheader("Every rating that changes", anchor=False)
     # ratings under the scenario marked as on the robustness table below, where that is worked out at once

@@ -340,6 +340,28 @@ def test_the_changes_are_marked_as_the_robustness_of_every_rating_under_the_scen
     pd.testing.assert_frame_equal(shown.reset_index(drop=True), expected, check_dtype=False)
 
 
+def test_the_spread_of_ratings_now_and_under_the_scenario_is_said_at_once_and_drawn_when_its_fold_is_opened(app, demo):
+    from core.analysis import OVERALL
+    from core.formatting import markdown_text
+    from core.views import distribution_summary
+
+    scenario = Scenario(thresholds=(85, 70, 55))
+    at = app(scenario.query_params())
+    frameworks = frameworks_of(demo.dataset)
+    after = rate_dataset(demo.dataset, rules_for_scenario(scenario, frameworks), frameworks, with_basis=False)
+    words = " ".join(m.value for m in at.markdown)
+    for title, ratings in (("Ratings now", demo.ratings), ("Ratings under the scenario", after)):
+        d2 = ratings[ratings["inspection_id"].notna() & (ratings["standard"] != OVERALL)]
+        assert markdown_text(f"{title}. {distribution_summary(d2)}") in words
+    assert distribution_summary(demo.ratings[demo.ratings["standard"] != OVERALL]) != distribution_summary(
+        after[after["standard"] != OVERALL])  # stricter bands: the spread moves
+    assert not at.get("plotly_chart")  # folded: not drawn
+    at.session_state["whatif-charts"] = True  # as a click on the fold does
+    rerun(at)
+    drawn = [c.proto.id for c in at.get("plotly_chart")]
+    assert [["whatif-before" in d, "whatif-after" in d] for d in drawn] == [[True, False], [False, True]]
+
+
 # -- 6. one PDU in detail --------------------------------------------------------------------------------
 
 def detail_table(at) -> pd.DataFrame:
