@@ -563,11 +563,6 @@ def _scenario_change_robustness(url: str, scope_key: tuple, version: tuple, scen
                              lambda rated: pd.MultiIndex.from_arrays([rated["inspection_id"], rated["standard"]]).isin(changed))
 
 
-def scenario_change_robustness(scope: Scope, scenario) -> pd.DataFrame:
-    """Robustness of the domain two ratings a scenario changes, under it (to mark those that rest on little)."""
-    return _scenario_change_robustness(*_key(scope), scenario)
-
-
 @st.cache_data(show_spinner=False, max_entries=32)
 def _scenario_changes(url: str, scope_key: tuple, version: tuple, scenario) -> pd.DataFrame:
     from core.whatif import diff
@@ -580,6 +575,51 @@ def scenario_changes(scope: Scope, scenario) -> pd.DataFrame:
     """Every rating in scope that a what-if scenario changes (``core.whatif.diff`` of the ratings now
     and under it): worked out once per scenario and store version, not at every visit."""
     return _scenario_changes(*_key(scope), scenario)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _scenario_results(url: str, scope_key: tuple, version: tuple, scenario, marked: bool) -> dict:
+    from core.views import changes_table, direction_table, distribution_summary
+    from core.whatif import direction_counts
+
+    before = _ratings(url, scope_key, version)
+    after = _scenario_ratings(url, scope_key, version, scenario)
+    changes = _scenario_changes(url, scope_key, version, scenario)
+    marks = _scenario_change_robustness(url, scope_key, version, scenario) if marked else None
+    spread = {title: distribution_summary(frame[frame["standard"] != OVERALL])
+              for title, frame in (("Ratings now", before[before["inspection_id"].notna()]), ("Ratings under the scenario", after))}
+    return {"directions": direction_table(direction_counts(changes, by="standard")), "spread": spread,
+            "changes": changes_table(changes, lambda f: framework(f).title, marks)}
+
+
+def scenario_results(scope: Scope, scenario, marked: bool) -> dict:
+    """What the What-if page shows of a scenario across the store, as shown: the changes counted by standard and
+    direction (``directions``), the spread of ratings now and under it in words (``spread``, by title), and every
+    change (``changes``: ``core.views.changes_table``, marked ⚠ from their robustness where ``marked``). Worked out
+    once per scenario and store version."""
+    return _scenario_results(*_key(scope), scenario, marked)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _scenario_pdu_detail(url: str, scope_key: tuple, version: tuple, scenario, inspection_id: int) -> pd.DataFrame:
+    from core.analysis import frameworks_of, rules_for_scenario
+    from core.robustness import attach_robustness
+    from core.views import scenario_detail
+
+    before = _ratings(url, scope_key, version)
+    after = _scenario_ratings(url, scope_key, version, scenario)
+    before, after = before[before["inspection_id"] == inspection_id], after[after["inspection_id"] == inspection_id]
+    counts = _tallies(url, scope_key, version)
+    # the robustness of this one inspection only: its ratings and its tallies, not the store's
+    detailed = attach_robustness(after[(after["domain"] == 2) & after["rating"].notna()], counts[counts["inspection_id"] == inspection_id],
+                                 rules_for_scenario(scenario, frameworks_of(_dataset(url, scope_key, version))))
+    return scenario_detail(before, after, detailed, scenario.counts)
+
+
+def scenario_pdu_detail(scope: Scope, scenario, inspection_id) -> pd.DataFrame:
+    """``core.views.scenario_detail`` of one inspection under a scenario (each rating now and under it, with its
+    robustness): once per scenario, inspection and store version."""
+    return _scenario_pdu_detail(*_key(scope), scenario, int(inspection_id))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -8,21 +8,20 @@ scenario the widgets cannot show (a threshold between half points, a standard of
 store, a parameter given twice) is said in a warning, never changed silently."""
 import streamlit as st
 
-from core import views
-from core.analysis import OVERALL, frameworks_of, rules_for_scenario
+from core.analysis import OVERALL, frameworks_of
 from core.charts import rating_distribution
 from core.codes import display
 from core.engine import AGGREGATION_HELP, AGGREGATIONS
 from core.errors import ProbationError
 from core.formatting import markdown_text as md
-from core.robustness import METHOD_HELP, attach_robustness
+from core.robustness import METHOD_HELP
 from core.scenario import MAX_FRACTION, MAX_WEIGHT, QUERY_KEYS, Scenario, link_problems
 from core.store.actions import delete_scenario_as, save_scenario_as
 from core.store.scenarios import list_scenarios, load_scenario, may_change, scenario_name
-from core.whatif import direction_counts, summary
+from core.whatif import summary
 from pages.common import (audited_export, csv_bytes, current_principal, current_scope, current_user, dataset, download_table, engine,
-                          excel_bytes, framework, pick_inspection, ratings, scenario_change_robustness, scenario_changes,
-                          scenario_ratings, scenario_robustness_table, set_query, synthetic_banner, tallies)
+                          excel_bytes, framework, pick_inspection, ratings, scenario_changes, scenario_pdu_detail, scenario_ratings,
+                          scenario_results, scenario_robustness_table, set_query, synthetic_banner)
 
 THRESHOLD_STEP = 0.5  # the sliders' step; a threshold between steps is shown at the nearest one, with a warning
 FAST_ROBUSTNESS = ("lowest", "pooled")  # exact and vectorised; 'mean' and 'median' draw (a second or more for the store)
@@ -228,35 +227,31 @@ def scenario_and_results() -> None:
     if ds.inspections.empty:
         st.warning("The store holds no inspections yet.")
         return
-    before = ratings(scope)
-    before = before[before["inspection_id"].notna()]
-    after = scenario_ratings(scope, scenario)
+    every_rating = ratings(scope)  # with the published annexes beside: those without an inspection are not re-rated
     changes = scenario_changes(scope, scenario)
-    synthetic_banner(before)
+    results = scenario_results(scope, scenario, marked=aggregation in FAST_ROBUSTNESS)
+    synthetic_banner(every_rating)
 
     st.header(summary(changes), anchor=False)
-    by_direction = views.direction_table(direction_counts(changes, by="standard"))
+    by_direction = results["directions"]
     if not changes.empty:
         st.dataframe(by_direction, hide_index=True, key="whatif-directions")
-    d2_before = before[(before["standard"] != OVERALL)]
-    d2_after = after[after["standard"] != OVERALL]
-    spreads = [(frame, title, key, f"{title}. {views.distribution_summary(frame)}")
-               for frame, title, key in ((d2_before, "Ratings now", "whatif-before"),
-                                         (d2_after, "Ratings under the scenario", "whatif-after"))]
-    st.markdown("  \n".join(md(text) for *_, text in spreads))
+    st.markdown("  \n".join(md(f"{title}. {text}") for title, text in results["spread"].items()))
     # in words first; the charts folded, and drawn only when opened (a rerun of this part): drawing them is much of
     # what a fresh visit to this page costs the browser
     charts = st.expander("The charts: ratings by standard, now and under the scenario", key="whatif-charts", on_change="rerun")
     if charts.open:
         with charts:
-            for column, (frame, title, key, text) in zip(st.columns(2), spreads):
-                column.plotly_chart(rating_distribution(frame, title=title), width="stretch", key=key, alt=text)
+            after = scenario_ratings(scope, scenario)
+            for column, (title, frame), key in zip(st.columns(2), (("Ratings now", every_rating[every_rating["inspection_id"].notna()]),
+                                                                  ("Ratings under the scenario", after)), ("whatif-before", "whatif-after")):
+                column.plotly_chart(rating_distribution(frame[frame["standard"] != OVERALL], title=title), width="stretch", key=key,
+                                    alt=f"{title}. {results['spread'][title]}")
 
     st.subheader("Every rating that changes", anchor=False)
     # ratings under the scenario marked as on the robustness table below, where that is worked out at once
-    marks = scenario_change_robustness(scope, scenario) if aggregation in FAST_ROBUSTNESS else None
-    shown = views.changes_table(changes, lambda f: framework(f).title, marks)
-    if marks is None:
+    shown = results["changes"]
+    if aggregation not in FAST_ROBUSTNESS:
         st.caption(f"Under '{aggregation}' ratings are not marked ⚠ here: the chance of another rating is worked out only "
                    "when asked for, below.")
     st.dataframe(shown, hide_index=True, width="stretch", key="whatif-changes")
@@ -272,24 +267,15 @@ def scenario_and_results() -> None:
                        key="whatif-download-xlsx", on_click="ignore")
 
     st.subheader("One PDU in detail", anchor=False)
-    pdus = before[before["level"] == "pdu"]
     round_ = None  # the round picked here: the robustness of every rating below is of that round
-    if pdus.empty:
+    if not ((every_rating["level"] == "pdu") & every_rating["inspection_id"].notna()).any():
         st.caption("The store holds no PDU inspections.")
     else:
         # the round, region and PDU of the other pages (or the address), and carried back to them
-        picked = pick_inspection(pdus, "pdu", key="whatif", missing="The store holds no PDU inspections.")
-        round_, ins = picked["round"].iloc[0], picked["inspection_id"].unique()
-        if len(ins):
-            ins_id = ins[0]
-            # the robustness of this one inspection only: its ratings and its tallies, not the store's
-            rated = after[(after["inspection_id"] == ins_id) & (after["domain"] == 2) & after["rating"].notna()]
-            own_tallies = tallies(scope)
-            own_tallies = own_tallies[own_tallies["inspection_id"] == ins_id]
-            detailed = attach_robustness(rated, own_tallies, rules_for_scenario(scenario, store_frameworks))
-            detail = views.scenario_detail(before[before["inspection_id"] == ins_id], after[after["inspection_id"] == ins_id],
-                                           detailed, scenario.counts)
-            st.dataframe(detail, hide_index=True, width="stretch", key="whatif-detail")
+        picked = pick_inspection(every_rating, "pdu", key="whatif", missing="The store holds no PDU inspections.")
+        round_ = picked["round"].iloc[0]
+        st.dataframe(scenario_pdu_detail(scope, scenario, picked["inspection_id"].iloc[0]), hide_index=True, width="stretch",
+                     key="whatif-detail")
 
     in_round = f" in round {md(round_)}" if round_ is not None else ""
     st.subheader(f"Robustness of every domain two rating{in_round}", anchor=False)
