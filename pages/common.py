@@ -414,6 +414,46 @@ def unit_trend(scope: Scope, unit: str, level: str, region: str) -> pd.DataFrame
     return _unit_trend(*_key(scope), unit, level, region)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _sufficiency(url: str, scope_key: tuple, version: tuple, round_: str, framework_id: str, regions: tuple | None, codes: tuple,
+                 by: str, theme: str | None) -> pd.DataFrame:
+    from core import compare
+
+    data = _dataset(url, scope_key, version)
+    ins = data.inspections
+    ins = ins[(ins["round"] == round_) & (ins["framework"] == framework_id)]
+    if regions is not None:
+        ins = ins[ins["region"].isin(regions)]
+    if theme is not None:
+        return compare.theme_sufficiency(data.counts, ins, framework_id, theme, by)
+    return compare.sufficiency(data.counts, ins, list(codes), by)
+
+
+def sufficiency(scope: Scope, round_: str, framework_id: str, regions, codes, by: str, theme: str | None = None) -> pd.DataFrame:
+    """``core.compare.sufficiency`` of the answers to ``codes`` (``theme_sufficiency`` of ``theme``, where given) by
+    ``by``, over a round's inspections under a framework in ``regions`` (None: every region) in scope. Once per store version."""
+    return _sufficiency(*_key(scope), round_, framework_id, None if regions is None else tuple(regions), tuple(codes), by, theme)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _overview_units(url: str, scope_key: tuple, version: tuple, round_: str | None, regions: tuple | None, sort: str) -> pd.DataFrame:
+    from core.views import overview_units
+
+    table = _robust_ratings(url, scope_key, version)
+    if round_ is None:  # the published annexes, recomputed: the units with no inspection of their own
+        published = table[table["source"].eq("published") | table["inspection_id"].isna()]
+        return overview_units(published.assign(inspection_id=None), sort).drop(columns=["Scorecard", "Read with care"])
+    shown = table[table["inspection_id"].notna() & (table["round"] == round_)]
+    return overview_units(shown if regions is None else shown[shown["region"].isin(regions)], sort)
+
+
+def overview_units(scope: Scope, round_: str | None, regions, sort: str) -> pd.DataFrame:
+    """``core.views.overview_units`` of a round's units in ``regions`` (None: all) in scope, or with ``round_`` None
+    the published annexes recomputed (without the scorecard link and the reason to read with care). Once per store
+    version."""
+    return _overview_units(*_key(scope), round_, None if regions is None else tuple(regions), sort)
+
+
 EVIDENCE_COLUMNS = ["region", "unit", "round", "standard", "key_question", "prompt", "kind", "judgement", "source", "text"]
 
 

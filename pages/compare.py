@@ -7,7 +7,7 @@ from core import charts, compare, views
 from core.codes import display
 from core.formatting import markdown_text as md
 from pages.common import (breakdown, current_scope, dataset, download_table, framework, nation_name,
-                          query_choice, query_choices, ratings, set_query, synthetic_banner, tallies, unit_links,
+                          query_choice, query_choices, ratings, set_query, sufficiency, synthetic_banner, tallies, unit_links,
                           units_table_config)
 
 FEW = 5  # the best and worst few bars shown until the reader asks for all
@@ -65,7 +65,7 @@ synthetic_banner(shown)
 codes = compare.stored_codes(fw, fw.theme(measure).items if kind == "theme" else [measure])
 title = names[measure] if kind == "theme" else display(measure)
 national_name = nation_name(scope)
-national = compare.sufficiency(data.counts, in_round, codes, "nation")
+national = sufficiency(scope, round_, fw_id, None, codes, "nation")
 national_percent = national["percent"].iloc[0] if not national.empty else None
 if kind == "theme":
     items = ", ".join(display(i) for i in fw.theme(measure).items)
@@ -77,8 +77,7 @@ else:
 def sufficiency_section() -> None:
     by = _pick("Group by", list(GROUPS), "by", "compare-by", st)
     set_query(by=by)
-    table = (compare.theme_sufficiency(data.counts, shown, fw, measure, by) if kind == "theme"
-             else compare.sufficiency(data.counts, shown, codes, by))
+    table = sufficiency(scope, round_, fw_id, chosen_regions or regions, codes, by, measure if kind == "theme" else None)
     st.header(f"{md(title)}: cases sufficient by {({'unit': 'PDU', 'region': 'region', 'nation': 'round'})[by]}", anchor=False)
     if table.empty or table["n_relevant"].sum() == 0:
         st.info("No relevant answers to this in the inspections shown.")

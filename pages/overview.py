@@ -6,11 +6,12 @@ from core import views
 from core.analysis import OVERALL
 from core.charts import rating_distribution
 from core.formatting import markdown_text as md
-from pages.common import (current_scope, download_table, query_choice, query_choices, robust_ratings, set_query, style_ratings,
-                          synthetic_banner, unit_links, units_table_config)
+from pages.common import (current_scope, download_table, overview_units, query_choice, query_choices, robust_ratings, set_query,
+                          style_ratings, synthetic_banner, unit_links, units_table_config)
 
 st.title("Overview")
-table = robust_ratings(current_scope())
+scope = current_scope()
+table = robust_ratings(scope)
 if table["inspection_id"].isna().all():
     st.warning("The store holds no inspections yet. Upload fieldwork on the Upload page, or run `python -m core demo`.")
     st.stop()
@@ -30,7 +31,7 @@ set_query(round=round_, region=chosen)
 
 shown = table[(table["round"] == round_) & (table["region"].isin(chosen or regions))]
 synthetic_banner(shown)
-units = views.overview_units(shown, sort)
+units = overview_units(scope, round_, chosen or regions, sort)
 counts = views.unit_counts(units)
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("PDUs", counts["PDUs"])
@@ -59,6 +60,6 @@ if not published.empty:
     st.header("Published annexes (reference)", anchor=False)
     st.caption("PDU ratings as published in the inspectorate's regional letters; the overall rating and score are "
                "recomputed here from the published standard ratings, and 'Agrees with published' says whether they match.")
-    reference = views.overview_units(published.assign(inspection_id=None), sort).drop(columns=["Scorecard", "Read with care"])
+    reference = overview_units(scope, None, None, sort)
     st.dataframe(reference, hide_index=True, width="stretch", key="overview-published")
     download_table(reference, "published-annexes", key="overview-published-download")
