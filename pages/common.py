@@ -436,22 +436,31 @@ def sufficiency(scope: Scope, round_: str, framework_id: str, regions, codes, by
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _overview_units(url: str, scope_key: tuple, version: tuple, round_: str | None, regions: tuple | None, sort: str) -> pd.DataFrame:
+def _overview_units(url: str, scope_key: tuple, version: tuple, round_: str, regions: tuple, sort: str) -> pd.DataFrame:
     from core.views import overview_units
 
     table = _robust_ratings(url, scope_key, version)
-    if round_ is None:  # the published annexes, recomputed: the units with no inspection of their own
-        published = table[table["source"].eq("published") | table["inspection_id"].isna()]
-        return overview_units(published.assign(inspection_id=None), sort).drop(columns=["Scorecard", "Read with care"])
-    shown = table[table["inspection_id"].notna() & (table["round"] == round_)]
-    return overview_units(shown if regions is None else shown[shown["region"].isin(regions)], sort)
+    return overview_units(table[table["inspection_id"].notna() & (table["round"] == round_) & table["region"].isin(regions)], sort)
 
 
-def overview_units(scope: Scope, round_: str | None, regions, sort: str) -> pd.DataFrame:
-    """``core.views.overview_units`` of a round's units in ``regions`` (None: all) in scope, or with ``round_`` None
-    the published annexes recomputed (without the scorecard link and the reason to read with care). Once per store
-    version."""
-    return _overview_units(*_key(scope), round_, None if regions is None else tuple(regions), sort)
+def overview_units(scope: Scope, round_: str, regions, sort: str) -> pd.DataFrame:
+    """``core.views.overview_units`` of a round's inspected units in ``regions``, in scope: once per store version."""
+    return _overview_units(*_key(scope), round_, tuple(regions), sort)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _published_units(url: str, scope_key: tuple, version: tuple, sort: str) -> pd.DataFrame:
+    from core.views import overview_units
+
+    table = _robust_ratings(url, scope_key, version)
+    published = table[table["source"].eq("published") | table["inspection_id"].isna()]
+    return overview_units(published.assign(inspection_id=None), sort).drop(columns=["Scorecard", "Read with care"])
+
+
+def published_units(scope: Scope, sort: str) -> pd.DataFrame:
+    """The published annexes in scope, their overall ratings and scores recomputed (``core.views.overview_units``, without
+    the scorecard link and the reason to read with care): once per store version."""
+    return _published_units(*_key(scope), sort)
 
 
 EVIDENCE_COLUMNS = ["region", "unit", "round", "standard", "key_question", "prompt", "kind", "judgement", "source", "text"]

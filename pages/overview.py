@@ -6,8 +6,8 @@ from core import views
 from core.analysis import OVERALL
 from core.charts import rating_distribution
 from core.formatting import markdown_text as md
-from pages.common import (current_scope, download_table, overview_units, query_choice, query_choices, robust_ratings, set_query,
-                          style_ratings, synthetic_banner, unit_links, units_table_config)
+from pages.common import (current_scope, download_table, overview_units, published_units, query_choice, query_choices, robust_ratings,
+                          set_query, style_ratings, synthetic_banner, unit_links, units_table_config)
 
 st.title("Overview")
 scope = current_scope()
@@ -60,6 +60,6 @@ if not published.empty:
     st.header("Published annexes (reference)", anchor=False)
     st.caption("PDU ratings as published in the inspectorate's regional letters; the overall rating and score are "
                "recomputed here from the published standard ratings, and 'Agrees with published' says whether they match.")
-    reference = overview_units(scope, None, None, sort)
+    reference = published_units(scope, sort)
     st.dataframe(reference, hide_index=True, width="stretch", key="overview-published")
     download_table(reference, "published-annexes", key="overview-published-download")
