@@ -104,8 +104,11 @@ def _ratings(frame: pd.DataFrame, keys: list[str], which: str) -> pd.DataFrame:
         first = frame.loc[dup, keys].iloc[0].to_dict()
         raise InputError(f"the {which} ratings hold {first} more than once; each rating must appear once")
     out = frame[keys].copy()
-    out[f"_{which}"] = [_value(r, which) for r in frame["rating"]]
-    out[f"_{which}"] = out[f"_{which}"].astype("Int64")
+    # each distinct label read once (a store of ten rounds holds some 10,000 ratings and a handful of labels); the
+    # first that is not a rating, in the rows' order, is the one reported
+    codes, labels = pd.factorize(frame["rating"], use_na_sentinel=True)
+    values = pd.array([_value(label, which) for label in labels] + [None], dtype="Int64")
+    out[f"_{which}"] = values[codes]  # code -1 (not rated) takes the last: <NA>
     return out
 
 
