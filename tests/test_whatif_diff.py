@@ -126,3 +126,21 @@ def test_other_keys_can_be_used_for_rows_without_an_inspection():
     out = diff(before, after, keys=["unit", "framework", "standard"])
     assert out[["unit", "standard", "before", "after", "direction"]].to_dict("records") == [
         {"unit": "Dorset", "standard": "2.1", "before": "Inadequate", "after": "Requires improvement", "direction": "up"}]
+
+
+def test_ratings_given_as_labels_ratings_or_nothing_compare_alike_and_the_first_bad_label_is_the_one_reported():
+    import math
+
+    from core.ratings import Rating
+
+    after = BEFORE.copy()
+    after["rating"] = [Rating.GOOD, "outstanding", Rating.INADEQUATE, "Good", math.nan, pd.NA, "Inadequate"]
+    out = diff(BEFORE, after)
+    assert out[["inspection_id", "standard", "before", "after", "direction", "steps"]].astype(object).to_dict("records") == [
+        {"inspection_id": 2, "standard": "R2.1", "before": "Requires improvement", "after": None, "direction": "unrated",
+         "steps": None},
+        {"inspection_id": 1, "standard": "P2.3", "before": "Requires improvement", "after": "Inadequate", "direction": "down",
+         "steps": -1},
+    ]
+    with pytest.raises(InputError, match="'Gud'"):
+        diff(BEFORE, after.assign(rating=["Good", "Gud", "Good", "Bad", "Good", "Good", "Good"]))
