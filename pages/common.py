@@ -688,6 +688,19 @@ def scenario_robustness_table(scope: Scope, scenario, round_: str | None = None)
     return _scenario_robustness_table(*_key(scope), scenario, round_)
 
 
+def overview_default(scope: Scope) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What the Overview shows first, before its widgets are touched: the latest round's units in every region, worst
+    first, and the published annexes recomputed. The warm-up works them out before the first visitor."""
+    from core.views import SORTS
+
+    table = robust_ratings(scope)
+    inspected = table[table["inspection_id"].notna()]
+    sort = next(iter(SORTS))
+    rounds = sorted(inspected["round"].dropna().unique(), reverse=True)
+    units = overview_units(scope, rounds[0], sorted(inspected["region"].dropna().unique()), sort) if rounds else None
+    return units, published_units(scope, sort)
+
+
 def warm_up() -> dict[str, float]:
     """What the first visitor would otherwise wait for, done before the server takes any (``serve.py``):
     the store opened (its schema brought up to date), read, rated, checked and its robustness worked
@@ -712,6 +725,8 @@ def warm_up() -> dict[str, float]:
     checks(scope)
     tallies(scope)
     step("read, rated and checked")
+    overview_default(scope)
+    step("overview")
     rating_distribution(rated[rated["standard"] != OVERALL]).to_json()
     step("first chart")
     return taken

@@ -25,9 +25,16 @@ def test_a_warm_start_fills_the_caches_the_pages_read(tmp_path, monkeypatch, cap
 
     for name in ("load_dataset", "rate_dataset", "decision_checks"):
         monkeypatch.setattr(common, name, not_again)
+    import core.views
+
+    monkeypatch.setattr(core.views, "overview_units", not_again)
     rated = common.robust_ratings(Scope.national())  # what the Overview reads first
     assert set(rated["inspection_id"].dropna()) == set(demo.dataset.inspections["inspection_id"])
     assert not common.checks(Scope.national()).empty
+    units, published = common.overview_default(Scope.national())  # and what it shows first
+    latest = demo.dataset.inspections["round"].max()
+    assert set(units["Unit"]) == set(demo.dataset.inspections.loc[demo.dataset.inspections["round"] == latest, "unit"])
+    assert not published.empty
 
 
 def test_a_store_it_cannot_reach_leaves_the_start_cold_not_failed(monkeypatch, capsys):
