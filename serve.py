@@ -39,6 +39,7 @@ def warm() -> None:
         # folder for an old-style multipage app until app.py has run once, and would run a deep link such as
         # /scorecard alone (pages.common undoes that on its first import within a run; here it was imported before).
         PagesManager.uses_pages_directory = False
+        _streamlits_first_use()
         imported = time.perf_counter() - started
         try:
             taken = {"imports": imported, **pages.common.warm_up()}
@@ -54,6 +55,29 @@ def warm() -> None:
     # What the warm-up made lives as long as the server: frozen, no collection walks it.
     gc.freeze()
     print("warmed up: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in taken.items()), flush=True)
+
+
+def _streamlits_first_use() -> None:
+    """What Streamlit and pandas do once per process, at the first page's first elements, done here instead
+    (py-spy on the server: some 300 ms of the first page's 500 ms script run after a start):
+
+    - the emoji and Material icon catalogues, large modules loaded to check the page icon
+      (``st.set_page_config``: any text that is not ASCII is looked up) and the pages' icons (``st.Page``);
+    - pandas' Styler (the rating tables' colours), whose import compiles its jinja templates;
+    - the warning for a script run by ``python``, not ``streamlit run``, checked before the first element
+      is sent: its test for an interactive interpreter calls ``inspect.stack()``, which reads the source
+      of every frame of the script thread and looks each file up among every loaded module (170 ms).
+      This process always runs the app under ``streamlit run`` (``main``), where the warning never
+      applies, so it is marked as given, as Streamlit itself marks it after its first check.
+    """
+    import pandas.io.formats.style  # noqa: F401
+    import streamlit.delta_generator
+    from streamlit import string_util
+
+    string_util.is_emoji("⚖️")
+    string_util.is_material_icon("dashboard")
+    if hasattr(streamlit.delta_generator, "_use_warning_has_been_displayed"):
+        streamlit.delta_generator._use_warning_has_been_displayed = True
 
 
 def main(argv: list[str]) -> None:
