@@ -3,6 +3,7 @@ the very caches the pages read; a store it cannot reach does not stop the server
 from __future__ import annotations
 
 import gc
+import sys
 
 import serve
 from core.store.scope import Scope
@@ -43,20 +44,22 @@ def test_a_store_it_cannot_reach_leaves_the_start_cold_not_failed(monkeypatch, c
     assert "not warmed up (" in capsys.readouterr().err
 
 
-def test_a_warm_start_pays_for_what_streamlit_and_pandas_load_at_the_first_page(tmp_path, monkeypatch, capsys):
-    import sys
+# what Streamlit and pandas would load while drawing the first page after a start (serve._streamlits_first_use)
+FIRST_PAGE_MODULES = ("streamlit.emojis", "streamlit.material_icon_names", "pandas.io.formats.style")
 
+
+def test_a_warm_start_pays_for_what_streamlit_and_pandas_load_at_the_first_page(tmp_path, monkeypatch, capsys):
     import streamlit.delta_generator
 
     demo = build_demo_store(tmp_path, regions=1, scale=0.3)
     monkeypatch.setenv("DATABASE_URL", demo.url)
     monkeypatch.setattr(gc, "freeze", lambda: None)
     # as in a server process just started: the catalogues and pandas' Styler not loaded, the direct-run warning not checked
-    for name in ("streamlit.emojis", "streamlit.material_icon_names", "pandas.io.formats.style"):
+    for name in FIRST_PAGE_MODULES:
         monkeypatch.delitem(sys.modules, name, raising=False)
     monkeypatch.setattr(streamlit.delta_generator, "_use_warning_has_been_displayed", False)
     serve.warm()
     capsys.readouterr()
-    for name in ("streamlit.emojis", "streamlit.material_icon_names", "pandas.io.formats.style"):
+    for name in FIRST_PAGE_MODULES:
         assert name in sys.modules, f"{name} is left for the first visitor to load"
     assert streamlit.delta_generator._use_warning_has_been_displayed, "the first visitor's page waits on inspect.stack()"
