@@ -3,7 +3,8 @@
 ``streamlit run app.py`` works too, but then the first visitor after a start waits for the server's
 cold start: importing pandas, plotly and the core, opening the store, reading and rating it (some
 seconds at ten national rounds). Here that is done first (``pages.common.warm_up``), into the caches
-the pages read, and the server takes connections only once it is done.
+the pages read, and the server takes connections only once it is done. What it then runs is
+``asgi.py``: ``app.py`` as an ``st.App`` whose page links find the server at once.
 """
 from __future__ import annotations
 
@@ -84,7 +85,7 @@ def main(argv: list[str]) -> None:
     warm()
     from streamlit.web import cli
 
-    cli.main(["run", str(HERE / "app.py"), *argv], prog_name="streamlit")
+    cli.main(["run", str(HERE / "asgi.py"), *argv], prog_name="streamlit")
 
 
 if __name__ == "__main__":

@@ -73,15 +73,17 @@ STREAMLIT_RUN = [sys.executable, "-m", "streamlit", "run", "app.py"]
 
 
 @contextlib.contextmanager
-def serving(store_url: str, logs: Path, secrets: str | None = None, start: list[str] = SERVE):
+def serving(store_url: str, logs: Path, secrets: str | None = None, start: list[str] = SERVE, base_path: str = ""):
     """The dashboard (``serve.py``, as ``make run`` starts it, unless ``start`` says otherwise) on a free
     loopback port against ``store_url``; yields its address; always stopped. ``secrets``: a
     secrets.toml text, with {port} for the port ("" for none at all: open local mode); by default the
-    checkout's own .streamlit/secrets.toml, if it has one."""
+    checkout's own .streamlit/secrets.toml, if it has one. ``base_path``: the path the dashboard is served
+    under (``server.baseUrlPath``, as behind a proxy), part of the address yielded."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": store_url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     cmd = [*start, "--server.port", str(port), "--server.address", "127.0.0.1",
-           "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+           "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+           "--server.baseUrlPath", base_path]
     if secrets is not None:
         secrets_file = logs / "secrets.toml"
         secrets_file.write_text(secrets.replace("{port}", str(port)), encoding="utf-8")
@@ -89,7 +91,7 @@ def serving(store_url: str, logs: Path, secrets: str | None = None, start: list[
     with open(logs / "stdout.txt", "wb") as out, open(logs / "stderr.txt", "wb") as err:
         process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=err)
     try:
-        url = f"http://127.0.0.1:{port}"
+        url = f"http://127.0.0.1:{port}" + (f"/{base_path}" if base_path else "")
         wait_until_serving(url, process, logs / "stderr.txt")
         yield url
     finally:
@@ -190,6 +192,31 @@ def test_a_scorecard_link_shows_the_overall_rating_the_core_gives_that_pdu(serve
     assert (SCREENSHOTS / "scorecard.png").stat().st_size > 10_000
 
 
+def server_requests(page) -> list[str]:
+    """Every address the page asks the server for, from now on (a list that fills as the page loads)."""
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    return asked
+
+
+def test_a_page_link_finds_the_server_at_once(server, demo, page):
+    """A link to a page, opened in a fresh browser, connects at once: Streamlit's page, told nothing, first asks
+    for the server under the page's own path (/scorecard/_stcore/health), gets a 404 and waits out a retry
+    delay before it tries the root (asgi.py)."""
+    from playwright.sync_api import expect
+
+    asked = server_requests(page)
+    inspection = demo.inspections("pdu").iloc[0]
+    page.goto(scorecard_link(server, inspection))
+    expect(page.get_by_role("heading", name=f"{inspection['unit']} PDU")).to_be_visible()
+    page.goto(f"{server}/whatif?t=85,70,55")
+    expect(page.get_by_role("heading", name="What-if")).to_be_visible()
+    wait_for_run(page)
+    assert_no_exception(page)
+    assert asked.count(f"{server}/_stcore/health") == 2  # once for each page
+    assert not [a for a in asked if "/scorecard/" in a or "/whatif/" in a]
+
+
 def upload(page, name: str, data: bytes):
     """Put a file in the uploader, press Check and load, and return the outcome (the status box)."""
     from playwright.sync_api import expect
@@ -264,5 +291,26 @@ def test_a_scorecard_link_opened_first_on_a_fresh_server_keeps_the_app_navigatio
             wait_for_run(page)
             assert sidebar_pages(page) == ["Overview", "PDU scorecard", "Region", "Compare", "What-if", "Evidence", "Upload",
                                            "Admin"]  # open local mode: the admin page too (issue 10)
+        finally:
+            context.close()
+
+
+def test_a_page_link_finds_the_server_under_a_base_path(demo, browser, tmp_path):
+    """Behind a proxy that serves the dashboard under a path of its own (server.baseUrlPath), a page link
+    still finds the server at once, at that path."""
+    from playwright.sync_api import expect
+
+    inspection = demo.inspections("pdu").iloc[0]
+    with serving(demo.url, tmp_path, base_path="inspection") as url:
+        context = browser.new_context()
+        try:
+            page = context.new_page()
+            asked = server_requests(page)
+            page.goto(scorecard_link(url, inspection))
+            expect(page.get_by_role("heading", name=f"{inspection['unit']} PDU")).to_be_visible()
+            wait_for_run(page)
+            assert_no_exception(page)
+            assert f"{url}/_stcore/health" in asked
+            assert not [a for a in asked if "/scorecard/" in a]
         finally:
             context.close()
