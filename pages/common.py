@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from core.access import NO_ACCESS_MESSAGE, Principal, verified_email
-from core.analysis import OVERALL, decision_checks, rate_dataset, with_published
+from core.analysis import OVERALL, decision_checks, frameworks_of, rate_dataset, with_published
 from core.charts import RATING_COLOURS
 from core.demo import FRAMEWORK_ID as DEMO_FRAMEWORK_ID
 from core.formatting import markdown_text
@@ -169,6 +169,20 @@ def _dataset(url: str, scope_key: tuple, version: tuple) -> Dataset:
 
 def dataset(scope: Scope) -> Dataset:
     return _dataset(*_key(scope))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _store_outline(url: str, scope_key: tuple, version: tuple) -> tuple[tuple[str, ...], int]:
+    ds = _dataset(url, scope_key, version)
+    return tuple(frameworks_of(ds)), len(ds.inspections)
+
+
+def store_outline(scope: Scope) -> tuple[dict, int]:
+    """The frameworks of what is in scope (by id) and how many inspections it holds: what a page needs to know of
+    the store without taking all of it from the cache (the dataset is unpickled at every cached read: some 40 ms
+    at ten national rounds)."""
+    ids, inspections = _store_outline(*_key(scope))
+    return {fid: framework(fid) for fid in ids}, inspections
 
 
 @st.cache_data(show_spinner="Rating…", max_entries=32)
@@ -724,6 +738,7 @@ def warm_up() -> dict[str, float]:
     rated = robust_ratings(scope)
     checks(scope)
     tallies(scope)
+    store_outline(scope)
     step("read, rated and checked")
     overview_default(scope)
     step("overview")

@@ -8,7 +8,7 @@ scenario the widgets cannot show (a threshold between half points, a standard of
 store, a parameter given twice) is said in a warning, never changed silently."""
 import streamlit as st
 
-from core.analysis import OVERALL, frameworks_of
+from core.analysis import OVERALL
 from core.charts import rating_distribution
 from core.codes import display
 from core.engine import AGGREGATION_HELP, AGGREGATIONS
@@ -19,9 +19,9 @@ from core.scenario import MAX_FRACTION, MAX_WEIGHT, QUERY_KEYS, Scenario, link_p
 from core.store.actions import delete_scenario_as, save_scenario_as
 from core.store.scenarios import list_scenarios, load_scenario, may_change, scenario_name
 from core.whatif import summary
-from pages.common import (audited_export, csv_bytes, current_principal, current_scope, current_user, dataset, download_table, engine,
+from pages.common import (audited_export, csv_bytes, current_principal, current_scope, current_user, download_table, engine,
                           excel_bytes, framework, pick_inspection, ratings, scenario_changes, scenario_pdu_detail, scenario_ratings,
-                          scenario_results, scenario_robustness_table, set_query, synthetic_banner)
+                          scenario_results, scenario_robustness_table, set_query, store_outline, synthetic_banner)
 
 THRESHOLD_STEP = 0.5  # the sliders' step; a threshold between steps is shown at the nearest one, with a warning
 FAST_ROBUSTNESS = ("lowest", "pooled")  # exact and vectorised; 'mean' and 'median' draw (a second or more for the store)
@@ -42,8 +42,8 @@ scope = current_scope()
 user = current_user()
 fw = framework()
 default = Scenario.default(fw)
-ds = dataset(scope)
-store_frameworks = {fw.id: fw, **frameworks_of(ds)}
+in_store, inspection_count = store_outline(scope)
+store_frameworks = {fw.id: fw, **in_store}
 standard_labels = {}  # every standard of every framework in the store, the default framework's first
 for f_ in store_frameworks.values():
     for s in f_.standards:
@@ -224,7 +224,7 @@ def scenario_and_results() -> None:
                 st.warning(md(note))
     st.caption(f"Scenario: {md(overrides.describe())} · share this view by copying the page's address.")
 
-    if ds.inspections.empty:
+    if not inspection_count:
         st.warning("The store holds no inspections yet.")
         return
     every_rating = ratings(scope)  # with the published annexes beside: those without an inspection are not re-rated
