@@ -210,6 +210,19 @@ def checks(scope: Scope) -> pd.DataFrame:
     return _checks(*_key(scope))
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _inspection_checks(url: str, scope_key: tuple, version: tuple, inspection_id: int) -> pd.DataFrame:
+    every = _checks(url, scope_key, version)
+    return every[every["inspection_id"] == inspection_id]
+
+
+def inspection_checks(scope: Scope, inspection_id) -> pd.DataFrame:
+    """The decision-rule checks of one inspection's proposed ratings (``checks``), once per inspection and store
+    version: a page showing one inspection does not take every check in the store from the cache (each cached
+    read is a copy) to keep a handful."""
+    return _inspection_checks(*_key(scope), int(inspection_id))
+
+
 def nation_name(scope: Scope) -> str:
     """What the widest comparison is called: the nation, or only the regions this reader may see."""
     return "National" if scope.regions is None else "All regions you can see"
@@ -506,6 +519,20 @@ def evidence_items(scope: Scope, round_: str) -> tuple[pd.DataFrame, pd.DataFram
     on the items' index, so that the rows a filter keeps can be taken from it): read and formatted once per
     round and store version (a national round holds some 2,600 items)."""
     return _evidence_items(*_key(scope), round_)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _inspection_evidence(url: str, scope_key: tuple, version: tuple, inspection_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from core.store.queries import evidence_frame, survey_frame
+
+    engine, scope = _engine(url), Scope.from_cache_key(scope_key)
+    return evidence_frame(engine, scope, [inspection_id]), survey_frame(engine, scope, [inspection_id])
+
+
+def inspection_evidence(scope: Scope, inspection_id) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One inspection's domain one evidence items and survey figures in scope: read once per inspection and
+    store version, not at every visit to its scorecard."""
+    return _inspection_evidence(*_key(scope), int(inspection_id))
 
 
 def pick_inspection(table: pd.DataFrame, level: str, key: str, missing: str) -> pd.DataFrame:

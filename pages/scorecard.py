@@ -10,9 +10,9 @@ from core.codes import display
 from core.exports import XLSX, annex_workbook_bytes
 from core.formatting import markdown_text as md
 from core.robustness import METHOD_HELP
-from core.store.queries import evidence_frame, survey_frame
-from pages.common import (audited_export, checks, current_scope, download_table, engine, framework, key_questions, nation_name,
-                          pick_inspection, robust_ratings, style_ratings, synthetic_banner, unit_comparison, unit_trend)
+from pages.common import (audited_export, current_scope, download_table, framework, inspection_checks, inspection_evidence,
+                          key_questions, nation_name, pick_inspection, robust_ratings, style_ratings, synthetic_banner,
+                          unit_comparison, unit_trend)
 
 st.title("PDU scorecard")
 scope = current_scope()
@@ -48,10 +48,13 @@ thresholds = dict(zip(("Outstanding", "Good", "Requires improvement"), fw.rules.
 why = views.why_table(unit_rows, fw.question_text, thresholds)
 for head, sentence in views.why_sentences(why):
     st.markdown(f"**{md(head)}**  \n{md(sentence)}")
-with st.expander("These figures as a table"):
-    st.dataframe(why, hide_index=True, width="stretch", key="scorecard-why",
-                 column_config={"Sufficient (%)": st.column_config.NumberColumn(format="%.1f")})
-    download_table(why, f"why-{unit}-{round_}", key="scorecard-why-download")
+# the same figures as the sentences above: folded, and drawn only when opened (a rerun)
+why_table = st.expander("These figures as a table", key="scorecard-why-table", on_change="rerun")
+if why_table.open:
+    with why_table:
+        st.dataframe(why, hide_index=True, width="stretch", key="scorecard-why",
+                     column_config={"Sufficient (%)": st.column_config.NumberColumn(format="%.1f")})
+        download_table(why, f"why-{unit}-{round_}", key="scorecard-why-download")
 
 st.subheader("Ratings", anchor=False)
 annex_table = views.annex_table(table, inspection_id)
@@ -59,8 +62,7 @@ with st.container(key="table-scorecard-annex"):  # a handle on the table for the
     st.dataframe(style_ratings(annex_table, ["Rating"]), hide_index=True, width="stretch")
 download_table(annex_table, f"ratings-{unit}-{round_}", key="scorecard-download")
 
-unit_checks = checks(scope)
-unit_checks = unit_checks[unit_checks["inspection_id"] == inspection_id]
+unit_checks = inspection_checks(scope, inspection_id)
 if not overall.empty and (unit_checks["severity"] == "breach").any():
     st.error("A proposed rating breaks a DECISION RULE (below): it counts as the best rating the rule allows.")
 st.subheader("Decision rules on proposed ratings", anchor=False)
@@ -107,8 +109,7 @@ if charts.open:
             st.plotly_chart(trend_chart(history), width="stretch", key="scorecard-trend", alt=summaries[1])
 
 st.subheader("Evidence behind each standard", anchor=False)
-evidence = evidence_frame(engine(), scope, [int(inspection_id)])
-survey = survey_frame(engine(), scope, [int(inspection_id)])
+evidence, survey = inspection_evidence(scope, inspection_id)
 for standard in fw.standards_at("pdu", 1):
     items = evidence[evidence["standard"] == display(standard.code)]
     figures = survey[survey["standard"] == display(standard.code)]

@@ -257,6 +257,21 @@ def test_the_scorecards_evidence_per_standard_is_drawn_when_its_fold_is_opened(a
     assert len(shown) == count > 0
 
 
+def test_the_scorecards_why_as_a_table_is_drawn_when_its_fold_is_opened(app, demo):
+    at = app("pages/scorecard.py")
+
+    def why_tables():
+        return [t.value for t in at.dataframe if "Driving key question" in t.value.columns]
+
+    assert [read(e.label) for e in at.expander if read(e.label) == "These figures as a table"]
+    assert not why_tables()  # folded: not drawn (the sentences above say the same)
+    at.session_state["scorecard-why-table"] = True  # as a click on the fold does
+    rerun(at)
+    (shown,) = why_tables()
+    sentences = " ".join(m.value for m in at.markdown)
+    assert len(shown) > 0 and all(markdown_text(standard) in sentences for standard in shown["Standard"])
+
+
 def test_the_scorecard_says_how_the_pdu_stands_beside_its_region_and_draws_the_charts_when_their_fold_is_opened(app, demo):
     at = app("pages/scorecard.py")
     chosen = tuple(at.selectbox(key=f"scorecard-{k}").value for k in ("round", "region", "unit"))
