@@ -64,8 +64,9 @@ class PageLinksFindTheServer:
             headers = dict(start["headers"])
             if start["status"] == 200 and headers.get(b"content-type", b"").startswith(b"text/html") and b"<head>" in page:
                 page = page.replace(b"<head>", b"<head>" + SERVER_HINT, 1)
-            fixed = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
-            await send({**start, "headers": [*fixed, (b"content-length", str(len(page)).encode())]})
+                kept = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
+                start = {**start, "headers": [*kept, (b"content-length", str(len(page)).encode())]}
+            await send(start)  # anything else as Streamlit sent it
             await send({"type": "http.response.body", "body": page})
 
         await self.app(scope, receive, send_with_hint)
