@@ -2,7 +2,7 @@
 rating the core computes, and a workbook uploaded through the page loads, or is refused with its
 problem named by cell.
 
-The app runs as ``make run`` starts it (``python serve.py``: warmed up, then ``streamlit run app.py``) in a
+The app runs as ``make run`` starts it (``python serve.py``: warmed up, then ``streamlit run asgi.py``) in a
 subprocess on a free port, against a demo store in a SQLite file of its own (``DATABASE_URL``). Chromium is Debian's (the ``chromium_path`` fixture);
 Playwright drives it but never downloads a browser of its own.
 """
