@@ -44,6 +44,9 @@ class InvalidPublishedRatings(InputError):
             lines.append(f"  ... and {self.total - len(self.findings)} more")
         super().__init__("\n".join(lines))
 
+    def __reduce__(self):  # made again from its parts when it comes back from a worker process
+        return type(self), (self.file_name, self.findings, self.total)
+
 
 class InvalidWorkbook(ProbationError):
     """An uploaded workbook or CSV was rejected: holds every finding, each naming its cell.
@@ -61,3 +64,6 @@ class InvalidWorkbook(ProbationError):
         if self.total > len(self.findings):
             lines.append(f"  ... and {self.total - len(self.findings)} more")
         super().__init__("\n".join(lines))
+
+    def __reduce__(self):  # made again from its parts when it comes back from a worker process
+        return type(self), (self.file_name, self.findings, self.total)

@@ -84,3 +84,65 @@ def test_on_a_terminal_a_progress_bar_shows_files_cases_and_time_left(store, bat
     shown = terminal.getvalue()
     assert "importing:" in shown and "3/3 files" in shown and "3 cases" in shown and "left]" in shown
     assert "b-bad.xlsx was not loaded" in shown  # refusals are written above the bar
+
+
+def _stored(store) -> list[tuple]:
+    from sqlalchemy import text
+
+    with store.connect() as c:
+        return c.execute(text("SELECT u.file_name, u.version, u.sha256, c.case_ref, c.answers FROM uploads u "
+                              "JOIN cases c ON c.upload_id = u.id ORDER BY u.file_name, c.case_ref")).all()
+
+
+def test_files_checked_ahead_in_worker_processes_store_what_one_process_stores(tmp_path, batch):
+    from core.store.db import get_engine
+
+    one, ahead = get_engine(f"sqlite:///{tmp_path / 'one.db'}"), get_engine(f"sqlite:///{tmp_path / 'ahead.db'}")
+    seen: list[Progress] = []
+    by_one = import_many(one, expand_sources([batch]), user="inspector", workers=1)
+    by_workers = import_many(ahead, expand_sources([batch]), user="inspector", workers=2, progress=seen.append)
+    assert [(p.done, p.total, p.cases) for p in seen] == [(1, 3, 2), (2, 3, 2), (3, 3, 3)]
+    assert [(o.file_name, o.loaded, o.findings, o.total, o.message) for o in by_workers] == \
+           [(o.file_name, o.loaded, o.findings, o.total, o.message) for o in by_one]
+    assert by_workers[1].findings[0].cell == "Cases!H2"  # a refusal comes back from the worker with its cells
+    assert [o.receipt.sha256 for o in by_workers if o.loaded] == [o.receipt.sha256 for o in by_one if o.loaded]
+    assert _stored(ahead) == _stored(one) and len(_stored(one)) == 3
+    assert table_counts(ahead) == table_counts(one)
+
+
+def test_a_batch_cut_short_by_a_store_error_stops_its_workers(store, batch):
+    stored = []
+
+    def importer(checked, name):
+        if stored:
+            raise RuntimeError("the store went away")
+        stored.append(name)
+        from core.ingest.importer import import_file
+        return import_file(store, checked, name)
+
+    with pytest.raises(RuntimeError, match="the store went away") as cut:  # held: its traceback keeps import_many's frame
+        import_many(store, expand_sources([batch]), importer=importer, workers=2)
+    assert stored == ["a-north.xlsx"]
+    import multiprocessing
+    assert multiprocessing.active_children() == [], cut  # no worker left behind
+
+
+def test_a_refusal_survives_the_trip_from_a_worker_process():
+    import pickle
+
+    from core.errors import InvalidWorkbook
+    from core.findings import Finding
+
+    refused = InvalidWorkbook("b.xlsx", [Finding("bad-answer", '"Yse" is not one of Yes, No, N/A', sheet="Cases", row=2, column="H")], total=7)
+    back = pickle.loads(pickle.dumps(refused))
+    assert (back.file_name, back.findings, back.total, str(back)) == ("b.xlsx", refused.findings, 7, str(refused))
+
+
+def test_the_command_checks_ahead_with_workers_or_in_one_process(store, batch, monkeypatch, capsys):
+    _use_store(monkeypatch, store)
+    assert main(["import", str(batch), "--db", "sqlite://", "--workers", "1"]) == 2
+    one_process = capsys.readouterr().out
+    assert main(["import", str(batch), "--db", "sqlite://", "--workers", "2"]) == 2
+    again = capsys.readouterr().out
+    assert [line.split(",")[1] for line in again.splitlines()[1:]] == ["already loaded", "already loaded"]
+    assert [line.split(",")[-1] for line in again.splitlines()[1:]] == [line.split(",")[-1] for line in one_process.splitlines()[1:]]

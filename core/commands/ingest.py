@@ -25,6 +25,8 @@ def register(sub) -> None:
     p.add_argument("--db", metavar="URL", help="SQLAlchemy URL of the store (default: DATABASE_URL, else data/probation.db)")
     p.add_argument("--as", dest="user", metavar="EMAIL", help="who is uploading, for the audit trail (default: your login name); "
                                                               "a known user's role and regions apply")
+    p.add_argument("--workers", type=int, metavar="N", help="processes checking files ahead while one stores "
+                                                            "(default: the cores this process may use, at most 4; 1: none)")
     p.set_defaults(handler=import_command)
 
     p = sub.add_parser("load-published", help="load data/published_ratings.csv into the store (safe to repeat)")
@@ -50,7 +52,7 @@ def import_command(args: argparse.Namespace) -> int:
     from core.commands.access import principal
     from core.errors import InputError
     from core.ingest.audited import upload
-    from core.ingest.importer import expand_sources, import_many
+    from core.ingest.importer import default_workers, expand_sources, import_many
     from core.store.db import get_engine
 
     paths = expand_sources(args.files)
@@ -70,7 +72,8 @@ def import_command(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     try:
-        outcomes = import_many(engine, paths, progress=progress, importer=lambda data, name: upload(engine, by, data, name))
+        outcomes = import_many(engine, paths, progress=progress, importer=lambda data, name: upload(engine, by, data, name),
+                               workers=args.workers if args.workers is not None else default_workers())
     finally:
         if bar is not None:
             bar.close()

@@ -4,11 +4,20 @@ The upload page and ``python -m core import`` both call ``import_file``. It retu
 (loaded, already loaded or new version; the inspection; the counts; the version; the sha256) or
 raises ``InvalidWorkbook`` holding every finding, each with its cell. A rejected file leaves the
 store exactly as it was.
+
+Many files (``import_many``) are stored one at a time, in order, each in its own transaction; with
+``workers`` above 1 the checking (reading, scanning, every check: no store) runs ahead in worker
+processes while this one stores, so that a batch costs about as long as the slower of the two.
 """
 from __future__ import annotations
 
+import collections
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+import itertools
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +54,27 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+@dataclass(frozen=True)
+class CheckedFile:
+    """A file read and checked, ready to store: the upload and the sha256 of its bytes, or why it
+    was refused. Made by ``check_source``, in this process or a worker's."""
+
+    name: str
+    upload: ParsedUpload | None = None
+    sha256: str = ""
+    refused: InvalidWorkbook | None = None
+
+
+def check_source(source: Source, file_name: str | None = None) -> CheckedFile:
+    """Read and check a file (no store). Never raises for what is wrong with the file: the refusal
+    is in the result."""
+    try:
+        data, name = read_source(source, file_name)
+        return CheckedFile(name, parse_upload(data, name), sha256_of(data))
+    except InvalidWorkbook as exc:
+        return CheckedFile(exc.file_name, refused=exc)
+
+
 def check_file(source: Source, file_name: str | None = None) -> list[Finding]:
     """Every finding against a file (empty if it would load). Writes nothing."""
     try:
@@ -55,23 +85,27 @@ def check_file(source: Source, file_name: str | None = None) -> list[Finding]:
     return []
 
 
-def import_file(engine: Engine, source: Source, file_name: str | None = None, user: str = "anonymous",
+def import_file(engine: Engine, source: Source | CheckedFile, file_name: str | None = None, user: str = "anonymous",
                 scope: Scope | None = None, on_stored: Callable[[Session, Receipt], None] | None = None) -> Receipt:
     """Check the whole file, then store it in one transaction; say what became of it.
 
     ``source`` is a path, or the bytes of an upload (then give ``file_name``: it tells a CSV file
-    from a workbook and names the file in findings and in the audit trail). Raises InvalidWorkbook
+    from a workbook and names the file in findings and in the audit trail), or a ``CheckedFile``
+    (checked already, as ``import_many``'s workers do: stored as it is). Raises InvalidWorkbook
     with every finding, having written nothing, when anything in the file is wrong, or when its
     region is outside the uploader's ``scope`` (None: no limit, as for the command line).
     ``on_stored(session, receipt)`` runs in the upload's own transaction (the audit row: an upload and
     its record land together or not at all).
     """
-    data, name = read_source(source, file_name)
-    upload: ParsedUpload = parse_upload(data, name)
+    checked = source if isinstance(source, CheckedFile) else check_source(source, file_name)
+    if checked.refused is not None:
+        raise checked.refused
+    upload: ParsedUpload = checked.upload
+    name = checked.name
     if scope is not None and not scope.allows(upload.inspection.region):
         raise InvalidWorkbook(name, [Finding(F.OUT_OF_SCOPE, f"{upload.inspection.region} is not one of the regions you may upload for "
                                                              f"({', '.join(sorted(scope.regions or [])) or 'none'})", sheet="Inspection")])
-    return store_upload(engine, upload, sha256_of(data), user or "anonymous", on_stored)
+    return store_upload(engine, upload, checked.sha256, user or "anonymous", on_stored)
 
 
 # -- many files -------------------------------------------------------------------------------
@@ -127,21 +161,36 @@ def expand_sources(paths: Iterable[str | Path]) -> list[Path]:
 
 def import_many(engine: Engine, sources: Sequence[Source | tuple[Source, str]], user: str = "anonymous", scope: Scope | None = None,
                 progress: Callable[[Progress], None] | None = None,
-                importer: Callable[[Source, str | None], Receipt] | None = None) -> list[Outcome]:
+                importer: Callable[[Source | CheckedFile, str | None], Receipt] | None = None,
+                workers: int = 1) -> list[Outcome]:
     """Import each file in its own transaction, in order: a refused file is reported and the others
     still load. ``sources`` are paths, or (bytes, file name) pairs as an upload page has them.
-    ``progress`` is called after each file. ``importer(data, name)`` stores one file (default:
-    ``import_file`` as ``user`` within ``scope``; ``core.ingest.audited.upload`` as a principal,
-    audited). Returns one ``Outcome`` per file."""
+    ``progress`` is called after each file. ``importer(source, name)`` stores one file, given as a
+    ``CheckedFile`` when ``workers`` check ahead (default: ``import_file`` as ``user`` within
+    ``scope``; ``core.ingest.audited.upload`` as a principal, audited). ``workers`` above 1 checks
+    files in that many worker processes while this one stores (``checked_ahead``; for a command
+    line process: the workers are forked). Returns one ``Outcome`` per file."""
     if importer is None:
         def importer(data, name):
             return import_file(engine, data, name, user=user, scope=scope)
+    pairs = [source if isinstance(source, tuple) else (source, None) for source in sources]
+    checked = checked_ahead(pairs, workers) if workers > 1 and len(pairs) > 1 else None
+    try:
+        return _store_each(pairs, importer, progress, checked)
+    finally:
+        if checked is not None:
+            checked.close()  # a batch cut short (a store error): the workers stop too
+
+
+def _store_each(pairs, importer, progress, checked: Iterator[CheckedFile] | None) -> list[Outcome]:
     outcomes: list[Outcome] = []
     cases = 0
-    for source in sources:
-        data, name = source if isinstance(source, tuple) else (source, None)
+    for data, name in pairs:
         shown = name or (Path(data).name if isinstance(data, (str, Path)) else "upload")
         try:
+            if checked is not None:
+                ready = next(checked)
+                data, name = ready, ready.name
             outcome = Outcome(shown, receipt=importer(data, name))
         except InvalidWorkbook as exc:
             outcome = Outcome(shown, findings=tuple(exc.findings), total=exc.total, message=str(exc))
@@ -150,5 +199,30 @@ def import_many(engine: Engine, sources: Sequence[Source | tuple[Source, str]], 
         outcomes.append(outcome)
         cases += outcome.cases
         if progress is not None:
-            progress(Progress(len(outcomes), len(sources), cases, outcome))
+            progress(Progress(len(outcomes), len(pairs), cases, outcome))
     return outcomes
+
+
+def default_workers() -> int:
+    """Worker processes to check files in: the cores this process may use, at most 4 (one core: none)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return min(cores, 4)
+
+
+def checked_ahead(pairs: Sequence[tuple[Source, str | None]], workers: int) -> Iterator[CheckedFile]:
+    """``check_source`` of each (source, name) in worker processes, yielded in order. At most
+    ``2 * workers`` files are checked ahead of the one yielded, so that a long batch never holds
+    more than a few parsed files. The workers are forked (they start at once, with this process's
+    modules): call it from a command-line process, not from a server's threads."""
+    context = multiprocessing.get_context("fork")
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(pairs)), mp_context=context)
+    try:
+        waiting = iter(pairs)
+        pending = collections.deque(pool.submit(check_source, *pair) for pair in itertools.islice(waiting, 2 * workers))
+        while pending:
+            ready = pending.popleft().result()
+            for pair in itertools.islice(waiting, 1):
+                pending.append(pool.submit(check_source, *pair))
+            yield ready
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
