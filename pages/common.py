@@ -162,13 +162,23 @@ def _key(scope: Scope) -> tuple:
     return url, scope.cache_key, store_version(_engine(url))
 
 
-@st.cache_data(show_spinner="Reading the store…", max_entries=32)
+# The reads every other builds on (the store as read, its tallies, every rating now and under a scenario) are
+# shared as they are (st.cache_resource): the cached reads below take them many times a visit, and st.cache_data
+# would unpickle a copy at each (the dataset some 40 ms at ten national rounds, a table of every rating 10-30 ms).
+# Nothing changes them: a page gets its own copy (``dataset``, ``ratings``…), and the functions here only filter,
+# merge and make new frames from them.
+SHARED_ENTRIES = 8  # readers' scopes, or scenarios, held at once by each shared layer (each some MB at ten rounds)
+
+
+@st.cache_resource(show_spinner="Reading the store…", max_entries=SHARED_ENTRIES)
 def _dataset(url: str, scope_key: tuple, version: tuple) -> Dataset:
     return load_dataset(_engine(url), Scope.from_cache_key(scope_key))
 
 
 def dataset(scope: Scope) -> Dataset:
-    return _dataset(*_key(scope))
+    """What the rating analysis reads of the store in scope: this page's own copy."""
+    shared = _dataset(*_key(scope))
+    return Dataset(**{name: getattr(shared, name).copy() for name in Dataset.__dataclass_fields__})
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -185,29 +195,29 @@ def store_outline(scope: Scope) -> tuple[dict, int]:
     return {fid: framework(fid) for fid in ids}, inspections
 
 
-@st.cache_data(show_spinner="Rating…", max_entries=32)
+@st.cache_resource(show_spinner="Rating…", max_entries=SHARED_ENTRIES)
 def _rated(url: str, scope_key: tuple, version: tuple) -> pd.DataFrame:
     return rate_dataset(_dataset(url, scope_key, version))
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner=False, max_entries=SHARED_ENTRIES)
 def _ratings(url: str, scope_key: tuple, version: tuple) -> pd.DataFrame:
     return with_published(_rated(url, scope_key, version), _dataset(url, scope_key, version))
 
 
 def ratings(scope: Scope) -> pd.DataFrame:
     """Every rating in scope (core.analysis.rate_dataset with published ratings beside)."""
-    return _ratings(*_key(scope))
+    return _ratings(*_key(scope)).copy()
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner=False, max_entries=SHARED_ENTRIES)
 def _checks(url: str, scope_key: tuple, version: tuple) -> pd.DataFrame:
     return decision_checks(_dataset(url, scope_key, version), _rated(url, scope_key, version))
 
 
 def checks(scope: Scope) -> pd.DataFrame:
     """Decision-rule checks of every proposed rating in scope (core.analysis.decision_checks)."""
-    return _checks(*_key(scope))
+    return _checks(*_key(scope)).copy()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -286,7 +296,7 @@ def download_table(frame: pd.DataFrame, name: str, key: str, label: str = "this 
                        f"{name}.xlsx", XLSX, key=f"{key}-xlsx", on_click="ignore")
 
 
-@st.cache_data(show_spinner="Working out how robust each rating is…", max_entries=32)
+@st.cache_resource(show_spinner="Working out how robust each rating is…", max_entries=SHARED_ENTRIES)
 def _robust_ratings(url: str, scope_key: tuple, version: tuple) -> pd.DataFrame:
     from core.analysis import frameworks_of
     from core.robustness import attach_robustness
@@ -304,7 +314,7 @@ def _robust_ratings(url: str, scope_key: tuple, version: tuple) -> pd.DataFrame:
 def robust_ratings(scope: Scope) -> pd.DataFrame:
     """Every rating in scope with the interval, chance of another rating and small-sample flag of
     each domain two rating (framework rules) beside it."""
-    return _robust_ratings(*_key(scope))
+    return _robust_ratings(*_key(scope)).copy()
 
 
 def synthetic_banner(frame: pd.DataFrame) -> None:
@@ -403,7 +413,7 @@ def units_table_config(frame: pd.DataFrame) -> dict:
     return config
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner=False, max_entries=SHARED_ENTRIES)
 def _tallies(url: str, scope_key: tuple, version: tuple) -> pd.DataFrame:
     from core.analysis import frameworks_of, key_question_tallies
 
@@ -413,7 +423,7 @@ def _tallies(url: str, scope_key: tuple, version: tuple) -> pd.DataFrame:
 
 def tallies(scope: Scope) -> pd.DataFrame:
     """Domain two key question counts of every inspection in scope (regional ones pooled)."""
-    return _tallies(*_key(scope))
+    return _tallies(*_key(scope)).copy()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -618,7 +628,7 @@ def breakdown(scope: Scope, inspection_ids, codes, attribute: str) -> pd.DataFra
     return _breakdown(*_key(scope), attribute, tuple(codes), tuple(int(i) for i in inspection_ids))
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=SHARED_ENTRIES)
 def _scenario_ratings(url: str, scope_key: tuple, version: tuple, scenario) -> pd.DataFrame:
     from core.analysis import frameworks_of, rules_for_scenario
 
@@ -630,7 +640,7 @@ def _scenario_ratings(url: str, scope_key: tuple, version: tuple, scenario) -> p
 
 def scenario_ratings(scope: Scope, scenario) -> pd.DataFrame:
     """Every rating in scope under a what-if scenario (no basis text: only the ratings are compared)."""
-    return _scenario_ratings(*_key(scope), scenario)
+    return _scenario_ratings(*_key(scope), scenario).copy()
 
 
 def _robustness_under(url: str, scope_key: tuple, version: tuple, scenario, keep=None) -> pd.DataFrame:

@@ -720,3 +720,38 @@ def test_many_files_uploaded_at_once_are_each_checked_and_loaded_on_their_own_wi
     assert any(sha in str(t.value.values) for t in at.dataframe)  # ... in the technical details
     assert "hmip-2025" not in " ".join(read(m.value) for m in at.markdown)  # the framework by its name
     assert at.get("progress")[0].value == 100  # the bar, full once every file is done
+
+
+def test_no_page_changes_the_reads_the_pages_share(app, demo):
+    """The store as read, its tallies and every rating (now and under a scenario) are cached once and shared as
+    they are (st.cache_resource, no copy per read): a page that changed one would change every later visitor's
+    page. Taken once, then every page visited (a scenario's link, the scorecard's folds opened), they must be
+    exactly as they were."""
+    import copy
+
+    from pages import common
+
+    scenario = Scenario.from_query({"t": "81,65,50", "w": "3,2,1,0"})
+    at = app()
+    key = common._key(Scope.national())
+    shared = {"dataset": lambda: common._dataset(*key), "rated": lambda: common._rated(*key), "ratings": lambda: common._ratings(*key),
+              "robust ratings": lambda: common._robust_ratings(*key), "tallies": lambda: common._tallies(*key),
+              "checks": lambda: common._checks(*key), "under the scenario": lambda: common._scenario_ratings(*key, scenario)}
+    before = {name: copy.deepcopy(read()) for name, read in shared.items()}
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert_ran(at)
+    at.query_params = {"t": "81,65,50", "w": "3,2,1,0"}
+    at.switch_page("pages/whatif.py").run()
+    at.session_state["whatif-charts"] = True
+    rerun(at)
+    at.switch_page("pages/scorecard.py").run()
+    at.session_state["scorecard-why-table"] = True
+    rerun(at)
+    for name, read in shared.items():
+        now, then = read(), before[name]
+        frames = ([(f, getattr(now, f), getattr(then, f)) for f in then.__dataclass_fields__] if name == "dataset"
+                  else [(name, now, then)])
+        for label, a, b in frames:
+            pd.testing.assert_frame_equal(a, b, obj=label)
+    assert common.ratings(Scope.national()) is not common._ratings(*key)  # a page gets its own copy
