@@ -146,3 +146,15 @@ def test_the_command_checks_ahead_with_workers_or_in_one_process(store, batch, m
     again = capsys.readouterr().out
     assert [line.split(",")[1] for line in again.splitlines()[1:]] == ["already loaded", "already loaded"]
     assert [line.split(",")[-1] for line in again.splitlines()[1:]] == [line.split(",")[-1] for line in one_process.splitlines()[1:]]
+
+
+def test_workers_check_ahead_only_where_a_forked_worker_is_safe(monkeypatch):
+    from core.ingest import importer
+
+    monkeypatch.setattr(importer.sys, "platform", "darwin")
+    assert importer.default_workers() == 1
+    monkeypatch.setattr(importer.sys, "platform", "linux")
+    monkeypatch.setattr(importer.os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3, 4, 5, 6, 7}, raising=False)
+    assert importer.default_workers() == 4
+    monkeypatch.setattr(importer.os, "sched_getaffinity", lambda _pid: {0}, raising=False)
+    assert importer.default_workers() == 1

@@ -16,6 +16,7 @@ import hashlib
 import itertools
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -174,7 +175,8 @@ def import_many(engine: Engine, sources: Sequence[Source | tuple[Source, str]], 
         def importer(data, name):
             return import_file(engine, data, name, user=user, scope=scope)
     pairs = [source if isinstance(source, tuple) else (source, None) for source in sources]
-    checked = checked_ahead(pairs, workers) if workers > 1 and len(pairs) > 1 else None
+    forks = "fork" in multiprocessing.get_all_start_methods()
+    checked = checked_ahead(pairs, workers) if workers > 1 and len(pairs) > 1 and forks else None
     try:
         return _store_each(pairs, importer, progress, checked)
     finally:
@@ -204,7 +206,10 @@ def _store_each(pairs, importer, progress, checked: Iterator[CheckedFile] | None
 
 
 def default_workers() -> int:
-    """Worker processes to check files in: the cores this process may use, at most 4 (one core: none)."""
+    """Worker processes to check files in: the cores this process may use, at most 4 (one core: none). Only
+    on Linux, where a forked worker is safe; elsewhere (macOS, Windows) files are checked in this process."""
+    if not sys.platform.startswith("linux") or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return min(cores, 4)
 
