@@ -78,12 +78,8 @@ def check_source(source: Source, file_name: str | None = None) -> CheckedFile:
 
 def check_file(source: Source, file_name: str | None = None) -> list[Finding]:
     """Every finding against a file (empty if it would load). Writes nothing."""
-    try:
-        data, name = read_source(source, file_name)
-        parse_upload(data, name)
-    except InvalidWorkbook as exc:
-        return exc.findings
-    return []
+    refused = check_source(source, file_name).refused
+    return refused.findings if refused is not None else []
 
 
 def import_file(engine: Engine, source: Source | CheckedFile, file_name: str | None = None, user: str = "anonymous",
