@@ -1,8 +1,20 @@
 """The small exception hierarchy of the core. Pages and the command line turn these into messages."""
 
 
+def _rebuilt(cls, args: tuple, state: dict):
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
 class ProbationError(Exception):
     """Base of every error the core raises on purpose."""
+
+    def __reduce__(self):
+        # Pickled as its message and attributes, made again without calling __init__ (subclasses take other
+        # arguments than the message): an error raised in a worker process (the import's) comes back whole.
+        return _rebuilt, (type(self), self.args, self.__dict__)
 
 
 class FrameworkError(ProbationError):
@@ -44,9 +56,6 @@ class InvalidPublishedRatings(InputError):
             lines.append(f"  ... and {self.total - len(self.findings)} more")
         super().__init__("\n".join(lines))
 
-    def __reduce__(self):  # made again from its parts when it comes back from a worker process
-        return type(self), (self.file_name, self.findings, self.total)
-
 
 class InvalidWorkbook(ProbationError):
     """An uploaded workbook or CSV was rejected: holds every finding, each naming its cell.
@@ -64,6 +73,3 @@ class InvalidWorkbook(ProbationError):
         if self.total > len(self.findings):
             lines.append(f"  ... and {self.total - len(self.findings)} more")
         super().__init__("\n".join(lines))
-
-    def __reduce__(self):  # made again from its parts when it comes back from a worker process
-        return type(self), (self.file_name, self.findings, self.total)

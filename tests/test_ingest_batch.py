@@ -158,3 +158,55 @@ def test_workers_check_ahead_only_where_a_forked_worker_is_safe(monkeypatch):
     assert importer.default_workers() == 4
     monkeypatch.setattr(importer.os, "sched_getaffinity", lambda _pid: {0}, raising=False)
     assert importer.default_workers() == 1
+
+
+def test_an_error_of_the_cores_in_a_worker_is_one_files_outcome_as_in_one_process(tmp_path, batch, monkeypatch):
+    """A file whose check fails for a reason that is not in the file (here an error of the core's, as a broken
+    framework file gives) is reported and the others still load, with workers as in one process."""
+    from core.errors import FrameworkError
+    from core.ingest import importer
+    from core.store.db import get_engine
+
+    real = importer.parse_upload
+
+    def parse(data, name):
+        if name == "b-bad.xlsx":
+            raise FrameworkError("frameworks/x.yaml", "standards", "not a list")
+        return real(data, name)
+
+    monkeypatch.setattr(importer, "parse_upload", parse)  # the forked workers inherit it
+    outcomes = {}
+    for workers in (1, 2):
+        engine = get_engine(f"sqlite:///{tmp_path / f'w{workers}.db'}")
+        outcomes[workers] = [(o.file_name, o.loaded, o.message)
+                             for o in import_many(engine, expand_sources([batch]), user="inspector", workers=workers)]
+    assert outcomes[2] == outcomes[1]
+    assert outcomes[1][1] == ("b-bad.xlsx", False, "frameworks/x.yaml: standards: not a list")
+    assert [loaded for _, loaded, _ in outcomes[1]] == [True, False, True]
+
+
+def test_every_error_of_the_cores_survives_the_trip_from_a_worker_process():
+    import pickle
+
+    from core.errors import FrameworkError, InputError, InvalidPublishedRatings
+
+    for error in (FrameworkError("f.yaml", "key", "bad"), InputError("no such thing", row=3, column="unit"),
+                  InvalidPublishedRatings("p.csv", [], total=2)):
+        back = pickle.loads(pickle.dumps(error))
+        assert type(back) is type(error) and str(back) == str(error) and vars(back) == vars(error)
+
+
+def test_workers_must_be_one_or_more(store, batch, monkeypatch, capsys):
+    _use_store(monkeypatch, store)
+    with pytest.raises(SystemExit) as exit_:
+        main(["import", str(batch), "--db", "sqlite://", "--workers", "0"])
+    assert exit_.value.code == 2 and "not a number of processes" in capsys.readouterr().err
+
+
+def test_workers_are_not_forked_where_forking_is_not_safe(store, batch, monkeypatch):
+    from core.ingest import importer
+
+    monkeypatch.setattr(importer.sys, "platform", "darwin")
+    monkeypatch.setattr(importer, "checked_ahead", lambda *a: pytest.fail("forked on macOS"))
+    outcomes = import_many(store, expand_sources([batch]), workers=4)
+    assert [o.loaded for o in outcomes] == [True, False, True]

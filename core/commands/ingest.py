@@ -25,7 +25,7 @@ def register(sub) -> None:
     p.add_argument("--db", metavar="URL", help="SQLAlchemy URL of the store (default: DATABASE_URL, else data/probation.db)")
     p.add_argument("--as", dest="user", metavar="EMAIL", help="who is uploading, for the audit trail (default: your login name); "
                                                               "a known user's role and regions apply")
-    p.add_argument("--workers", type=int, metavar="N", help="processes checking files ahead while one stores "
+    p.add_argument("--workers", type=_workers, metavar="N", help="processes checking files ahead while one stores "
                                                             "(default: the cores this process may use, at most 4; 1: none)")
     p.set_defaults(handler=import_command)
 
@@ -34,6 +34,16 @@ def register(sub) -> None:
     p.add_argument("--file", help="another published ratings CSV (default: data/published_ratings.csv)")
     p.add_argument("--as", dest="user", metavar="EMAIL", help="who is loading, for the audit trail; a known user must be an admin")
     p.set_defaults(handler=load_published_command)
+
+
+def _workers(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes (1 or more)")
+    return n
 
 
 def template_command(args: argparse.Namespace) -> int:

@@ -63,23 +63,29 @@ class CheckedFile:
     name: str
     upload: ParsedUpload | None = None
     sha256: str = ""
-    refused: InvalidWorkbook | None = None
+    refused: ProbationError | None = None  # InvalidWorkbook; or another error of the core's, e.g. a framework file unreadable
 
 
 def check_source(source: Source, file_name: str | None = None) -> CheckedFile:
-    """Read and check a file (no store). Never raises for what is wrong with the file: the refusal
-    is in the result."""
+    """Read and check a file (no store). Never raises an error of the core's (``ProbationError``):
+    the refusal is in the result, for ``import_file`` to raise where the file is stored."""
     try:
         data, name = read_source(source, file_name)
         return CheckedFile(name, parse_upload(data, name), sha256_of(data))
-    except InvalidWorkbook as exc:
-        return CheckedFile(exc.file_name, refused=exc)
+    except ProbationError as exc:
+        shown = file_name or (Path(source).name if isinstance(source, (str, Path)) else "upload")
+        return CheckedFile(getattr(exc, "file_name", None) or shown, refused=exc)
 
 
 def check_file(source: Source, file_name: str | None = None) -> list[Finding]:
-    """Every finding against a file (empty if it would load). Writes nothing."""
+    """Every finding against a file (empty if it would load). Writes nothing. Raises an error of the
+    core's that is not about the file (e.g. a framework file unreadable)."""
     refused = check_source(source, file_name).refused
-    return refused.findings if refused is not None else []
+    if isinstance(refused, InvalidWorkbook):
+        return refused.findings
+    if refused is not None:
+        raise refused
+    return []
 
 
 def import_file(engine: Engine, source: Source | CheckedFile, file_name: str | None = None, user: str = "anonymous",
@@ -171,8 +177,7 @@ def import_many(engine: Engine, sources: Sequence[Source | tuple[Source, str]], 
         def importer(data, name):
             return import_file(engine, data, name, user=user, scope=scope)
     pairs = [source if isinstance(source, tuple) else (source, None) for source in sources]
-    forks = "fork" in multiprocessing.get_all_start_methods()
-    checked = checked_ahead(pairs, workers) if workers > 1 and len(pairs) > 1 and forks else None
+    checked = checked_ahead(pairs, workers) if workers > 1 and len(pairs) > 1 and forking_is_safe() else None
     try:
         return _store_each(pairs, importer, progress, checked)
     finally:
@@ -201,10 +206,16 @@ def _store_each(pairs, importer, progress, checked: Iterator[CheckedFile] | None
     return outcomes
 
 
+def forking_is_safe() -> bool:
+    """Whether worker processes may be forked: on Linux. Elsewhere (macOS, Windows) files are checked in
+    this process, whatever ``workers`` says."""
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
 def default_workers() -> int:
-    """Worker processes to check files in: the cores this process may use, at most 4 (one core: none). Only
-    on Linux, where a forked worker is safe; elsewhere (macOS, Windows) files are checked in this process."""
-    if not sys.platform.startswith("linux") or "fork" not in multiprocessing.get_all_start_methods():
+    """Worker processes to check files in: the cores this process may use, at most 4 (one core, or
+    where forking is not safe: none)."""
+    if not forking_is_safe():
         return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return min(cores, 4)
