@@ -181,18 +181,11 @@ def dataset(scope: Scope) -> Dataset:
     return Dataset(**{name: getattr(shared, name).copy() for name in Dataset.__dataclass_fields__})
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _store_outline(url: str, scope_key: tuple, version: tuple) -> tuple[tuple[str, ...], int]:
-    ds = _dataset(url, scope_key, version)
-    return tuple(frameworks_of(ds)), len(ds.inspections)
-
-
 def store_outline(scope: Scope) -> tuple[dict, int]:
     """The frameworks of what is in scope (by id) and how many inspections it holds: what a page needs to know of
-    the store without taking all of it from the cache (the dataset is unpickled at every cached read: some 40 ms
-    at ten national rounds)."""
-    ids, inspections = _store_outline(*_key(scope))
-    return {fid: framework(fid) for fid in ids}, inspections
+    the store, read from the shared dataset without copying it (``dataset`` copies every frame)."""
+    shared = _dataset(*_key(scope))
+    return frameworks_of(shared), len(shared.inspections)
 
 
 @st.cache_resource(show_spinner="Rating…", max_entries=SHARED_ENTRIES)
@@ -775,7 +768,6 @@ def warm_up() -> dict[str, float]:
     rated = robust_ratings(scope)
     checks(scope)
     tallies(scope)
-    store_outline(scope)
     step("read, rated and checked")
     overview_default(scope)
     step("overview")

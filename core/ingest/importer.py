@@ -55,6 +55,11 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def shown_name(source: Source, file_name: str | None = None) -> str:
+    """The name a file is reported by: the one given, else a path's file name, else "upload"."""
+    return file_name or (Path(source).name if isinstance(source, (str, Path)) else "upload")
+
+
 @dataclass(frozen=True)
 class CheckedFile:
     """A file read and checked, ready to store: the upload and the sha256 of its bytes, or why it
@@ -73,8 +78,7 @@ def check_source(source: Source, file_name: str | None = None) -> CheckedFile:
         data, name = read_source(source, file_name)
         return CheckedFile(name, parse_upload(data, name), sha256_of(data))
     except ProbationError as exc:
-        shown = file_name or (Path(source).name if isinstance(source, (str, Path)) else "upload")
-        return CheckedFile(getattr(exc, "file_name", None) or shown, refused=exc)
+        return CheckedFile(getattr(exc, "file_name", None) or shown_name(source, file_name), refused=exc)
 
 
 def check_file(source: Source, file_name: str | None = None) -> list[Finding]:
@@ -189,7 +193,7 @@ def _store_each(pairs, importer, progress, checked: Iterator[CheckedFile] | None
     outcomes: list[Outcome] = []
     cases = 0
     for data, name in pairs:
-        shown = name or (Path(data).name if isinstance(data, (str, Path)) else "upload")
+        shown = shown_name(data, name)
         try:
             if checked is not None:
                 ready = next(checked)
