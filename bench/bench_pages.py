@@ -5,7 +5,7 @@ Builds (once, then reuses) the ten-round synthetic demo (``python -m core demo -
 
 1. prints the query plans (EXPLAIN) of the dashboard's hot reads (``core.store.queries.hot_reads``);
 2. times the dashboard's read of the store and re-rating under new scenarios, in this process
-   (``load_dataset``; ``rate_dataset`` with the cached key question tallies, as the What-if page does);
+   (``load_dataset``; ``Rerater.rate``: the store made ready once with its tallies, as the pages cache it);
 3. starts ``streamlit run`` on a one-line page and times its first render in headless Chromium (Debian's
    ``/usr/bin/chromium`` via Playwright);
 4. starts the dashboard on the copy as ``make run`` does (``serve.py``, which warms it up before it takes
@@ -168,7 +168,7 @@ def explain(engine) -> None:
 
 
 def in_process(engine, repeats: int) -> dict:
-    from core.analysis import decision_checks, frameworks_of, key_question_tallies, rate_dataset, rules_for_scenario
+    from core.analysis import Rerater, decision_checks, frameworks_of, key_question_tallies, rules_for_scenario
     from core.scenario import Scenario
     from core.store.queries import load_dataset
     from core.store.scope import Scope
@@ -185,18 +185,20 @@ def in_process(engine, repeats: int) -> dict:
     read_cpu, _ = median(lambda: load_dataset(engine, Scope.national()), clock=time.process_time)
     frameworks = frameworks_of(dataset)
     tallies = key_question_tallies(dataset, frameworks)
+    ready_s, rerater = median(lambda: Rerater(dataset, frameworks, tallies))  # once per store version, cached by the pages
     rerate, rerate_cpu = [], []
     for link in SCENARIOS:
         rules = rules_for_scenario(Scenario.from_query(link), frameworks)
-        seconds, _ = median(lambda: rate_dataset(dataset, rules, frameworks, with_basis=False, tallies=tallies))
-        cpu, _ = median(lambda: rate_dataset(dataset, rules, frameworks, with_basis=False, tallies=tallies), clock=time.process_time)
+        seconds, _ = median(lambda: rerater.rate(rules, with_basis=False))
+        cpu, _ = median(lambda: rerater.rate(rules, with_basis=False), clock=time.process_time)
         rerate.append(seconds)
         rerate_cpu.append(cpu)
-    rated = rate_dataset(dataset, None, frameworks)  # the scorecard's ratings, with the basis text
+    rated = rerater.rate()  # the scorecard's ratings, with the basis text
     checks_cpu, _ = median(lambda: decision_checks(dataset, rated, frameworks), clock=time.process_time)
     return {"checks_cpu_ms": checks_cpu * 1000, "inspections": len(dataset.inspections), "count_rows": len(dataset.counts), "read_ms": read_s * 1000,
             "read_cpu_ms": read_cpu * 1000, "rerate_ms": statistics.median(rerate) * 1000,
-            "rerate_each_ms": [r * 1000 for r in rerate], "rerate_cpu_ms": statistics.median(rerate_cpu) * 1000}
+            "rerate_each_ms": [r * 1000 for r in rerate], "rerate_cpu_ms": statistics.median(rerate_cpu) * 1000,
+            "ready_ms": ready_s * 1000}
 
 
 # -- in the browser -------------------------------------------------------------------------------------
@@ -325,7 +327,8 @@ def report(label: str, store_url: str, browser, repeats: int, workdir: Path) -> 
           f"{figures['read_cpu_ms']:.0f} ms CPU")
     ok_rerate = figures["rerate_ms"] <= RERATE_LIMIT_MS
     print(f"re-rating the whole store under a new scenario: median {figures['rerate_ms']:.0f} ms "
-          f"wall ({', '.join(f'{r:.0f}' for r in figures['rerate_each_ms'])}), {figures['rerate_cpu_ms']:.0f} ms CPU; "
+          f"wall ({', '.join(f'{r:.0f}' for r in figures['rerate_each_ms'])}), {figures['rerate_cpu_ms']:.0f} ms CPU "
+          f"(the store made ready to re-rate once per upload: {figures['ready_ms']:.0f} ms); "
           f"target <= {RERATE_LIMIT_MS:.0f} ms: "
           f"{'ok' if ok_rerate else 'MISSED'}")
     print(f"decision-rule checks of every proposed rating (decision_checks, the scorecard's first visit): "

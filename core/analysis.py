@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 
+from dataclasses import dataclass
 from fractions import Fraction
 from statistics import median
 from typing import Mapping
@@ -97,51 +98,7 @@ def key_question_tallies(dataset: Dataset, frameworks: Mapping[str, Framework]) 
     return tallies[cols]
 
 
-# -- domain two ratings, vectorised ---------------------------------------------------------------
-
-def rate_domain_two(tallies: pd.DataFrame, rules: Rules) -> pd.DataFrame:
-    """One row per (inspection, domain two standard): rating_value, percent and, under 'lowest', the
-    driving key question with its counts. Banded by ``Rules.band_values`` on whole numbers: the
-    driving key question's or the pooled counts, or the exact numerator and denominator of a mean or
-    median of shares."""
-    t = tallies[tallies["n_relevant"] > 0].copy()
-    t["percent"] = 100.0 * t["n_sufficient"] / t["n_relevant"]
-    keys = ["inspection_id", "standard"]
-    if rules.aggregation == "lowest":
-        # lowest share drives; on a tie, the key question with more cases behind it. Floats order shares
-        # exactly: equal fractions divide to the same float, and distinct ones of a few thousand cases
-        # differ far beyond a float's precision.
-        t = t.sort_values(keys + ["percent", "n_relevant"], ascending=[True, True, True, False])
-        agg = t.drop_duplicates(keys)[keys + ["key_question", "percent", "n_sufficient", "n_relevant"]]
-        agg = agg.rename(columns={"key_question": "driving_key_question"})
-        numer, denom = agg["n_sufficient"].to_numpy(np.int64), agg["n_relevant"].to_numpy(np.int64)
-    elif rules.aggregation == "pooled":
-        agg = t.groupby(keys, as_index=False)[["n_sufficient", "n_relevant"]].sum()
-        agg["percent"] = 100.0 * agg["n_sufficient"] / agg["n_relevant"]
-        agg["driving_key_question"] = None
-        numer, denom = agg["n_sufficient"].to_numpy(np.int64), agg["n_relevant"].to_numpy(np.int64)
-    else:
-        shares: dict[tuple, list[tuple[int, int]]] = {}  # each standard's key question shares, in order
-        for key, y, n in zip(zip(t["inspection_id"].tolist(), t["standard"].tolist()),
-                             t["n_sufficient"].tolist(), t["n_relevant"].tolist()):
-            shares.setdefault(key, []).append((int(y), int(n)))
-        combine = _exact_mean if rules.aggregation == "mean" else _exact_median
-        exact = [combine(pairs) for pairs in shares.values()]
-        agg = pd.DataFrame(list(shares), columns=keys)
-        numer = np.array([y for y, _ in exact], dtype=object)
-        denom = np.array([n for _, n in exact], dtype=object)
-        agg["percent"] = [100 * (y / n) for y, n in exact]
-        agg["driving_key_question"] = None
-        agg["n_sufficient"] = np.nan
-        agg["n_relevant"] = np.nan
-    agg["rating_value"] = rules.band_values(numer, denom) if len(agg) else np.array([], dtype=np.int64)
-    all_keys = tallies[keys].drop_duplicates()
-    out = all_keys.merge(agg, on=keys, how="left")
-    out["rating_value"] = out["rating_value"].fillna(NO_RATING).astype("int64")
-    threshold_of = {int(r): rules.threshold(r) for r in rules.thresholds}
-    out["threshold"] = out["rating_value"].map(threshold_of)
-    return out
-
+# -- exact means and medians of shares --------------------------------------------------------------
 
 def _exact_mean(shares: list[tuple[int, int]]) -> tuple[int, int]:
     """The mean of shares y/n as a numerator and denominator in whole numbers (not reduced: rule 2
@@ -155,7 +112,7 @@ def _exact_median(shares: list[tuple[int, int]]) -> tuple[int, int]:
     return value.numerator, value.denominator
 
 
-# -- the whole store --------------------------------------------------------------------------------
+# -- the whole store ----------------------------------------------------------------------------------
 
 def _standards_frame(frameworks: Mapping[str, Framework]) -> pd.DataFrame:
     rows = [(fw.id, s.level, s.code, s.name, s.domain) for fw in frameworks.values() for s in fw.standards]
@@ -193,98 +150,226 @@ def rate_dataset(dataset: Dataset, rules: Mapping[str, Rules] | Rules | None = N
     where the proposal breaks one. ``rules`` overrides the frameworks' own (a scenario: see
     ``rules_for_scenario``); a single ``Rules`` applies to every framework. ``with_basis=False``
     skips the explanatory text, for speed when only ratings are compared; ``tallies`` (from
-    ``key_question_tallies``) saves counting again when the same dataset is re-rated.
+    ``key_question_tallies``) saves counting again when the same dataset is re-rated. Rating the
+    same dataset under many rules: ``Rerater`` prepares what does not depend on them once.
     """
-    frameworks = dict(frameworks or frameworks_of(dataset))
-    ins = dataset.inspections
-    if ins.empty:
-        return pd.DataFrame(columns=RATING_COLUMNS + ["counted"])
-    rules_by_fw = {fid: (rules if isinstance(rules, Rules) else (rules or {}).get(fid)) or fw.rules
-                   for fid, fw in frameworks.items()}
-    if tallies is None:
-        tallies = key_question_tallies(dataset, frameworks)
-    d2_parts = []
-    for fid, group in ins.groupby("framework"):
-        sub = tallies[tallies["inspection_id"].isin(group["inspection_id"])]
-        d2_parts.append(rate_domain_two(sub, rules_by_fw[fid]))
-    d2 = pd.concat(d2_parts, ignore_index=True) if d2_parts else pd.DataFrame()
-    d2["source"] = "computed"
+    return Rerater(dataset, frameworks, tallies).rate(rules, with_basis=with_basis)
 
-    frame = ins.merge(_standards_frame(frameworks), on=["framework", "level"])
-    proposed = _proposed_values(dataset)
-    frame = frame.merge(d2, on=["inspection_id", "standard"], how="left")
-    frame = frame.merge(proposed.rename(columns={"rating_value": "proposed_value"}), on=["inspection_id", "standard"], how="left")
-    not_inspected = frame["proposed_value"] == NOT_INSPECTED_VALUE
-    is_d1 = (frame["domain"] == 1) & ~not_inspected
-    frame.loc[is_d1, "rating_value"] = frame.loc[is_d1, "proposed_value"].astype(float)
-    frame.loc[is_d1, "source"] = np.where(frame.loc[is_d1, "proposed_value"].notna(), "proposed", None)
-    frame.loc[not_inspected, "rating_value"] = np.nan
-    frame.loc[not_inspected, "source"] = "not inspected"
-    frame["rating_value"] = frame["rating_value"].fillna(NO_RATING).astype("int64")
-    frame["proposed_rating"] = _labels(frame["rating_value"], where=frame["source"].to_numpy() == "proposed")
-    _apply_decision_rules(frame, frameworks)
 
-    # scores and the overall rating, per framework's rules; a standard not inspected counts in neither
-    frame["counted"] = ~not_inspected
-    frame["score"] = np.nan
-    for fid, rs in rules_by_fw.items():
-        mask = frame["framework"] == fid
-        frame.loc[mask & frame["standard"].isin(rs.excluded), "counted"] = False
-        rated = mask & (frame["rating_value"] >= 0)
-        weights = np.array([rs.weights[Rating(i)] for i in range(4)])
-        frame.loc[rated, "score"] = weights[frame.loc[rated, "rating_value"].to_numpy()]
-    counted = frame.loc[frame["counted"], ["inspection_id", "standard", "score"]].assign(rated=frame["rating_value"] >= 0)
-    summary = counted.groupby("inspection_id").agg(n=("standard", "size"), n_rated=("rated", "sum"), score=("score", "sum")).reset_index()
-    summary = summary[(summary["n"] == summary["n_rated"]) & (summary["n"] > 0)]
-    overall = ins.merge(summary, on="inspection_id")
-    overall["standard"] = OVERALL
-    overall["standard_name"] = "Overall rating"
-    overall["domain"] = 0
-    overall["source"] = "overall"
-    overall["score"] = overall["score"].astype("int64")
-    overall["max_score"] = 0
-    overall["rating_value"] = NO_RATING
-    for fid, rs in rules_by_fw.items():
-        m = overall["framework"] == fid
-        if m.any():
-            overall.loc[m, "rating_value"] = rs.overall_values(overall.loc[m, "score"].to_numpy(), overall.loc[m, "n"].to_numpy())
-            overall.loc[m, "max_score"] = rs.max_score(overall.loc[m, "n"].to_numpy())
+_OBJECT_COLUMNS = ("proposed_rating", "counted")
 
-    out = pd.concat([frame, overall], ignore_index=True)
-    out["rating"] = _labels(out["rating_value"])
-    if with_basis:
-        used = [c for c in _BASIS_COLUMNS if c in out]  # what _basis reads, not all the columns
-        out["basis"] = [_basis(r, rules_by_fw[r["framework"]]) for r in out[used].to_dict("records")]
-    else:
-        out["basis"] = None
-    for col in RATING_COLUMNS:
-        if col not in out:
-            out[col] = None
-    out["_lvl"] = out["level"].to_numpy() != "region"  # a region's own rows before its PDUs'
-    out["_overall"] = out["standard"].to_numpy() == OVERALL  # each unit's standards by code, then its overall
-    out = out.sort_values(["round", "region", "_lvl", "unit", "_overall", "standard"]).drop(columns=["_lvl", "_overall"])
-    return out[RATING_COLUMNS + ["counted"]].reset_index(drop=True)
+
+@dataclass(frozen=True)
+class _Aggregated:
+    """Each domain two standard's key questions combined one way, on the rows of a ``Rerater``: the whole numbers
+    rule 2 bands (``numer`` / ``denom``: int64, or Python integers for an exact mean or median), and what a rating
+    shows of them (percent, driving key question, counts). ``rated``: the rows with relevant cases."""
+
+    rated: np.ndarray
+    numer: np.ndarray
+    denom: np.ndarray
+    percent: np.ndarray
+    driving: np.ndarray
+    n_sufficient: np.ndarray
+    n_relevant: np.ndarray
+
+
+class Rerater:
+    """A dataset's ratings made ready to be worked out under any rules (``rate``), in a few milliseconds at ten
+    national rounds: what does not depend on the rules is done once here (the rows of every inspection's
+    standards and overall rating, in the order the ratings read; the proposals; each way of combining key
+    questions, when first asked for), and ``rate`` only bands, applies the DECISION RULEs, scores and rates
+    overall. It changes nothing it is given, and nothing of its own once made but that cache of combinations:
+    one may be shared by many readers."""
+
+    def __init__(self, dataset: Dataset, frameworks: Mapping[str, Framework] | None = None, tallies: pd.DataFrame | None = None):
+        self.frameworks = dict(frameworks or frameworks_of(dataset))
+        ins = dataset.inspections
+        self._aggregated: dict[str, _Aggregated] = {}
+        if ins.empty:
+            self.rows = None
+            return
+        if tallies is None:
+            tallies = key_question_tallies(dataset, self.frameworks)
+        keys = ["inspection_id", "standard"]
+        frame = ins.merge(_standards_frame(self.frameworks), on=["framework", "level"])
+        proposed = _proposed_values(dataset).rename(columns={"rating_value": "proposed_value"})
+        frame = frame.merge(proposed, on=keys, how="left")
+        # a domain two standard is computed where it has key questions (tallies, relevant cases or not)
+        frame = frame.merge(tallies[keys].drop_duplicates().assign(_computed=True), on=keys, how="left")
+        overall = ins.assign(standard=OVERALL, standard_name="Overall rating", domain=0)
+        rows = pd.concat([frame, overall], ignore_index=True)
+        rows["_lvl"] = rows["level"].to_numpy() != "region"  # a region's own rows before its PDUs'
+        rows["_overall"] = rows["standard"].to_numpy() == OVERALL  # each unit's standards by code, then its overall
+        rows = rows.sort_values(["round", "region", "_lvl", "unit", "_overall", "standard"]).reset_index(drop=True)
+        self.rows = rows
+        self._overall = rows["_overall"].to_numpy()
+        self._computed = rows["_computed"].fillna(False).to_numpy(bool)
+        proposed_value = rows["proposed_value"].to_numpy(float)
+        self._not_inspected = proposed_value == NOT_INSPECTED_VALUE
+        domain = rows["domain"].to_numpy()
+        self._d1 = (domain == 1) & ~self._not_inspected
+        self._d1_proposed = self._d1 & ~np.isnan(proposed_value)
+        self._proposed = np.where(self._d1_proposed, proposed_value, NO_RATING).astype(np.int64)
+        self._framework = {fid: rows["framework"].to_numpy() == fid for fid in self.frameworks}
+        self._standard = rows["standard"].to_numpy()
+        self._unit, units = pd.factorize(rows["inspection_id"])
+        self._n_units = len(units)
+        # the tallies on the rows' keys, for the combinations: each row's position, the relevant counts only
+        position = pd.Series(np.arange(len(rows)), index=pd.MultiIndex.from_frame(rows[keys]))
+        relevant = tallies[tallies["n_relevant"] > 0]
+        row = position.reindex(pd.MultiIndex.from_frame(relevant[keys])).to_numpy()
+        self._tallies = relevant[~np.isnan(row)].assign(_row=row[~np.isnan(row)].astype(np.int64))
+
+    # -- what depends on how key questions combine, worked out once for each way --------------------------------
+
+    def _combined(self, aggregation: str) -> _Aggregated:
+        found = self._aggregated.get(aggregation)
+        if found is None:
+            found = self._aggregated[aggregation] = self._combine(aggregation)
+        return found
+
+    def _combine(self, aggregation: str) -> _Aggregated:
+        n = len(self.rows)
+        t = self._tallies
+        y_all, n_all = t["n_sufficient"].to_numpy(np.int64), t["n_relevant"].to_numpy(np.int64)
+        percent_all = 100.0 * y_all / n_all
+        driving = np.full(n, np.nan, dtype=object)  # a code under 'lowest', None under the others, NaN where not rated
+        n_sufficient, n_relevant = np.full(n, np.nan), np.full(n, np.nan)
+        if aggregation in ("lowest", "pooled"):
+            numer, denom = np.zeros(n, np.int64), np.zeros(n, np.int64)
+            if aggregation == "lowest":
+                # lowest share drives; on a tie, the key question with more cases behind it. Floats order shares
+                # exactly: equal fractions divide to the same float, and distinct ones of a few thousand cases
+                # differ far beyond a float's precision.
+                order = np.lexsort((-n_all, percent_all, t["_row"].to_numpy()))
+                rows = t["_row"].to_numpy()[order]
+                first = order[np.r_[True, rows[1:] != rows[:-1]]] if len(rows) else order
+                at = t["_row"].to_numpy()[first]
+                numer[at], denom[at] = y_all[first], n_all[first]
+                driving[at] = t["key_question"].to_numpy()[first]
+            else:
+                at = np.unique(t["_row"].to_numpy())
+                numer = np.bincount(t["_row"].to_numpy(), weights=y_all, minlength=n).astype(np.int64)
+                denom = np.bincount(t["_row"].to_numpy(), weights=n_all, minlength=n).astype(np.int64)
+            rated = np.zeros(n, bool)
+            rated[at] = True
+            n_sufficient[rated], n_relevant[rated] = numer[rated], denom[rated]
+            percent = np.full(n, np.nan)
+            percent[rated] = 100.0 * numer[rated] / denom[rated]
+        else:
+            shares: dict[int, list[tuple[int, int]]] = {}  # each standard's key question shares, in order
+            for row, y, m in zip(t["_row"].tolist(), y_all.tolist(), n_all.tolist()):
+                shares.setdefault(row, []).append((y, m))
+            combine = _exact_mean if aggregation == "mean" else _exact_median
+            numer, denom = np.zeros(n, dtype=object), np.ones(n, dtype=object)
+            percent = np.full(n, np.nan)
+            rated = np.zeros(n, bool)
+            for row, pairs in shares.items():
+                y, m = combine(pairs)
+                numer[row], denom[row], percent[row], rated[row] = y, m, 100 * (y / m), True
+        if aggregation != "lowest":
+            driving[rated] = None
+        return _Aggregated(rated, numer, denom, percent, driving, n_sufficient, n_relevant)
+
+    # -- under given rules --------------------------------------------------------------------------------------
+
+    def rate(self, rules: Mapping[str, Rules] | Rules | None = None, *, with_basis: bool = True) -> pd.DataFrame:
+        """Every rating under ``rules`` (``rate_dataset``'s frame, and its arguments)."""
+        if self.rows is None:
+            return pd.DataFrame(columns=RATING_COLUMNS + ["counted"])
+        rules_by_fw = {fid: (rules if isinstance(rules, Rules) else (rules or {}).get(fid)) or fw.rules
+                       for fid, fw in self.frameworks.items()}
+        n = len(self.rows)
+        value = np.full(n, NO_RATING, dtype=np.int64)
+        threshold, percent = np.full(n, np.nan), np.full(n, np.nan)
+        n_sufficient, n_relevant = np.full(n, np.nan), np.full(n, np.nan)
+        driving = np.full(n, np.nan, dtype=object)
+        for fid, rs in rules_by_fw.items():
+            combined = self._combined(rs.aggregation)
+            computed = self._framework[fid] & self._computed
+            banded = computed & combined.rated
+            value[banded] = rs.band_values(combined.numer[banded], combined.denom[banded])
+            # the band's lowest percentage (none for Inadequate or no rating), on the computed rating as banded
+            by_value = np.array([np.nan] * 2 + [rs.threshold(Rating(v)) for v in (1, 2, 3)])
+            threshold[computed] = by_value[value[computed] + 1]
+            for out, part in ((percent, combined.percent), (n_sufficient, combined.n_sufficient), (n_relevant, combined.n_relevant),
+                              (driving, combined.driving)):
+                out[computed] = part[computed]
+        source = np.where(self._computed, "computed", None).astype(object)
+        value[self._d1] = self._proposed[self._d1]
+        source[self._d1] = np.where(self._d1_proposed[self._d1], "proposed", None)
+        value[self._not_inspected] = NO_RATING
+        source[self._not_inspected] = "not inspected"
+        source[self._overall] = "overall"
+        value, rule_id, reference, note = _decision_rules(self.rows, value, source, self.frameworks)
+
+        # scores and the overall rating, per framework's rules; a standard not inspected counts in neither
+        standard_rows = ~self._overall
+        counted = standard_rows & ~self._not_inspected
+        score = np.full(n, np.nan)
+        for fid, rs in rules_by_fw.items():
+            in_fw = self._framework[fid]
+            if rs.excluded:
+                counted &= ~(in_fw & np.isin(self._standard, list(rs.excluded)))
+            rated = in_fw & standard_rows & (value >= 0)
+            score[rated] = np.array([rs.weights[Rating(i)] for i in range(4)])[value[rated]]
+        n_counted = np.bincount(self._unit[counted], minlength=self._n_units)
+        n_rated = np.bincount(self._unit[counted & (value >= 0)], minlength=self._n_units)
+        total = np.bincount(self._unit[counted & (value >= 0)], weights=score[counted & (value >= 0)], minlength=self._n_units)
+        whole = (n_counted == n_rated) & (n_counted > 0)  # by inspection: every counted standard rated
+        overall = self._overall & whole[self._unit]
+        max_score = np.full(n, np.nan)
+        n_of = np.full(n, np.nan)
+        for fid, rs in rules_by_fw.items():
+            at = overall & self._framework[fid]
+            if at.any():
+                units = self._unit[at]
+                score[at] = total[units]
+                value[at] = rs.overall_values(total[units].astype(np.int64), n_counted[units])
+                max_score[at] = rs.max_score(n_counted[units])
+                n_of[at] = n_counted[units]
+
+        keep = standard_rows | overall
+        out = self.rows.loc[keep, ["inspection_id", "unit", "level", "region", "round", "framework", "synthetic", "standard",
+                                   "standard_name", "domain"]].reset_index(drop=True)
+        kept = {"rating_value": value, "source": source, "driving_key_question": driving, "percent": percent,
+                "n_sufficient": n_sufficient, "n_relevant": n_relevant, "threshold": threshold, "score": score, "max_score": max_score,
+                "proposed_rating": _with_nan(_LABEL_OF_VALUE[self._proposed + 2], self._overall),
+                "decision_rule": _with_nan(rule_id, self._overall), "rule_reference": _with_nan(reference, self._overall),
+                "rule_note": _with_nan(note, self._overall),
+                "counted": _with_nan(counted, self._overall)}
+        for name, column in kept.items():
+            # objects stay objects (a label or None: what the pages have always been given), words become strings
+            out[name] = pd.Series(column[keep], dtype=object) if name in _OBJECT_COLUMNS else column[keep]
+        out["rating"] = pd.Series(_LABEL_OF_VALUE[out["rating_value"].to_numpy() + 2], dtype=object)
+        if with_basis:
+            detail = out.assign(n=n_of[keep], rationale=self.rows.loc[keep, "rationale"].to_numpy())
+            used = [c for c in _BASIS_COLUMNS if c in detail]  # what _basis reads, not all the columns
+            out["basis"] = [_basis(r, rules_by_fw[r["framework"]]) for r in detail[used].to_dict("records")]
+        else:
+            out["basis"] = None
+        return out[RATING_COLUMNS + ["counted"]]
+
+
+def _with_nan(values: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """``values`` as objects, NaN ``where`` given (as a column that some rows lack reads after a concat)."""
+    out = values.astype(object)
+    out[where] = np.nan
+    return out
 
 
 _LABEL_OF_VALUE = np.array([None, None] + [LABELS[v] for v in range(len(LABELS))], dtype=object)  # by value + 2
 
 
-def _labels(values: pd.Series, where: np.ndarray | None = None) -> pd.Series:
-    """Each rating value's label (only ``where`` it holds, if given); None for no rating (-1) and not
-    inspected (-2). Kept as objects, as the columns always were."""
-    labels = _LABEL_OF_VALUE[values.to_numpy(np.int64) + 2]
-    if where is not None:
-        labels = np.where(where, labels, None)
-    return pd.Series(labels, index=values.index, dtype=object)
-
-
-def _apply_decision_rules(frame: pd.DataFrame, frameworks: Mapping[str, Framework]) -> None:
-    """Rule 6, in place: a proposed rating that breaks a DECISION RULE counts as the best rating the
-    rule allows (``core.engine.check_proposed``). Only proposals a DECISION RULE speaks to are
-    checked, one by one (a few per inspection at most), on plain arrays; the rest is untouched."""
-    n = len(frame)
-    iid, std, fwk = frame["inspection_id"].to_numpy(), frame["standard"].to_numpy(), frame["framework"].to_numpy()
-    value, src = frame["rating_value"].to_numpy(np.int64).copy(), frame["source"].to_numpy()
+def _decision_rules(rows: pd.DataFrame, value: np.ndarray, source: np.ndarray, frameworks: Mapping[str, Framework]) -> tuple:
+    """Rule 6: a proposed rating that breaks a DECISION RULE counts as the best rating the rule allows
+    (``core.engine.check_proposed``). Only proposals a DECISION RULE speaks to are checked, one by one (a
+    few per inspection at most), on plain arrays. Returns the rating values that count (a new array),
+    and by row the rule broken, its reference and a sentence saying so (None where none is)."""
+    n = len(rows)
+    iid, std, fwk = rows["inspection_id"].to_numpy(), rows["standard"].to_numpy(), rows["framework"].to_numpy()
+    value, src = value.copy(), source
     rule_id, reference, note = (np.full(n, None, dtype=object) for _ in range(3))
     proposed = src == "proposed"
     candidates = np.zeros(n, dtype=bool)
@@ -294,8 +379,8 @@ def _apply_decision_rules(frame: pd.DataFrame, frameworks: Mapping[str, Framewor
             if rule.kind == "rule":
                 candidates |= in_fw & (std == rule.applies_to) & (value == int(rule.proposed))
     if candidates.any():
-        rows = np.flatnonzero(candidates)
-        involved = np.isin(iid, np.unique(iid[rows]))
+        rows_ = np.flatnonzero(candidates)
+        involved = np.isin(iid, np.unique(iid[rows_]))
         inputs = {fid: fw.rule_inputs for fid, fw in frameworks.items()}
         ratings: dict = {}
         skipped: dict = {}
@@ -306,7 +391,7 @@ def _apply_decision_rules(frame: pd.DataFrame, frameworks: Mapping[str, Framewor
             if src[i] == "not inspected":
                 skipped.setdefault(iid[i], set()).add(std[i])
         checked: dict = {}  # the same proposal against the same ratings is checked once
-        for i in rows:
+        for i in rows_:
             own, left_out = ratings.get(iid[i], {}), skipped.get(iid[i], set())
             key = (fwk[i], std[i], int(value[i]), tuple(sorted(own.items())), tuple(sorted(left_out)))
             check = checked.get(key)
@@ -314,8 +399,7 @@ def _apply_decision_rules(frame: pd.DataFrame, frameworks: Mapping[str, Framewor
                 check = checked[key] = check_proposed(frameworks[fwk[i]], std[i], Rating(int(value[i])), own, left_out)
             if check.counts_as is not None:
                 value[i], rule_id[i], reference[i], note[i] = int(check.counts_as), check.rule.id, check.rule.reference, check.note
-    frame["rating_value"] = value
-    frame["decision_rule"], frame["rule_reference"], frame["rule_note"] = rule_id, reference, note
+    return value, rule_id, reference, note
 
 
 _BASIS_COLUMNS = ("framework", "source", "standard", "n", "score", "max_score", "domain", "rating_value", "rationale",

@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from core.access import NO_ACCESS_MESSAGE, Principal, verified_email
-from core.analysis import OVERALL, decision_checks, frameworks_of, rate_dataset, with_published
+from core.analysis import OVERALL, Rerater, decision_checks, frameworks_of, with_published
 from core.charts import RATING_COLOURS
 from core.demo import FRAMEWORK_ID as DEMO_FRAMEWORK_ID
 from core.formatting import markdown_text
@@ -189,8 +189,15 @@ def store_outline(scope: Scope) -> tuple[dict, int]:
 
 
 @st.cache_resource(show_spinner="Rating…", max_entries=SHARED_ENTRIES)
+def _rerater(url: str, scope_key: tuple, version: tuple) -> Rerater:
+    """The store in scope made ready to be rated under any rules: every scenario's ratings are worked out from it."""
+    ds = _dataset(url, scope_key, version)
+    return Rerater(ds, frameworks_of(ds), _tallies(url, scope_key, version))
+
+
+@st.cache_resource(show_spinner="Rating…", max_entries=SHARED_ENTRIES)
 def _rated(url: str, scope_key: tuple, version: tuple) -> pd.DataFrame:
-    return rate_dataset(_dataset(url, scope_key, version))
+    return _rerater(url, scope_key, version).rate()
 
 
 @st.cache_resource(show_spinner=False, max_entries=SHARED_ENTRIES)
@@ -623,12 +630,10 @@ def breakdown(scope: Scope, inspection_ids, codes, attribute: str) -> pd.DataFra
 
 @st.cache_resource(show_spinner=False, max_entries=SHARED_ENTRIES)
 def _scenario_ratings(url: str, scope_key: tuple, version: tuple, scenario) -> pd.DataFrame:
-    from core.analysis import frameworks_of, rules_for_scenario
+    from core.analysis import rules_for_scenario
 
-    ds = _dataset(url, scope_key, version)
-    frameworks = frameworks_of(ds)
-    return rate_dataset(ds, rules_for_scenario(scenario, frameworks), frameworks, with_basis=False,
-                        tallies=_tallies(url, scope_key, version))
+    rerater = _rerater(url, scope_key, version)
+    return rerater.rate(rules_for_scenario(scenario, rerater.frameworks), with_basis=False)
 
 
 def scenario_ratings(scope: Scope, scenario) -> pd.DataFrame:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from sqlalchemy.orm import Session
 
-from core.analysis import OVERALL, decision_checks, key_question_tallies, rate_dataset, with_published
+from core.analysis import OVERALL, Rerater, decision_checks, key_question_tallies, rate_dataset, with_published
 from core.dataset import Dataset
 from core.engine import Sufficiency, band, check_proposed, rate_standard, score_unit
 from core.framework import load_framework
@@ -353,3 +353,27 @@ def select_upload(inspection_id):
     from sqlalchemy import select
 
     return select(Upload).where(Upload.inspection_id == inspection_id)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(pdu_units(), min_size=1, max_size=4), st.lists(scenarios_in_tenths(), min_size=2, max_size=5))
+def test_one_rerater_rates_like_a_fresh_rating_under_every_scenario_in_turn(units, scenarios):
+    """The What-if page rates one prepared store (``Rerater``) under scenario after scenario, switching how key
+    questions combine and back: each time exactly what rating the dataset afresh gives, and the store unchanged."""
+    dataset = _pdu_dataset([u for u, _ in units], [p for _, p in units])
+    rerater = Rerater(dataset, {"hmip-2025": FW})
+    rows_before = rerater.rows.copy()
+    for scenario in scenarios + scenarios[:1]:
+        rules = Rules.of(FW, scenario)
+        for with_basis in (False, True):
+            pd.testing.assert_frame_equal(rerater.rate(rules, with_basis=with_basis),
+                                          rate_dataset(dataset, rules, {"hmip-2025": FW}, with_basis=with_basis))
+    pd.testing.assert_frame_equal(rerater.rows, rows_before)
+
+
+def test_a_rerater_of_the_stored_inspections_rates_as_rate_dataset(small_store):
+    ds = load_dataset(small_store, Scope.national())
+    rerater = Rerater(ds)
+    pd.testing.assert_frame_equal(rerater.rate(), rate_dataset(ds))
+    stricter = {"hmip-2025": Rules.of(FW, Scenario(thresholds=(90, 85, 80), aggregation="pooled"))}
+    pd.testing.assert_frame_equal(rerater.rate(stricter, with_basis=False), rate_dataset(ds, stricter, with_basis=False))

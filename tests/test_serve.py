@@ -24,7 +24,7 @@ def test_a_warm_start_fills_the_caches_the_pages_read(tmp_path, monkeypatch, cap
     def not_again(*args, **kwargs):
         raise AssertionError("worked out again: the warm-up did not fill this cache")
 
-    for name in ("load_dataset", "rate_dataset", "decision_checks"):
+    for name in ("load_dataset", "Rerater", "decision_checks"):
         monkeypatch.setattr(common, name, not_again)
     import core.views
 

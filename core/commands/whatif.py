@@ -74,7 +74,7 @@ def _merge(base: Scenario, top: Scenario) -> Scenario:
 
 
 def whatif_command(args: argparse.Namespace) -> int:
-    from core.analysis import frameworks_of, rate_dataset, rules_for_scenario
+    from core.analysis import Rerater, rules_for_scenario
     from core.store.db import existing_store
     from core.store.queries import load_dataset
     from core.store.scope import Scope
@@ -83,9 +83,9 @@ def whatif_command(args: argparse.Namespace) -> int:
     scenario = scenario_from_args(args, engine)
     scenario.check_standards(load_framework(f) for f in available_frameworks())
     dataset = load_dataset(engine, Scope.national("command line"))
-    frameworks = frameworks_of(dataset)
-    before = rate_dataset(dataset, None, frameworks, with_basis=False)
-    after = rate_dataset(dataset, rules_for_scenario(scenario, frameworks), frameworks, with_basis=False)
+    rerater = Rerater(dataset)
+    before = rerater.rate(with_basis=False)
+    after = rerater.rate(rules_for_scenario(scenario, rerater.frameworks), with_basis=False)
     changes = diff(before, after)
     print(f"{summary(changes)} under {scenario.describe()}", file=sys.stderr)
     out = changes.assign(standard=changes["standard"].map(display_standard))
