@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import numpy as np
 import pandas as pd
 
 from core.errors import InputError
@@ -38,23 +39,33 @@ def diff(before: pd.DataFrame, after: pd.DataFrame, keys: Sequence[str] = KEYS) 
     keys = list(keys)
     b, a = _ratings(before, keys, "before"), _ratings(after, keys, "after")
     context = [c for c in CONTEXT if c not in keys and (c in before.columns or c in after.columns)]
-    merged = b.merge(a, on=keys, how="outer")
-    values_before, values_after = merged["_before"], merged["_after"]
-    changed = values_before.fillna(-1) != values_after.fillna(-1)
-    merged = merged[changed].copy()
+    if _aligned(before, after, keys):
+        # the same keys in the same order (two ratings of one store, as the What-if page compares them): row by row
+        changed = (b["_before"].fillna(-1) != a["_after"].fillna(-1)).to_numpy(bool)
+        rows = np.flatnonzero(changed)
+        merged = pd.DataFrame({c: (before if c in before.columns else after)[c].iloc[rows].reset_index(drop=True) for c in keys + context})
+        merged["_before"], merged["_after"] = b["_before"].array[changed], a["_after"].array[changed]
+    else:
+        merged = b.merge(a, on=keys, how="outer")
+        merged = merged[(merged["_before"].fillna(-1) != merged["_after"].fillna(-1)).to_numpy(bool)]
+        merged = merged.merge(_context(before, after, keys, context), on=keys, how="left")
     if merged.empty:
         return pd.DataFrame(columns=_columns(keys))
-    ctx = _context(before, after, keys, context)
-    merged = merged.merge(ctx, on=keys, how="left")
+    value_before, value_after = merged["_before"].to_numpy(np.float64, na_value=np.nan), merged["_after"].to_numpy(np.float64, na_value=np.nan)
     # object columns, so that "not rated" stays None rather than becoming NaN in a string column
-    merged["before"] = pd.Series([_label(v) for v in merged["_before"]], index=merged.index, dtype=object)
-    merged["after"] = pd.Series([_label(v) for v in merged["_after"]], index=merged.index, dtype=object)
-    merged["direction"] = [_direction(x, y) for x, y in zip(merged["_before"], merged["_after"])]
+    merged["before"] = pd.Series(_labels(value_before), index=merged.index, dtype=object)
+    merged["after"] = pd.Series(_labels(value_after), index=merged.index, dtype=object)
+    merged["direction"] = np.select([np.isnan(value_before), np.isnan(value_after), value_after > value_before],
+                                    ["rated", "unrated", "up"], "down")
     merged["steps"] = (merged["_after"] - merged["_before"]).astype("Int64")
     for c in DIFF_COLUMNS:
         if c not in merged:
             merged[c] = None
     return _ordered(merged)[_columns(keys)].reset_index(drop=True)
+
+
+def _aligned(before: pd.DataFrame, after: pd.DataFrame, keys: list[str]) -> bool:
+    return len(before) == len(after) and all(pd.Series(before[k].array == after[k].array).fillna(False).all() for k in keys)
 
 
 def direction_counts(changes: pd.DataFrame, by: str | Sequence[str] | None = "standard") -> pd.DataFrame:
@@ -123,16 +134,11 @@ def _value(label, which: str) -> int | None:
         raise InputError(f"the {which} ratings: {exc}") from None
 
 
-def _label(value) -> str | None:
-    return None if pd.isna(value) else Rating(int(value)).label
+_LABEL_BY_VALUE = np.array([r.label for r in sorted(Rating)] + [None], dtype=object)  # NaN (not rated) reads the last
 
 
-def _direction(before, after) -> str:
-    if pd.isna(before):
-        return "rated"
-    if pd.isna(after):
-        return "unrated"
-    return "up" if after > before else "down"
+def _labels(values: np.ndarray) -> np.ndarray:
+    return _LABEL_BY_VALUE[np.where(np.isnan(values), -1, values).astype(np.int64)]
 
 
 def _context(before: pd.DataFrame, after: pd.DataFrame, keys: list[str], context: list[str]) -> pd.DataFrame:
@@ -148,11 +154,8 @@ def _standard_order(code) -> tuple:
 
 def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
     # as the ratings read: by round and region, the region's own inspection before its PDUs, OVERALL last
-    key = pd.DataFrame({
-        "round": frame["round"].astype(str),
-        "region": frame["region"].astype(str),
-        "level": frame["level"].map({"region": 0, "pdu": 1}).fillna(2),
-        "unit": frame["unit"].astype(str),
-        "standard": frame["standard"].map(_standard_order),
-    }, index=frame.index)
-    return frame.loc[key.sort_values(list(key.columns)).index]
+    standard = frame["standard"].astype(str)
+    key = [pd.factorize(frame["round"].astype(str), sort=True)[0], pd.factorize(frame["region"].astype(str), sort=True)[0],
+           frame["level"].map({"region": 0, "pdu": 1}).fillna(2).to_numpy(), pd.factorize(frame["unit"].astype(str), sort=True)[0],
+           (standard == OVERALL).to_numpy(), pd.factorize(standard, sort=True)[0]]
+    return frame.iloc[np.lexsort(key[::-1])]

@@ -144,3 +144,19 @@ def test_ratings_given_as_labels_ratings_or_nothing_compare_alike_and_the_first_
     ]
     with pytest.raises(InputError, match="'Gud'"):
         diff(BEFORE, after.assign(rating=["Good", "Gud", "Good", "Bad", "Good", "Good", "Good"]))
+
+
+def test_two_runs_row_by_row_and_in_another_order_give_the_same_changes():
+    """Two ratings of one store come with the same keys in the same order, and are compared row by row; in any
+    other order (or with a row missing) by key. Both give the same changes."""
+    after = ratings([
+        (1, "P2.1", "Requires improvement"), (1, "P2.2", "Outstanding"), (1, "P2.3", None), (1, "OVERALL", None),
+        (2, "R2.1", "Outstanding"), (2, "R2.4", "Good"),
+        (3, "P2.1", "Good"),
+    ])
+    row_by_row = diff(BEFORE, after)
+    assert len(row_by_row) == 6
+    pd.testing.assert_frame_equal(diff(BEFORE.iloc[::-1], after), row_by_row)
+    pd.testing.assert_frame_equal(diff(BEFORE, after.iloc[::-1].reset_index(drop=True)), row_by_row)
+    without_overall = diff(BEFORE, after[after["standard"] != "OVERALL"])  # keyed: the OVERALL row is in one run only
+    pd.testing.assert_frame_equal(without_overall, row_by_row)
