@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
@@ -160,6 +161,17 @@ def _key(scope: Scope) -> tuple:
     """What cached reads are keyed on: the store's URL, the reader's scope, the store's version."""
     url = database_url()
     return url, scope.cache_key, store_version(_engine(url))
+
+
+def rows_of(frame: pd.DataFrame, inspection_id) -> pd.DataFrame:
+    """One inspection's rows of a frame of many: a slice where they stand together (every rating, and every tally,
+    lists an inspection's rows one after another), so that nothing is copied; else the rows picked out."""
+    at = np.flatnonzero(frame["inspection_id"].to_numpy() == inspection_id)
+    return frame.iloc[at[0]:at[-1] + 1] if len(at) and at[-1] - at[0] + 1 == len(at) else frame.iloc[at]
+
+
+def _standards_only(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[frame["standard"].to_numpy() != OVERALL]
 
 
 # The reads every other builds on (the store as read, its tallies, every rating now and under a scenario) are
@@ -644,13 +656,15 @@ def scenario_ratings(scope: Scope, scenario) -> pd.DataFrame:
 def _robustness_under(url: str, scope_key: tuple, version: tuple, scenario, keep=None) -> pd.DataFrame:
     """Robustness (core.robustness) of the domain two ratings under a scenario that ``keep(ratings)`` selects
     (None: all): each rating's own, so only those shown are worked out (a round of ten, or the changes)."""
-    from core.analysis import frameworks_of, rules_for_scenario
+    from core.analysis import rules_for_scenario
     from core.robustness import attach_robustness
 
     after = _scenario_ratings(url, scope_key, version, scenario)
-    rated = after[(after["domain"] == 2) & after["rating"].notna()]
-    rules = rules_for_scenario(scenario, frameworks_of(_dataset(url, scope_key, version)))
-    return attach_robustness(rated if keep is None else rated[keep(rated)], _tallies(url, scope_key, version), rules)
+    wanted = (after["domain"] == 2) & after["rating"].notna()
+    if keep is not None:
+        wanted &= keep(after)  # one take of the rows wanted: the store's every rating is some 10,000 rows of 27 columns
+    rules = rules_for_scenario(scenario, _rerater(url, scope_key, version).frameworks)
+    return attach_robustness(after[wanted], _tallies(url, scope_key, version), rules)
 
 
 @st.cache_data(show_spinner="Working out how robust each rating is…", max_entries=32)
@@ -665,8 +679,8 @@ def _scenario_change_robustness(url: str, scope_key: tuple, version: tuple, scen
 def _scenario_changes(url: str, scope_key: tuple, version: tuple, scenario) -> pd.DataFrame:
     from core.whatif import diff
 
-    before = _ratings(url, scope_key, version)
-    return diff(before[before["inspection_id"].notna()], _scenario_ratings(url, scope_key, version, scenario))
+    # the ratings now of the inspections (without the published annexes beside): the same rows as under the scenario
+    return diff(_rated(url, scope_key, version), _scenario_ratings(url, scope_key, version, scenario))
 
 
 def scenario_changes(scope: Scope, scenario) -> pd.DataFrame:
@@ -680,12 +694,11 @@ def _scenario_results(url: str, scope_key: tuple, version: tuple, scenario, mark
     from core.views import changes_table, direction_table, distribution_summary
     from core.whatif import direction_counts
 
-    before = _ratings(url, scope_key, version)
-    after = _scenario_ratings(url, scope_key, version, scenario)
     changes = _scenario_changes(url, scope_key, version, scenario)
     marks = _scenario_change_robustness(url, scope_key, version, scenario) if marked else None
-    spread = {title: distribution_summary(frame[frame["standard"] != OVERALL])
-              for title, frame in (("Ratings now", before[before["inspection_id"].notna()]), ("Ratings under the scenario", after))}
+    spread = {title: distribution_summary(_standards_only(frame[["unit", "standard", "rating"]]))
+              for title, frame in (("Ratings now", _rated(url, scope_key, version)),
+                                   ("Ratings under the scenario", _scenario_ratings(url, scope_key, version, scenario)))}
     return {"directions": direction_table(direction_counts(changes, by="standard")), "spread": spread,
             "changes": changes_table(changes, lambda f: framework(f).title, marks)}
 
@@ -700,17 +713,16 @@ def scenario_results(scope: Scope, scenario, marked: bool) -> dict:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _scenario_pdu_detail(url: str, scope_key: tuple, version: tuple, scenario, inspection_id: int) -> pd.DataFrame:
-    from core.analysis import frameworks_of, rules_for_scenario
+    from core.analysis import rules_for_scenario
     from core.robustness import attach_robustness
     from core.views import scenario_detail
 
-    before = _ratings(url, scope_key, version)
-    after = _scenario_ratings(url, scope_key, version, scenario)
-    before, after = before[before["inspection_id"] == inspection_id], after[after["inspection_id"] == inspection_id]
-    counts = _tallies(url, scope_key, version)
+    before = rows_of(_rated(url, scope_key, version), inspection_id)
+    after = rows_of(_scenario_ratings(url, scope_key, version, scenario), inspection_id)
     # the robustness of this one inspection only: its ratings and its tallies, not the store's
-    detailed = attach_robustness(after[(after["domain"] == 2) & after["rating"].notna()], counts[counts["inspection_id"] == inspection_id],
-                                 rules_for_scenario(scenario, frameworks_of(_dataset(url, scope_key, version))))
+    detailed = attach_robustness(after[(after["domain"] == 2) & after["rating"].notna()],
+                                 rows_of(_tallies(url, scope_key, version), inspection_id),
+                                 rules_for_scenario(scenario, _rerater(url, scope_key, version).frameworks))
     return scenario_detail(before, after, detailed, scenario.counts)
 
 

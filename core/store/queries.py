@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, and_, case, false, func, or_, select
+from sqlalchemy import Engine, and_, case, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from core.codes import display
@@ -312,7 +312,8 @@ def store_version(engine: Engine) -> tuple[int, ...]:
     """A cheap fingerprint that changes whenever an upload lands or is withdrawn, or the published
     ratings change: (uploads, highest upload id, published ratings, highest published id, withdrawn). Caches key on it so that
     new data is seen at once."""
-    with Session(engine) as s:
-        n, top, withdrawn = s.execute(select(func.count(Upload.id), func.max(Upload.id), func.count(Upload.withdrawn_at))).one()
-        n_pub, top_pub = s.execute(select(func.count(PublishedRating.id), func.max(PublishedRating.id))).one()
+    uploads = select(func.count(Upload.id), func.max(Upload.id), func.count(Upload.withdrawn_at)).subquery()
+    published = select(func.count(PublishedRating.id).label("n_pub"), func.max(PublishedRating.id).label("top_pub")).subquery()
+    with engine.connect() as c:  # one round trip: every cached read of every page asks
+        n, top, withdrawn, n_pub, top_pub = c.execute(select(*uploads.c, *published.c).select_from(uploads.join(published, true()))).one()
     return int(n or 0), int(top or 0), int(n_pub or 0), int(top_pub or 0), int(withdrawn or 0)
