@@ -666,10 +666,16 @@ def _plans(group: np.ndarray, codes: np.ndarray, counts: np.ndarray, named: np.n
 
 
 def _beta_at_least_rows(yes: np.ndarray, n: np.ndarray, shares: Sequence[Fraction]) -> np.ndarray:
-    """P(true sufficiency >= each share) for many (yes, relevant) counts at once: rows x 3."""
+    """P(true sufficiency >= each share) for many (yes, relevant) counts at once: rows x 3. Each distinct pair of
+    counts is worked out once (a store's key questions repeat a few hundred pairs of small counts many times over)."""
     s = np.array([float(x) for x in shares])[None, :]
-    n_safe = np.maximum(n, 0)
-    return beta_at_least(s, np.asarray(yes)[:, None].clip(0), (n_safe - np.asarray(yes).clip(0))[:, None])
+    yes = np.asarray(yes).clip(0)
+    no = np.maximum(np.asarray(n), 0) - yes
+    if not len(yes):
+        return beta_at_least(s, yes[:, None], no[:, None])
+    span = int(no.max()) + 1
+    pairs, rows = np.unique(yes.astype(np.int64) * span + no, return_inverse=True)
+    return beta_at_least(s, (pairs // span)[:, None], (pairs % span)[:, None])[rows.reshape(-1)]
 
 
 def _describe(plan: Mapping[str, int] | None) -> str:

@@ -667,15 +667,21 @@ def _robustness_under(url: str, scope_key: tuple, version: tuple, scenario, keep
     return attach_robustness(after[wanted], _tallies(url, scope_key, version), rules)
 
 
-@st.cache_data(show_spinner="Working out how robust each rating is…", max_entries=32)
 def _scenario_change_robustness(url: str, scope_key: tuple, version: tuple, scenario) -> pd.DataFrame:
     changes = _scenario_changes(url, scope_key, version, scenario)
-    changed = pd.MultiIndex.from_arrays([changes["inspection_id"], changes["standard"]])
-    return _robustness_under(url, scope_key, version, scenario,
-                             lambda rated: pd.MultiIndex.from_arrays([rated["inspection_id"], rated["standard"]]).isin(changed))
+    return _robustness_under(url, scope_key, version, scenario, lambda rated: _same_ratings(rated, changes))
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+def _same_ratings(frame: pd.DataFrame, others: pd.DataFrame) -> np.ndarray:
+    """Which rows of ``frame`` rate an (inspection, standard) that ``others`` rates too: on whole numbers, not pairs
+    of objects (``frame`` may be the store's every rating)."""
+    standards = pd.Index(others["standard"].unique())
+    code, other_code = standards.get_indexer(frame["standard"]), standards.get_indexer(others["standard"])
+    key = frame["inspection_id"].to_numpy(np.int64) * (len(standards) + 1) + code
+    return (code >= 0) & np.isin(key, others["inspection_id"].to_numpy(np.int64) * (len(standards) + 1) + other_code)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
 def _scenario_changes(url: str, scope_key: tuple, version: tuple, scenario) -> pd.DataFrame:
     from core.whatif import diff
 
@@ -686,7 +692,7 @@ def _scenario_changes(url: str, scope_key: tuple, version: tuple, scenario) -> p
 def scenario_changes(scope: Scope, scenario) -> pd.DataFrame:
     """Every rating in scope that a what-if scenario changes (``core.whatif.diff`` of the ratings now
     and under it): worked out once per scenario and store version, not at every visit."""
-    return _scenario_changes(*_key(scope), scenario)
+    return _scenario_changes(*_key(scope), scenario).copy()
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -736,7 +736,8 @@ def test_no_page_changes_the_reads_the_pages_share(app, demo):
     key = common._key(Scope.national())
     shared = {"dataset": lambda: common._dataset(*key), "rated": lambda: common._rated(*key), "ratings": lambda: common._ratings(*key),
               "robust ratings": lambda: common._robust_ratings(*key), "tallies": lambda: common._tallies(*key),
-              "checks": lambda: common._checks(*key), "under the scenario": lambda: common._scenario_ratings(*key, scenario)}
+              "checks": lambda: common._checks(*key), "under the scenario": lambda: common._scenario_ratings(*key, scenario),
+              "changes under it": lambda: common._scenario_changes(*key, scenario), "made ready to rate": lambda: common._rerater(*key).rows}
     before = {name: copy.deepcopy(read()) for name, read in shared.items()}
     for page in PAGES:
         at.switch_page(page).run()
