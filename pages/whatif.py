@@ -279,10 +279,14 @@ def scenario_and_results() -> None:
 
     in_round = f" in round {md(round_)}" if round_ is not None else ""
     st.subheader(f"Robustness of every domain two rating{in_round}", anchor=False)
-    fast = aggregation in FAST_ROBUSTNESS
-    show_all = st.toggle(f"Show the robustness of every domain two rating{in_round}", value=fast,
+    # drawn when asked for, as the charts are: a table of some 500 ratings is much of what a fresh visit, and every slider
+    # move, would cost; the PDU above has its own at once, and the changes their marks
+    show_all = st.toggle(f"Show the robustness of every domain two rating{in_round}", value=False,
                          key=f"whatif-robust-all-{aggregation}")
-    if not fast:
+    if aggregation in FAST_ROBUSTNESS:
+        st.caption("The chance of another rating, the interval and the answers to move each rating, for every domain two "
+                   f"rating{in_round} under the scenario: worked out when asked for; the PDU above has its own at once.")
+    else:
         st.caption(f"Under '{aggregation}' the chance of a different rating is a Monte Carlo estimate, a second or more for the "
                    "whole store, so the table is worked out only when asked for; the PDU above has its own at once.")
     if show_all:
