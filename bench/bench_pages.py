@@ -11,7 +11,8 @@ Builds (once, then reuses) the ten-round synthetic demo (``python -m core demo -
 4. starts the dashboard on the copy as ``make run`` does (``serve.py``, which warms it up before it takes
    a visitor) and times the first page after the server starts, then every page in a fresh browser
    session (median of ``--repeats``), each render right after a fresh session of the one-line page (the
-   yardstick: the median of those), and reads the server's memory.
+   yardstick: the median of those), then the What-if page by the link of a scenario the server has not
+   seen (median of ``--repeats`` of each of four kinds, ``new_scenario_links``), and reads the server's memory.
 
 A page has rendered when Streamlit says its script is no longer running
 (``[data-testid=stApp][data-test-script-state=notRunning]``) and its title (``h1``) is on screen.
@@ -53,6 +54,14 @@ RENDERED = '[data-testid="stApp"][data-test-script-state="notRunning"] h1'
 TIMEOUT_MS = 120_000
 ONE_LINE_PAGE = 'import streamlit as st\nst.title("One line")\n'
 SCENARIOS = ["t=85,70,55", "agg=mean", "t=75,60,45&w=4,2,1,0", "x=P2.1"]
+
+
+def new_scenario_links(repeats: int) -> list[str]:
+    """``repeats`` links of each kind of SCENARIOS (stricter bands, another aggregation, other scores, a standard left
+    out), every one a scenario the server has not seen: its thresholds a point lower each time."""
+    return [link for i in range(repeats) for link in (f"t={85 - i},{70 - i},{55 - i}", f"agg=mean&t={80 - i},65,50",
+                                                       f"t={75 - i},{60 - i},{45 - i}&w=4,2,1,0", f"x=P2.1&t={80 - i},65,50")]
+
 
 FIRST_PAGE_LIMIT, PAGE_LIMIT, RERATE_LIMIT_MS, RSS_LIMIT_MB = 2.0, 1.5, 100.0, 1024.0
 
@@ -303,7 +312,7 @@ def browser_run(browser, store_url: str, workdir: Path, repeats: int) -> dict:
                 pages[name] = statistics.median(after_the_yardstick(f"{url}/{path}") for _ in range(repeats))
                 print(f"  {name}: {pages[name] * 1000:.0f} ms", flush=True)
             pages["whatif, a new scenario by link"] = statistics.median(
-                after_the_yardstick(f"{url}/whatif?{link}") for link in SCENARIOS)
+                after_the_yardstick(f"{url}/whatif?{link}") for link in new_scenario_links(repeats))
             now, peak = rss_mb(process.pid)
     return {"base_first": base_first, "base": statistics.median(bases), "base_runs": len(bases), "first": first, "pages": pages,
             "rss_mb": now, "peak_mb": peak}
