@@ -33,6 +33,7 @@ SMALL_SAMPLE_CASES = 20
 MONTE_CARLO_DRAWS = 4000
 MONTE_CARLO_SEED = 20250401
 BANDED = (Rating.OUTSTANDING, Rating.GOOD, Rating.REQUIRES_IMPROVEMENT)  # the ratings with a threshold, best first
+EXACT_AGGREGATIONS = ("lowest", "pooled")  # exact chances, every standard at once; 'mean' and 'median' draw, one by one
 
 METHOD_HELP = {
     "interval": (

@@ -76,7 +76,8 @@ def direction_counts(changes: pd.DataFrame, by: str | Sequence[str] | None = "st
     missing = [c for c in by + ["direction"] if c not in changes.columns]
     if missing:
         raise InputError(f"the changes have no column(s) {', '.join(missing)}")
-    counts = pd.crosstab([changes[c] for c in by], changes["direction"]) if by else \
+    # counted by grouping (pandas' crosstab does the same some ten times slower: the What-if page counts every scenario's)
+    counts = changes.groupby(by + ["direction"], sort=True).size().unstack("direction", fill_value=0) if by else \
         changes["direction"].value_counts().to_frame().T.reset_index(drop=True)
     counts = counts.reindex(columns=list(DIRECTIONS), fill_value=0)
     counts.columns.name = None

@@ -160,7 +160,21 @@ def current_scope() -> Scope:
 def _key(scope: Scope) -> tuple:
     """What cached reads are keyed on: the store's URL, the reader's scope, the store's version."""
     url = database_url()
-    return url, scope.cache_key, store_version(_engine(url))
+    return url, scope.cache_key, _version(url)
+
+
+def _version(url: str) -> tuple:
+    """The store's version (``store_version``), asked once per script run: a page's cached reads all take it (five
+    to ten a run), and all of one run then read the same version of the store. The pages that write to the store
+    (Upload, Admin) read nothing keyed on it; the next run, a click or another visitor's page, asks again."""
+    ctx = get_script_run_ctx()
+    asked = getattr(ctx, "_store_version", None)
+    if asked is not None and asked[0] is ctx.cursors and asked[1] == url:  # the cursors dict is new at every run
+        return asked[2]
+    version = store_version(_engine(url))
+    if ctx is not None:
+        ctx._store_version = (ctx.cursors, url, version)
+    return version
 
 
 def rows_of(frame: pd.DataFrame, inspection_id) -> pd.DataFrame:

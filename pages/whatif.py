@@ -14,7 +14,7 @@ from core.codes import display
 from core.engine import AGGREGATION_HELP, AGGREGATIONS
 from core.errors import ProbationError
 from core.formatting import markdown_text as md
-from core.robustness import METHOD_HELP
+from core.robustness import EXACT_AGGREGATIONS, METHOD_HELP
 from core.scenario import MAX_FRACTION, MAX_WEIGHT, QUERY_KEYS, Scenario, link_problems
 from core.store.actions import delete_scenario_as, save_scenario_as
 from core.store.scenarios import list_scenarios, load_scenario, may_change, scenario_name
@@ -24,7 +24,6 @@ from pages.common import (audited_export, csv_bytes, current_principal, current_
                           scenario_results, scenario_robustness_table, set_query, store_outline, synthetic_banner)
 
 THRESHOLD_STEP = 0.5  # the sliders' step; a threshold between steps is shown at the nearest one, with a warning
-FAST_ROBUSTNESS = ("lowest", "pooled")  # exact and vectorised; 'mean' and 'median' draw (a second or more for the store)
 T_KEYS = ("whatif-t-outstanding", "whatif-t-good", "whatif-t-ri")
 AGG_KEY = "whatif-aggregation"
 W_KEYS = tuple(f"whatif-w-{i}" for i in range(4))
@@ -229,7 +228,7 @@ def scenario_and_results() -> None:
         return
     every_rating = ratings(scope)  # with the published annexes beside: those without an inspection are not re-rated
     changes = scenario_changes(scope, scenario)
-    results = scenario_results(scope, scenario, marked=aggregation in FAST_ROBUSTNESS)
+    results = scenario_results(scope, scenario, marked=aggregation in EXACT_AGGREGATIONS)
     synthetic_banner(every_rating)
 
     st.header(summary(changes), anchor=False)
@@ -251,7 +250,7 @@ def scenario_and_results() -> None:
     st.subheader("Every rating that changes", anchor=False)
     # ratings under the scenario marked as on the robustness table below, where that is worked out at once
     shown = results["changes"]
-    if aggregation not in FAST_ROBUSTNESS:
+    if aggregation not in EXACT_AGGREGATIONS:
         st.caption(f"Under '{aggregation}' ratings are not marked ⚠ here: the chance of another rating is worked out only "
                    "when asked for, below.")
     st.dataframe(shown, hide_index=True, width="stretch", key="whatif-changes")
@@ -283,7 +282,7 @@ def scenario_and_results() -> None:
     # move, would cost; the PDU above has its own at once, and the changes their marks
     show_all = st.toggle(f"Show the robustness of every domain two rating{in_round}", value=False,
                          key=f"whatif-robust-all-{aggregation}")
-    if aggregation in FAST_ROBUSTNESS:
+    if aggregation in EXACT_AGGREGATIONS:
         st.caption("The chance of another rating, the interval and the answers to move each rating, for every domain two "
                    f"rating{in_round} under the scenario: worked out when asked for; the PDU above has its own at once.")
     else:

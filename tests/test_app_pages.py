@@ -758,3 +758,17 @@ def test_no_page_changes_the_reads_the_pages_share(app, demo):
         for label, a, b in frames:
             pd.testing.assert_frame_equal(a, b, obj=label)
     assert common.ratings(Scope.national()) is not common._ratings(*key)  # a page gets its own copy
+
+
+def test_a_page_run_asks_the_store_its_version_once_and_the_next_run_asks_again(app, monkeypatch):
+    """Every cached read is keyed on the store's version; one run asks once (its reads all see the same version of
+    the store), and the next run asks again, so that an upload landed in between is seen at once."""
+    from pages import common
+
+    asked = []
+    real = common.store_version
+    monkeypatch.setattr(common, "store_version", lambda engine: asked.append(1) or real(engine))
+    at = app("pages/region.py")
+    assert len(asked) == 2  # the app's first page, then the region page: once each
+    rerun(at)
+    assert len(asked) == 3
