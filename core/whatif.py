@@ -68,6 +68,15 @@ def _aligned(before: pd.DataFrame, after: pd.DataFrame, keys: list[str]) -> bool
     return len(before) == len(after) and all(pd.Series(before[k].array == after[k].array).fillna(False).all() for k in keys)
 
 
+def same_ratings(frame: pd.DataFrame, others: pd.DataFrame) -> np.ndarray:
+    """Which rows of ``frame`` rate an (inspection_id, standard) that ``others`` rates too (e.g. the ratings under a
+    scenario that its diff lists): on whole numbers, not pairs of objects, as ``frame`` may be a store's every rating."""
+    standards = pd.Index(others["standard"].unique())
+    code, other_code = standards.get_indexer(frame["standard"]), standards.get_indexer(others["standard"])
+    key = frame["inspection_id"].to_numpy(np.int64) * (len(standards) + 1) + code
+    return (code >= 0) & np.isin(key, others["inspection_id"].to_numpy(np.int64) * (len(standards) + 1) + other_code)
+
+
 def direction_counts(changes: pd.DataFrame, by: str | Sequence[str] | None = "standard") -> pd.DataFrame:
     """How many ratings moved each way: one row per value of ``by`` (default each standard, OVERALL
     last), with a column per direction (up, down, rated, unrated) and the total. ``by=None`` gives a

@@ -682,17 +682,10 @@ def _robustness_under(url: str, scope_key: tuple, version: tuple, scenario, keep
 
 
 def _scenario_change_robustness(url: str, scope_key: tuple, version: tuple, scenario) -> pd.DataFrame:
+    from core.whatif import same_ratings
+
     changes = _scenario_changes(url, scope_key, version, scenario)
-    return _robustness_under(url, scope_key, version, scenario, lambda rated: _same_ratings(rated, changes))
-
-
-def _same_ratings(frame: pd.DataFrame, others: pd.DataFrame) -> np.ndarray:
-    """Which rows of ``frame`` rate an (inspection, standard) that ``others`` rates too: on whole numbers, not pairs
-    of objects (``frame`` may be the store's every rating)."""
-    standards = pd.Index(others["standard"].unique())
-    code, other_code = standards.get_indexer(frame["standard"]), standards.get_indexer(others["standard"])
-    key = frame["inspection_id"].to_numpy(np.int64) * (len(standards) + 1) + code
-    return (code >= 0) & np.isin(key, others["inspection_id"].to_numpy(np.int64) * (len(standards) + 1) + other_code)
+    return _robustness_under(url, scope_key, version, scenario, lambda rated: same_ratings(rated, changes))
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)

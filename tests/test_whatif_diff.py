@@ -160,3 +160,17 @@ def test_two_runs_row_by_row_and_in_another_order_give_the_same_changes():
     pd.testing.assert_frame_equal(diff(BEFORE, after.iloc[::-1].reset_index(drop=True)), row_by_row)
     without_overall = diff(BEFORE, after[after["standard"] != "OVERALL"])  # keyed: the OVERALL row is in one run only
     pd.testing.assert_frame_equal(without_overall, row_by_row)
+
+
+def test_the_ratings_a_diff_lists_are_picked_out_of_a_whole_run():
+    from core.whatif import same_ratings
+
+    after = ratings([
+        (1, "P2.1", "Requires improvement"), (1, "P2.2", "Outstanding"), (1, "P2.3", "Requires improvement"), (1, "OVERALL", None),
+        (2, "R2.1", "Outstanding"), (2, "R2.4", None),
+        (3, "P2.1", "Inadequate"),
+    ])
+    changes = diff(BEFORE, after)  # P2.1 and OVERALL of 1, R2.1 of 2
+    picked = after[same_ratings(after, changes)]
+    assert list(zip(picked["inspection_id"], picked["standard"])) == [(1, "P2.1"), (1, "OVERALL"), (2, "R2.1")]
+    assert not same_ratings(after, changes.iloc[0:0]).any()
