@@ -557,7 +557,8 @@ def _frame_by_standard(tallies: pd.DataFrame, keys: list[str], rules: Rules, con
 def _frame_at_once(tallies: pd.DataFrame, keys: list[str], rules: Rules, confidence: float) -> pd.DataFrame:
     """``robustness_frame`` under 'lowest' or 'pooled', every standard at once on arrays: the same figures as
     ``_frame_by_standard`` (each rule of ``_reach_lowest_up``, ``_reach_lowest_down`` and ``_reach_pooled`` is
-    written here for whole columns, in the same whole numbers), some fifty times faster at a round's 500."""
+    written here for whole columns, in the same whole numbers): a round's 500 ratings in 12 ms under a profiler,
+    against 47 ms standard by standard."""
     lowest = rules.aggregation == "lowest"
     group = tallies.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()  # standards in order of first appearance
     n_groups = int(group.max()) + 1
@@ -575,15 +576,14 @@ def _frame_at_once(tallies: pd.DataFrame, keys: list[str], rules: Rules, confide
 
     # the counts behind each rating: the driving key question's (lowest share; on a tie the one with more cases,
     # then the first), or all the answers pooled
+    driving = np.full(n_groups, None, dtype=object)
     if lowest:
         order = np.lexsort((-n, y / np.where(n > 0, n, 1), g))  # floats order shares exactly (see core.analysis)
         first = order[np.r_[True, g[order][1:] != g[order][:-1]]] if len(order) else order
-        driving = np.full(n_groups, None, dtype=object)
         driving[g[first]] = codes[first]
         yes_of, n_of = np.zeros(n_groups, np.int64), np.zeros(n_groups, np.int64)
         yes_of[g[first]], n_of[g[first]] = y[first], n[first]
     else:
-        driving = np.full(n_groups, None, dtype=object)
         yes_of = np.bincount(g, weights=y, minlength=n_groups).astype(np.int64)
         n_of = np.bincount(g, weights=n, minlength=n_groups).astype(np.int64)
     value = np.where(rated, rules.band_values(yes_of, np.where(rated, n_of, 0)), NO_RATING)
@@ -632,10 +632,7 @@ def _frame_at_once(tallies: pd.DataFrame, keys: list[str], rules: Rules, confide
     out["n_relevant"] = np.where(rated, n_of, np.nan)
     low, high = wilson_intervals(np.where(rated, yes_of, 0), np.where(rated, n_of, 0), confidence)
     out["ci_low"], out["ci_high"] = np.where(rated, low, np.nan), np.where(rated, high, np.nan)
-    out["cases_up"] = pd.array(np.where(cases_up >= 0, cases_up, 0), dtype="Int64")
-    out.loc[cases_up < 0, "cases_up"] = pd.NA
-    out["cases_down"] = pd.array(np.where(cases_down >= 0, cases_down, 0), dtype="Int64")
-    out.loc[cases_down < 0, "cases_down"] = pd.NA
+    out["cases_up"], out["cases_down"] = _counts(cases_up, cases_up < 0), _counts(cases_down, cases_down < 0)
     out["changes_up"], out["changes_down"] = changes_up, changes_down
     if lowest:
         every = _beta_at_least_rows(y, n, shares)
@@ -648,13 +645,17 @@ def _frame_at_once(tallies: pd.DataFrame, keys: list[str], rules: Rules, confide
     for i, col in enumerate(["p_inadequate", "p_requires_improvement", "p_good", "p_outstanding"]):
         out[col] = probs[:, i]
     out["p_different"] = np.where(rated, 1.0 - probs[np.arange(n_groups), np.maximum(value, 0)], np.nan)
-    out["sample"] = pd.array(np.where(rated, n_of, 0), dtype="Int64")
-    out.loc[~rated, "sample"] = pd.NA
+    out["sample"] = _counts(n_of, ~rated)
     out["small_sample"] = ~rated | (n_of < SMALL_SAMPLE_CASES)
     return out[keys + ROBUSTNESS_COLUMNS]
 
 
 _LABELS = np.array([None] + [r.label for r in sorted(Rating)], dtype=object)  # by rating value + 1 (NO_RATING: None)
+
+
+def _counts(values: np.ndarray, missing: np.ndarray) -> pd.arrays.IntegerArray:
+    """Whole numbers, <NA> where ``missing``."""
+    return pd.arrays.IntegerArray(np.where(missing, 0, values).astype(np.int64), missing.copy())
 
 
 def _plans(group: np.ndarray, codes: np.ndarray, counts: np.ndarray, named: np.ndarray, n_groups: int, has_plan: np.ndarray) -> list[str]:
