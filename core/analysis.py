@@ -215,11 +215,59 @@ class Rerater:
         self._standard = rows["standard"].to_numpy()
         self._unit, units = pd.factorize(rows["inspection_id"])
         self._n_units = len(units)
+        self._prepare_decision_rules()
         # the tallies on the rows' keys, for the combinations: each row's position, the relevant counts only
         position = pd.Series(np.arange(len(rows)), index=pd.MultiIndex.from_frame(rows[keys]))
         relevant = tallies[tallies["n_relevant"] > 0]
         row = position.reindex(pd.MultiIndex.from_frame(relevant[keys])).to_numpy()
         self._tallies = relevant[~np.isnan(row)].assign(_row=row[~np.isnan(row)].astype(np.int64))
+
+    # -- rule 6: the proposals a DECISION RULE speaks to -----------------------------------------------------------
+
+    def _prepare_decision_rules(self) -> None:
+        """Which proposals a DECISION RULE speaks to (the proposals do not change with the rules, so neither do
+        they), and for each the rows of the ratings its rule looks at (the standards of its inspection that any
+        rule looks at, by code) and those of them not inspected. What a check found is kept across ratings: the
+        same proposal against the same ratings is checked once (``_checked``)."""
+        rows, std, fwk = self.rows, self._standard, self.rows["framework"].to_numpy()
+        iid = rows["inspection_id"].to_numpy()
+        candidates = np.zeros(len(rows), dtype=bool)
+        for fid, fw in self.frameworks.items():
+            in_fw = self._d1_proposed & (fwk == fid)
+            for rule in fw.decision_rules:
+                if rule.kind == "rule":
+                    candidates |= in_fw & (std == rule.applies_to) & (self._proposed == int(rule.proposed))
+        self._rule_rows = np.flatnonzero(candidates)
+        inputs = {fid: fw.rule_inputs for fid, fw in self.frameworks.items()}
+        looked_at = np.array([s in inputs.get(f, ()) for s, f in zip(std.tolist(), fwk.tolist())], dtype=bool)
+        by_inspection: dict = {}
+        for i in np.flatnonzero(looked_at & np.isin(iid, iid[self._rule_rows])):
+            by_inspection.setdefault(iid[i], []).append(i)
+        self._rule_inputs = []  # by candidate: (the rows it looks at, by code; their codes; those not inspected)
+        for i in self._rule_rows:
+            at = sorted(by_inspection.get(iid[i], []), key=lambda j: std[j])
+            self._rule_inputs.append((np.array(at, dtype=np.int64), tuple(std[j] for j in at),
+                                      tuple(sorted(std[j] for j in at if self._not_inspected[j]))))
+        self._checked: dict = {}
+
+    def _decision_rules(self, value: np.ndarray) -> tuple:
+        """Rule 6 under the ratings ``value``: a proposed rating that breaks a DECISION RULE counts as the best
+        rating the rule allows (``core.engine.check_proposed``). Returns the rating values that count (a new
+        array), and by row the rule broken, its reference and a sentence saying so (None where none is)."""
+        n = len(self.rows)
+        counted, rule_id, reference, note = value.copy(), *(np.full(n, None, dtype=object) for _ in range(3))
+        fwk = self.rows["framework"].to_numpy()
+        for i, (at, codes, left_out) in zip(self._rule_rows.tolist(), self._rule_inputs):
+            seen = tuple(value[at].tolist())
+            key = (fwk[i], self._standard[i], int(value[i]), codes, seen, left_out)
+            check = self._checked.get(key)
+            if check is None:
+                own = {c: (Rating(v) if v >= 0 else None) for c, v in zip(codes, seen)}
+                check = self._checked[key] = check_proposed(self.frameworks[fwk[i]], self._standard[i], Rating(int(value[i])),
+                                                            own, set(left_out))
+            if check.counts_as is not None:
+                counted[i], rule_id[i], reference[i], note[i] = int(check.counts_as), check.rule.id, check.rule.reference, check.note
+        return counted, rule_id, reference, note
 
     # -- what depends on how key questions combine, worked out once for each way --------------------------------
 
@@ -302,7 +350,7 @@ class Rerater:
         value[self._not_inspected] = NO_RATING
         source[self._not_inspected] = "not inspected"
         source[self._overall] = "overall"
-        value, rule_id, reference, note = _decision_rules(self.rows, value, source, self.frameworks)
+        value, rule_id, reference, note = self._decision_rules(value)
 
         # scores and the overall rating, per framework's rules; a standard not inspected counts in neither
         standard_rows = ~self._overall
@@ -360,46 +408,6 @@ def _with_nan(values: np.ndarray, where: np.ndarray) -> np.ndarray:
 
 
 _LABEL_OF_VALUE = np.array([None, None] + [LABELS[v] for v in range(len(LABELS))], dtype=object)  # by value + 2
-
-
-def _decision_rules(rows: pd.DataFrame, value: np.ndarray, source: np.ndarray, frameworks: Mapping[str, Framework]) -> tuple:
-    """Rule 6: a proposed rating that breaks a DECISION RULE counts as the best rating the rule allows
-    (``core.engine.check_proposed``). Only proposals a DECISION RULE speaks to are checked, one by one (a
-    few per inspection at most), on plain arrays. Returns the rating values that count (a new array),
-    and by row the rule broken, its reference and a sentence saying so (None where none is)."""
-    n = len(rows)
-    iid, std, fwk = rows["inspection_id"].to_numpy(), rows["standard"].to_numpy(), rows["framework"].to_numpy()
-    value, src = value.copy(), source
-    rule_id, reference, note = (np.full(n, None, dtype=object) for _ in range(3))
-    proposed = src == "proposed"
-    candidates = np.zeros(n, dtype=bool)
-    for fid, fw in frameworks.items():
-        in_fw = proposed & (fwk == fid)
-        for rule in fw.decision_rules:
-            if rule.kind == "rule":
-                candidates |= in_fw & (std == rule.applies_to) & (value == int(rule.proposed))
-    if candidates.any():
-        rows_ = np.flatnonzero(candidates)
-        involved = np.isin(iid, np.unique(iid[rows_]))
-        inputs = {fid: fw.rule_inputs for fid, fw in frameworks.items()}
-        ratings: dict = {}
-        skipped: dict = {}
-        for i in np.flatnonzero(involved):
-            if std[i] not in inputs[fwk[i]]:
-                continue  # no rule looks at it: left out, so that inspections alike share one check
-            ratings.setdefault(iid[i], {})[std[i]] = Rating(int(value[i])) if value[i] >= 0 else None
-            if src[i] == "not inspected":
-                skipped.setdefault(iid[i], set()).add(std[i])
-        checked: dict = {}  # the same proposal against the same ratings is checked once
-        for i in rows_:
-            own, left_out = ratings.get(iid[i], {}), skipped.get(iid[i], set())
-            key = (fwk[i], std[i], int(value[i]), tuple(sorted(own.items())), tuple(sorted(left_out)))
-            check = checked.get(key)
-            if check is None:
-                check = checked[key] = check_proposed(frameworks[fwk[i]], std[i], Rating(int(value[i])), own, left_out)
-            if check.counts_as is not None:
-                value[i], rule_id[i], reference[i], note[i] = int(check.counts_as), check.rule.id, check.rule.reference, check.note
-    return value, rule_id, reference, note
 
 
 _BASIS_COLUMNS = ("framework", "source", "standard", "n", "score", "max_score", "domain", "rating_value", "rationale",
