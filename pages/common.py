@@ -667,9 +667,10 @@ def scenario_ratings(scope: Scope, scenario) -> pd.DataFrame:
     return _scenario_ratings(*_key(scope), scenario).copy()
 
 
-def _robustness_under(url: str, scope_key: tuple, version: tuple, scenario, keep=None) -> pd.DataFrame:
+def _robustness_under(url: str, scope_key: tuple, version: tuple, scenario, keep=None, columns=None) -> pd.DataFrame:
     """Robustness (core.robustness) of the domain two ratings under a scenario that ``keep(ratings)`` selects
-    (None: all): each rating's own, so only those shown are worked out (a round of ten, or the changes)."""
+    (None: all): each rating's own, so only those shown are worked out (a round of ten, or the changes). Beside
+    the ratings' ``columns`` (None: all of them)."""
     from core.analysis import rules_for_scenario
     from core.robustness import attach_robustness
 
@@ -678,14 +679,16 @@ def _robustness_under(url: str, scope_key: tuple, version: tuple, scenario, keep
     if keep is not None:
         wanted &= keep(after)  # one take of the rows wanted: the store's every rating is some 10,000 rows of 27 columns
     rules = rules_for_scenario(scenario, _rerater(url, scope_key, version).frameworks)
-    return attach_robustness(after[wanted], _tallies(url, scope_key, version), rules)
+    return attach_robustness(after.loc[wanted, columns] if columns else after[wanted], _tallies(url, scope_key, version), rules)
 
 
 def _scenario_change_robustness(url: str, scope_key: tuple, version: tuple, scenario) -> pd.DataFrame:
     from core.whatif import same_ratings
 
     changes = _scenario_changes(url, scope_key, version, scenario)
-    return _robustness_under(url, scope_key, version, scenario, lambda rated: same_ratings(rated, changes))
+    # what the changes' marks read (core.views.changes_table), not every column of every rating
+    return _robustness_under(url, scope_key, version, scenario, lambda rated: same_ratings(rated, changes),
+                             columns=["inspection_id", "standard", "framework", "rating"])
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
