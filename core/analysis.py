@@ -284,6 +284,7 @@ class Rerater:
     def _combine(self, aggregation: str) -> _Aggregated:
         n = len(self.rows)
         t = self._tallies
+        row_of = t["_row"].to_numpy()  # each tally's row of the ratings
         y_all, n_all = t["n_sufficient"].to_numpy(np.int64), t["n_relevant"].to_numpy(np.int64)
         percent_all = 100.0 * y_all / n_all
         driving = np.full(n, np.nan, dtype=object)  # a code under 'lowest', None under the others, NaN where not rated
@@ -294,16 +295,16 @@ class Rerater:
                 # lowest share drives; on a tie, the key question with more cases behind it. Floats order shares
                 # exactly: equal fractions divide to the same float, and distinct ones of a few thousand cases
                 # differ far beyond a float's precision.
-                order = np.lexsort((-n_all, percent_all, t["_row"].to_numpy()))
-                rows = t["_row"].to_numpy()[order]
+                order = np.lexsort((-n_all, percent_all, row_of))
+                rows = row_of[order]
                 first = order[np.r_[True, rows[1:] != rows[:-1]]] if len(rows) else order
-                at = t["_row"].to_numpy()[first]
+                at = row_of[first]
                 numer[at], denom[at] = y_all[first], n_all[first]
                 driving[at] = t["key_question"].to_numpy()[first]
             else:
-                at = np.unique(t["_row"].to_numpy())
-                numer = np.bincount(t["_row"].to_numpy(), weights=y_all, minlength=n).astype(np.int64)
-                denom = np.bincount(t["_row"].to_numpy(), weights=n_all, minlength=n).astype(np.int64)
+                at = np.unique(row_of)
+                numer = np.bincount(row_of, weights=y_all, minlength=n).astype(np.int64)
+                denom = np.bincount(row_of, weights=n_all, minlength=n).astype(np.int64)
             rated = np.zeros(n, bool)
             rated[at] = True
             n_sufficient[rated], n_relevant[rated] = numer[rated], denom[rated]
@@ -311,7 +312,7 @@ class Rerater:
             percent[rated] = 100.0 * numer[rated] / denom[rated]
         else:
             shares: dict[int, list[tuple[int, int]]] = {}  # each standard's key question shares, in order
-            for row, y, m in zip(t["_row"].tolist(), y_all.tolist(), n_all.tolist()):
+            for row, y, m in zip(row_of.tolist(), y_all.tolist(), n_all.tolist()):
                 shares.setdefault(row, []).append((y, m))
             combine = _exact_mean if aggregation == "mean" else _exact_median
             numer, denom = np.zeros(n, dtype=object), np.ones(n, dtype=object)

@@ -177,15 +177,11 @@ def _version(url: str) -> tuple:
     return version
 
 
-def rows_of(frame: pd.DataFrame, inspection_id) -> pd.DataFrame:
+def _rows_of(frame: pd.DataFrame, inspection_id) -> pd.DataFrame:
     """One inspection's rows of a frame of many: a slice where they stand together (every rating, and every tally,
     lists an inspection's rows one after another), so that nothing is copied; else the rows picked out."""
     at = np.flatnonzero(frame["inspection_id"].to_numpy() == inspection_id)
     return frame.iloc[at[0]:at[-1] + 1] if len(at) and at[-1] - at[0] + 1 == len(at) else frame.iloc[at]
-
-
-def _standards_only(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame[frame["standard"].to_numpy() != OVERALL]
 
 
 # The reads every other builds on (the store as read, its tallies, every rating now and under a scenario) are
@@ -324,12 +320,10 @@ def download_table(frame: pd.DataFrame, name: str, key: str, label: str = "this 
 
 @st.cache_resource(show_spinner="Working out how robust each rating is…", max_entries=SHARED_ENTRIES)
 def _robust_ratings(url: str, scope_key: tuple, version: tuple) -> pd.DataFrame:
-    from core.analysis import frameworks_of
     from core.robustness import attach_robustness
 
     rated = _ratings(url, scope_key, version)
-    frameworks = frameworks_of(_dataset(url, scope_key, version))
-    rules = {fid: f.rules for fid, f in frameworks.items()}
+    rules = {fid: f.rules for fid, f in _rerater(url, scope_key, version).frameworks.items()}
     d2 = rated["domain"].eq(2) & rated["rating"].notna() & rated["inspection_id"].notna()
     robust = attach_robustness(rated[d2], _tallies(url, scope_key, version), rules)
     extra = robust[["inspection_id", "standard", "ci_low", "ci_high", "p_different", "small_sample", "cases_up", "changes_up",
@@ -712,7 +706,7 @@ def _scenario_results(url: str, scope_key: tuple, version: tuple, scenario, mark
 
     changes = _scenario_changes(url, scope_key, version, scenario)
     marks = _scenario_change_robustness(url, scope_key, version, scenario) if marked else None
-    spread = {title: distribution_summary(_standards_only(frame[["unit", "standard", "rating"]]))
+    spread = {title: distribution_summary(frame.loc[frame["standard"].to_numpy() != OVERALL, ["unit", "standard", "rating"]])
               for title, frame in (("Ratings now", _rated(url, scope_key, version)),
                                    ("Ratings under the scenario", _scenario_ratings(url, scope_key, version, scenario)))}
     return {"directions": direction_table(direction_counts(changes, by="standard")), "spread": spread,
@@ -733,11 +727,11 @@ def _scenario_pdu_detail(url: str, scope_key: tuple, version: tuple, scenario, i
     from core.robustness import attach_robustness
     from core.views import scenario_detail
 
-    before = rows_of(_rated(url, scope_key, version), inspection_id)
-    after = rows_of(_scenario_ratings(url, scope_key, version, scenario), inspection_id)
+    before = _rows_of(_rated(url, scope_key, version), inspection_id)
+    after = _rows_of(_scenario_ratings(url, scope_key, version, scenario), inspection_id)
     # the robustness of this one inspection only: its ratings and its tallies, not the store's
     detailed = attach_robustness(after[(after["domain"] == 2) & after["rating"].notna()],
-                                 rows_of(_tallies(url, scope_key, version), inspection_id),
+                                 _rows_of(_tallies(url, scope_key, version), inspection_id),
                                  rules_for_scenario(scenario, _rerater(url, scope_key, version).frameworks))
     return scenario_detail(before, after, detailed, scenario.counts)
 
