@@ -52,7 +52,8 @@ from core.ratings import Rating
 from core.store.bulk import bulk_insert
 from core.store.models import (PDU, Case, EvidenceItem, Inspection, Judgement, ProposedRating, Region,
                                SurveyFigure, Upload)
-from core.store.answers import CASE_COLUMNS, NOT_ANSWERED, answer_matrix, count as count_tallies, insert_tallies, layout_id, pack_values
+from core.store.answers import (CASE_COLUMNS, NOT_ANSWERED, answer_matrix, count as count_tallies, insert_tallies, layout_id,
+                                pack_values, tally_tuples)
 
 FRAMEWORK_ID = "hmip-2025"
 DEFAULT_SEED = 2025
@@ -1016,7 +1017,7 @@ def _write_tallies(session: Session, ctx: _Context, plans: list[_InspectionPlan]
                                  {n: [c.attributes.get(n) for c in cases] for n in names})
             tally_rows += t
             attribute_rows += a
-    insert_tallies(session, tally_rows, attribute_rows)
+    insert_tallies(session, *tally_tuples(tally_rows, attribute_rows))
 
 
 def _select_regions(fw: Framework, regions: int | Sequence[str] | None) -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
@@ -17,7 +17,7 @@ from python_calamine import CalamineWorkbook
 from core.errors import InvalidWorkbook
 from core.framework import CaseType, Framework
 from core import findings as F
-from core.ingest.cases import ParsedCase, case_type_of_columns, read_cases
+from core.ingest.cases import case_type_of_columns, read_cases
 from core.ingest.evidence import ParsedEvidence, read_evidence
 from core.ingest.files import CSV, XLSX, sniff
 from core.findings import Findings
@@ -26,6 +26,7 @@ from core.ingest.scan import PackageScan, SheetScan, scan_package
 from core.ingest.inspection import (InspectionFields, RawField, check_inspection, declared_template, fields_from_columns,
                                     fields_from_sheet, report_field)
 from core.ingest.spec import CASE_TEMPLATES, CASES, EVIDENCE, EVIDENCE_SHEETS, INSPECTION, MAX_CASES, MAX_ROWS
+from core.store.answers import CaseRows, CaseToStore, case_rows, pack
 
 MAX_INSPECTION_ROWS = 100
 
@@ -38,7 +39,7 @@ class ParsedUpload:
     kind: str  # the template: cases, court, unpaid-work, victim or evidence
     inspection: InspectionFields
     case_type: str | None = None  # the framework's case type code, for case templates
-    cases: list[ParsedCase] = field(default_factory=list)
+    cases: CaseRows | None = None  # for case templates: the cases as they are stored (packed and counted)
     evidence: ParsedEvidence | None = None
 
     def counts(self) -> dict[str, int]:
@@ -46,7 +47,7 @@ class ParsedUpload:
         if self.evidence is not None:
             return {"evidence_items": len(self.evidence.items), "proposed_ratings": len(self.evidence.proposed),
                     "survey_figures": len(self.evidence.survey), "judgements": len(self.evidence.judgements)}
-        return {"cases": len(self.cases), "answers": sum(len(c.answers) for c in self.cases)}
+        return {"cases": len(self.cases), "answers": self.cases.n_answers}
 
 
 def parse_upload(data: bytes, file_name: str) -> ParsedUpload:
@@ -176,9 +177,11 @@ def _cases_upload(grid: Grid, file_name: str, raw: dict[str, RawField], template
                      f"{case_type.name.lower()} are {'regional fieldwork' if case_type.level == 'region' else 'read in PDU inspections'}: "
                      f"level must be {case_type.level}", missing_sheet)
     cases = read_cases(grid, framework, case_type, findings, inspection_columns)
-    if inspection is None:
-        return None
-    return ParsedUpload(file_name, case_type.template, inspection, case_type.code, cases)
+    if inspection is None or findings:
+        return None  # refused (``parse_upload`` raises with every finding): nothing to make ready to store
+    codes = framework.case_questions(case_type.code)
+    return ParsedUpload(file_name, case_type.template, inspection, case_type.code,
+                        case_rows(case_type.code, codes, [CaseToStore(c.case_ref, c.attributes, pack(codes, c.answers)) for c in cases]))
 
 
 def _case_type(grid: Grid, raw: dict[str, RawField], template: str | None, framework: Framework, findings: Findings,

@@ -17,6 +17,8 @@ Counting is numpy over a cases x codes matrix of 0 (none), 1 (Yes), 2 (No), 3 (N
 """
 from __future__ import annotations
 
+import functools
+import itertools
 import json
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
@@ -125,30 +127,43 @@ def count(upload_id: int, inspection_id: int, case_type: str, layout: int, codes
     ``matrix``: cases x codes (``answer_matrix``); ``attributes``: attribute name -> one value per
     case (None or blank where the case does not record it). Returns (tallies rows, one per code with
     some answer; attribute_tallies rows, one per attribute value some case records)."""
-    matrix = np.asarray(matrix)
+    totals, by_value = _counted(np.asarray(matrix), attributes)
+    keys = {"upload_id": upload_id, "inspection_id": inspection_id, "case_type": case_type}
+    return ([{**keys, "code": codes[j], "n_yes": y, "n_no": n, "n_na": x} for j, y, n, x in totals],
+            [{**keys, "attribute": name, "value": value, "layout_id": layout, "counts": blob} for name, value, blob in by_value])
+
+
+def _counted(matrix: np.ndarray, attributes: Mapping[str, Sequence[str | None]]) -> tuple[list[tuple[int, int, int, int]],
+                                                                                          list[tuple[str, str, bytes]]]:
+    """(place, Yes, No, N/A) for every code with some answer, and (attribute, value, ``AttributeCounts``
+    bytes) for every value some case records (None or blank: not recorded), in name and value order.
+
+    One pass over a cases x (Yes, No, N/A) x codes indicator matrix: for each attribute the cases are
+    put in order of their value and each value's run summed in C (``np.add.reduceat``)."""
     n_cases, n_codes = matrix.shape
     if n_cases == 0 or n_codes == 0:
         return [], []
-    indicators = np.stack([matrix == k for k in (1, 2, 3)], axis=1)  # cases x 3 x codes
-    keys = {"upload_id": upload_id, "inspection_id": inspection_id, "case_type": case_type}
-    totals = indicators.sum(axis=0, dtype=np.int64)
+    indicators = np.stack([matrix == k for k in (1, 2, 3)], axis=1).astype(_COUNTS_DTYPE).reshape(n_cases, 3 * n_codes)
+    totals = indicators.sum(axis=0).reshape(3, n_codes)
     answered = np.flatnonzero(totals.any(axis=0))
-    tally_rows = [{**keys, "code": codes[j], "n_yes": int(totals[0, j]), "n_no": int(totals[1, j]), "n_na": int(totals[2, j])}
-                  for j in answered]
-    attribute_rows = []
+    code_rows = list(zip(answered.tolist(), *totals[:, answered].tolist()))
+    value_rows = []
     for name, values in attributes.items():
         if len(values) != n_cases:
             raise ValueError(f"attribute {name!r} has {len(values)} values for {n_cases} cases")
-        # each distinct value labelled once (None or blank: not recorded), then every case numbered by its label
-        label_of = {v: None if v is None or str(v).strip() == "" else str(v) for v in set(values)}
-        labels = sorted({label for label in label_of.values() if label is not None})
-        number_of = {label: g for g, label in enumerate(labels)}
-        group = np.fromiter((number_of.get(label_of[v], -1) for v in values), dtype=np.int64, count=n_cases)
-        for g, value in enumerate(labels):
-            counts = indicators[group == g].sum(axis=0, dtype=np.int64)
-            attribute_rows.append({**keys, "attribute": name, "value": value, "layout_id": layout,
-                                   "counts": AttributeCounts(counts).to_bytes()})
-    return tally_rows, attribute_rows
+        # each distinct value labelled once (None or blank: not recorded, numbered -1), every case by its label's number
+        label_of = {v: str(v) for v in set(values) if v is not None and str(v).strip()}
+        labels = sorted(set(label_of.values()))
+        number_of_label = {label: g for g, label in enumerate(labels)}
+        number_of = {v: number_of_label[label] for v, label in label_of.items()}
+        if not labels:
+            continue
+        group = np.fromiter(map(number_of.get, values, itertools.repeat(-1)), dtype=np.int64, count=n_cases)
+        order = np.argsort(group, kind="stable")  # the cases not recording it (-1) first, then each value's run
+        starts = np.searchsorted(group[order], np.arange(len(labels)))
+        sums = np.add.reduceat(indicators[order], starts, axis=0).reshape(len(labels), 3, n_codes)
+        value_rows += [(name, value, AttributeCounts(sums[g]).to_bytes()) for g, value in enumerate(labels)]
+    return code_rows, value_rows
 
 
 TALLY_COLUMNS = ("upload_id", "case_type", "code", "inspection_id", "n_yes", "n_no", "n_na")
@@ -163,31 +178,83 @@ class CaseToStore:
     answers: str  # packed against the layout
 
 
+@dataclass(frozen=True)
+class CaseRows:
+    """One upload's cases of one case type as the store holds them, worked out from the file alone.
+
+    Made where the file is checked (``core.ingest.parse``; for a batch, in a worker process), so that
+    the process that stores only inserts them, and what a worker hands back is a few strings per case
+    rather than two dicts (issue 11). ``write_case_rows`` adds the keys the store gives out."""
+
+    case_type: str
+    codes: tuple[str, ...]  # the layout
+    refs: tuple[str, ...]
+    attributes: tuple[str, ...]  # each case's attributes, as JSON text
+    answers: tuple[str, ...]  # each case's answers, packed against ``codes``
+    tallies: tuple[tuple[str, int, int, int], ...]  # (code, Yes, No, N/A) for each code some case answers
+    attribute_tallies: tuple[tuple[str, str, bytes], ...]  # (attribute, value, ``AttributeCounts`` bytes)
+    n_answers: int
+
+    def __len__(self) -> int:
+        return len(self.refs)
+
+
+def case_rows(case_type: str, codes: Sequence[str], cases: Sequence[CaseToStore]) -> CaseRows:
+    """``cases`` (their answers packed against ``codes``) as they are stored, with their tallies."""
+    codes = tuple(codes)
+    packed = tuple(c.answers for c in cases)
+    matrix = answer_matrix(packed, len(codes))
+    names = sorted({name for c in cases for name in c.attributes})
+    totals, by_value = _counted(matrix, {name: [c.attributes.get(name) for c in cases] for name in names})
+    return CaseRows(case_type, codes, tuple(c.case_ref for c in cases), tuple(map(_json_of_texts, (c.attributes for c in cases))),
+                    packed, tuple((codes[j], y, n, x) for j, y, n, x in totals), tuple(by_value), int(np.count_nonzero(matrix)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _json_member(name: str, value: str) -> str:
+    return json.dumps({name: value})[1:-1]
+
+
+def _json_of_texts(mapping: Mapping[str, str]) -> str:
+    """``json.dumps`` of a dict of text to text, the same text, built from each (name, value) pair
+    encoded once: attributes take a handful of values, and ``json.dumps`` of each case's small dict
+    cost more than the rest of storing it."""
+    return "{" + ", ".join(itertools.starmap(_json_member, mapping.items())) + "}"
+
+
 def write_cases(session: Session, upload_id: int, inspection_id: int, case_type: str, codes: Sequence[str],
                 cases: Sequence[CaseToStore]) -> int:
     """Write one upload's cases of one case type, packed against ``codes``, and their tallies, in the
-    session's transaction (the tallies are written once, here: an upload never changes). Returns the
-    number of answers."""
-    if not cases:
+    session's transaction. Returns the number of answers."""
+    return write_case_rows(session, upload_id, inspection_id, case_rows(case_type, codes, cases))
+
+
+def write_case_rows(session: Session, upload_id: int, inspection_id: int, rows: CaseRows) -> int:
+    """Write one upload's cases and their tallies in the session's transaction (the tallies are
+    written once, here: an upload never changes). Returns the number of answers."""
+    if not rows:
         return 0
-    layout = layout_id(session, codes)
-    packed = [c.answers for c in cases]
+    layout = layout_id(session, rows.codes)
+    case_type = rows.case_type
     bulk_insert(session, Case.__table__, CASE_COLUMNS,
-                [(upload_id, inspection_id, case_type, c.case_ref, json.dumps(dict(c.attributes)), layout, c.answers)
-                 for c in cases])
-    matrix = answer_matrix(packed, len(codes))
-    names = sorted({name for c in cases for name in c.attributes})
-    tally_rows, attribute_rows = count(upload_id, inspection_id, case_type, layout, codes, matrix,
-                                       {name: [c.attributes.get(name) for c in cases] for name in names})
-    insert_tallies(session, tally_rows, attribute_rows)
-    return int(np.count_nonzero(matrix))
+                [(upload_id, inspection_id, case_type, ref, attributes, layout, answers)
+                 for ref, attributes, answers in zip(rows.refs, rows.attributes, rows.answers)])
+    insert_tallies(session, [(upload_id, case_type, code, inspection_id, y, n, x) for code, y, n, x in rows.tallies],
+                   [(upload_id, name, case_type, value, inspection_id, layout, blob) for name, value, blob in rows.attribute_tallies])
+    return rows.n_answers
 
 
-def insert_tallies(session: Session, tally_rows: list[dict], attribute_rows: list[dict]) -> None:
-    """Write tally rows by the driver's bulk path (``core.store.bulk``), in the session's transaction."""
-    bulk_insert(session, Tally.__table__, TALLY_COLUMNS, [tuple(r[c] for c in TALLY_COLUMNS) for r in tally_rows])
-    bulk_insert(session, AttributeTally.__table__, ATTRIBUTE_TALLY_COLUMNS,
-                [tuple(r[c] for c in ATTRIBUTE_TALLY_COLUMNS) for r in attribute_rows])
+def insert_tallies(session: Session, tally_rows: Sequence[tuple], attribute_rows: Sequence[tuple]) -> None:
+    """Write tally rows (tuples in ``TALLY_COLUMNS`` and ``ATTRIBUTE_TALLY_COLUMNS`` order) by the
+    driver's bulk path (``core.store.bulk``), in the session's transaction."""
+    bulk_insert(session, Tally.__table__, TALLY_COLUMNS, tally_rows)
+    bulk_insert(session, AttributeTally.__table__, ATTRIBUTE_TALLY_COLUMNS, attribute_rows)
+
+
+def tally_tuples(tally_rows: Iterable[dict], attribute_rows: Iterable[dict]) -> tuple[list[tuple], list[tuple]]:
+    """``count``'s rows as ``insert_tallies`` takes them."""
+    return ([tuple(r[c] for c in TALLY_COLUMNS) for r in tally_rows],
+            [tuple(r[c] for c in ATTRIBUTE_TALLY_COLUMNS) for r in attribute_rows])
 
 
 def answers_stored(session: Session, upload_id: int | None = None) -> int:

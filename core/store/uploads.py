@@ -20,8 +20,7 @@ from core.errors import InvalidWorkbook
 from core.findings import Finding
 from core.names import name_key as unit_key  # how unit names are compared
 from core.names import normalised_name
-from core.framework import load_framework
-from core.store.answers import CaseToStore, pack, write_cases
+from core.store.answers import write_case_rows
 from core.store.models import PDU, EvidenceItem, Inspection, Judgement, ProposedRating, Region, SurveyFigure, Upload
 
 if TYPE_CHECKING:  # the store needs only the shape of a checked upload, not the spreadsheet readers
@@ -244,10 +243,8 @@ def _update_fieldwork(c: Connection, inspection, fields: InspectionFields) -> No
 
 def _insert_cases(s: Session, upload_id: int, inspection_id: int, upload: ParsedUpload) -> None:
     """The cases, their answers packed against the case type's template codes, and their tallies
-    (``core.store.answers``)."""
-    codes = load_framework(upload.inspection.framework).case_questions(upload.case_type)
-    write_cases(s, upload_id, inspection_id, upload.case_type, codes,
-                [CaseToStore(c.case_ref, c.attributes, pack(codes, c.answers)) for c in upload.cases])
+    (``core.store.answers``; packed and counted when the file was checked)."""
+    write_case_rows(s, upload_id, inspection_id, upload.cases)
 
 
 def _insert_evidence(s: Session, upload_id: int, inspection_id: int, upload: ParsedUpload) -> None:
