@@ -111,3 +111,42 @@ def test_a_heading_row_read_again_is_read_alike_with_its_findings():
         fresh = Findings()
         assert readings[0] == readings[1] == (C._columns(_grid(header, []), framework, case_type, fresh, False), fresh.items, fresh.total)
         assert [f.type for f in fresh.items] == ["unknown-column", "duplicate-column", "unknown-column"]
+
+
+def _rows(grid: Grid, at_once: bool):
+    framework, case_type = _framework()
+    findings = Findings()
+    if not at_once:
+        grid.values_only = False
+    rows = C.read_case_rows(grid, framework, case_type, findings)
+    return rows, findings.items, findings.total
+
+
+@settings(max_examples=500)
+@given(grids())
+def test_cases_as_stored_are_the_same_read_at_once_or_row_by_row(drawn):
+    """``read_case_rows``: packed, encoded and counted column by column where nothing is to report,
+    else from the cases read row by row; the same rows either way, and none where anything is reported."""
+    header, rows = drawn
+    grid = _grid(header, rows)
+    grid.values_only = not any(isinstance(v, (Formula, CellError)) for _, row in grid.rows for v in row)
+    at_once, by_row = _rows(grid, at_once=True), _rows(_grid(header, rows), at_once=False)
+    assert at_once == by_row
+    stored, findings, _ = at_once
+    assert (stored is None) == bool(findings)
+
+
+def test_a_clean_sheet_is_stored_as_read():
+    header = ["case_id", "sex", "risk_level", "P2.1.1", "P2.1.1.a", None]
+    rows = [(2, ["C1", "female", None, "Yes", "n/a", None]), (3, [" C2 ", "Male", "Very high", None, " no ", "  "])]
+    stored, findings, _ = _rows(_grid(header, rows), at_once=True)
+    framework, case_type = _framework()
+    codes = framework.case_questions(case_type.code)
+    assert findings == [] and stored.codes == tuple(codes)
+    assert stored.refs == ("C1", "C2")
+    assert stored.attributes == ('{"sex": "Female"}', '{"sex": "Male", "risk_level": "Very high"}')
+    assert [{codes[k]: ch for k, ch in enumerate(packed) if ch != "."} for packed in stored.answers] == [
+        {"P2.1.1": "Y", "P2.1.1.a": "X"}, {"P2.1.1.a": "N"}]
+    assert stored.n_answers == 3
+    assert sorted(stored.tallies) == [("P2.1.1", 1, 0, 0), ("P2.1.1.a", 0, 1, 1)]
+    assert [(name, value) for name, value, _ in stored.attribute_tallies] == [("risk_level", "Very high"), ("sex", "Female"), ("sex", "Male")]

@@ -19,6 +19,7 @@ from core import findings as F
 from core.findings import Findings
 from core.ingest.grid import CellError, Formula, Grid, is_blank, show
 from core.ingest.spec import ANSWER_WORDS, ANSWERS, CASE_ID, FIELD_NAMES, MAX_CASE_ID
+from core.store.answers import CaseRows, CaseToStore, case_rows, pack, rows_of_columns
 
 _ANSWER_LIST = ", ".join(ANSWERS)
 _EXACT_ANSWERS = {word: word for word in ANSWERS}  # str keys only: a number or a date is never one of them
@@ -78,8 +79,28 @@ def read_cases(grid: Grid, framework: Framework, case_type: CaseType, findings: 
     fields are columns too, and are read elsewhere."""
     cols = _remembered_columns(grid, framework, case_type, findings, inspection_columns)
     at_once = _cases_at_once(grid, cols)
-    if at_once is not None:
-        return at_once
+    return at_once if at_once is not None else _cases_by_row(grid, cols, findings)
+
+
+def read_case_rows(grid: Grid, framework: Framework, case_type: CaseType, findings: Findings,
+                   inspection_columns: bool = False) -> CaseRows | None:
+    """The cases of a grid as they are stored (``core.store.answers.CaseRows``: packed against the
+    case type's codes, with their tallies), checking every cell as ``read_cases`` does. None where
+    anything is reported, here or before (the findings say what): a refused file is not stored."""
+    cols = _remembered_columns(grid, framework, case_type, findings, inspection_columns)
+    codes = framework.case_questions(case_type.code)
+    at_once = _columns_at_once(grid, cols)
+    if at_once is None:
+        cases = _cases_by_row(grid, cols, findings)
+        if findings:
+            return None
+        return case_rows(case_type.code, codes, [CaseToStore(c.case_ref, c.attributes, pack(codes, c.answers)) for c in cases])
+    if findings:
+        return None
+    return rows_of_columns(case_type.code, codes, at_once.refs, dict(at_once.answers), dict(at_once.attributes))
+
+
+def _cases_by_row(grid: Grid, cols: _Columns, findings: Findings) -> list[ParsedCase]:
     cases: list[ParsedCase] = []
     seen: dict[str, int] = {}
     reported_unheaded: set[int] = set()
@@ -98,11 +119,35 @@ def read_cases(grid: Grid, framework: Framework, case_type: CaseType, findings: 
     return cases
 
 
+@dataclass(frozen=True)
+class _CaseColumns:
+    """A grid's cases column by column, as ``_columns_at_once`` reads them (nothing in them to report)."""
+
+    rows: tuple[int, ...]
+    refs: tuple[str, ...]
+    attributes: tuple[tuple[str, tuple], ...]  # (name, the word or None for each case), in the sheet's order
+    answers: tuple[tuple[str, tuple], ...]  # (code, Yes, No, N/A or None for each case), in the sheet's order
+
+
 def _cases_at_once(grid: Grid, cols: _Columns) -> list[ParsedCase] | None:
+    """The cases of ``_columns_at_once``, each row's dicts built in C; None where it gives none."""
+    at_once = _columns_at_once(grid, cols)
+    if at_once is None:
+        return None
+    names = tuple(name for name, _ in at_once.attributes)
+    codes = tuple(code for code, _ in at_once.answers)
+    attribute_rows = zip(*(column for _, column in at_once.attributes)) if names else repeat(())
+    answer_rows = zip(*(column for _, column in at_once.answers)) if codes else repeat(())
+    # compress keeps the pairs whose word is not None (every word is a non-empty text)
+    return [ParsedCase(row, ref, dict(compress(zip(names, a), a)), dict(compress(zip(codes, w), w)))
+            for row, ref, a, w in zip(at_once.rows, at_once.refs, attribute_rows, answer_rows)]
+
+
+def _columns_at_once(grid: Grid, cols: _Columns) -> _CaseColumns | None:
     """The cases of a grid where no cell of it has anything to report, read column by column: each
-    column's distinct values are looked at once, as ``_case`` looks at a cell, and each row's dicts are
-    built in C. None where any cell would have a finding (or where that is not certain): ``_case`` then
-    reads the rows one by one and reports each finding where it lies, in order.
+    column's distinct values are looked at once, as ``_case`` looks at a cell. None where any cell
+    would have a finding (or where that is not certain): ``_case`` then reads the rows one by one and
+    reports each finding where it lies, in order.
 
     Only for a grid with no Formula or CellError among its values (``values_only``): there, two cells
     equal as values are alike in every way ``_case`` looks at them once they are str or None (a number
@@ -117,15 +162,15 @@ def _cases_at_once(grid: Grid, cols: _Columns) -> list[ParsedCase] | None:
     ids = columns[cols.case_id]
     if None in ids:
         return None
-    refs = [v.strip() if v.__class__ is str else show(v, limit=10**9).strip() for v in ids]
+    refs = tuple(v.strip() if v.__class__ is str else show(v, limit=10**9).strip() for v in ids)
     if not all(refs) or max(map(len, refs)) > MAX_CASE_ID or len({ref.casefold() for ref in refs}) != len(refs):
         return None
     attribute_columns = []
-    for i, _, allowed in cols.attributes:
+    for i, name, allowed in cols.attributes:
         words = _words(set(columns[i]), allowed, allowed)
         if words is None:
             return None
-        attribute_columns.append(tuple(map(words.get, columns[i])))  # None for a blank cell
+        attribute_columns.append((name, tuple(map(words.get, columns[i]))))  # None for a blank cell
     answer_columns = [columns[i] for i, _ in cols.answers]
     distinct = set().union(*answer_columns)
     if not distinct <= _EXACT_OR_BLANK:  # another spelling of a word, or a bad value
@@ -133,13 +178,7 @@ def _cases_at_once(grid: Grid, cols: _Columns) -> list[ParsedCase] | None:
         if words is None:
             return None
         answer_columns = [tuple(map(words.get, column)) for column in answer_columns]
-    names = tuple(name for _, name, _ in cols.attributes)
-    codes = cols.answer_codes
-    attribute_rows = zip(*attribute_columns) if attribute_columns else repeat(())
-    answer_rows = zip(*answer_columns) if answer_columns else repeat(())
-    # compress keeps the pairs whose word is not None (every word is a non-empty text)
-    return [ParsedCase(row, ref, dict(compress(zip(names, a), a)), dict(compress(zip(codes, w), w)))
-            for (row, _), ref, a, w in zip(rows, refs, attribute_rows, answer_rows)]
+    return _CaseColumns(tuple(row for row, _ in rows), refs, tuple(attribute_columns), tuple(zip(cols.answer_codes, answer_columns)))
 
 
 _EXACT_OR_BLANK = {None, *ANSWERS}

@@ -17,7 +17,7 @@ from python_calamine import CalamineWorkbook
 from core.errors import InvalidWorkbook
 from core.framework import CaseType, Framework
 from core import findings as F
-from core.ingest.cases import case_type_of_columns, read_cases
+from core.ingest.cases import case_type_of_columns, read_case_rows
 from core.ingest.evidence import ParsedEvidence, read_evidence
 from core.ingest.files import CSV, XLSX, sniff
 from core.findings import Findings
@@ -26,7 +26,7 @@ from core.ingest.scan import PackageScan, SheetScan, scan_package
 from core.ingest.inspection import (InspectionFields, RawField, check_inspection, declared_template, fields_from_columns,
                                     fields_from_sheet, report_field)
 from core.ingest.spec import CASE_TEMPLATES, CASES, EVIDENCE, EVIDENCE_SHEETS, INSPECTION, MAX_CASES, MAX_ROWS
-from core.store.answers import CaseRows, CaseToStore, case_rows, pack
+from core.store.answers import CaseRows
 
 MAX_INSPECTION_ROWS = 100
 
@@ -176,12 +176,10 @@ def _cases_upload(grid: Grid, file_name: str, raw: dict[str, RawField], template
         report_field(raw, findings, "level", F.WRONG_LEVEL,
                      f"{case_type.name.lower()} are {'regional fieldwork' if case_type.level == 'region' else 'read in PDU inspections'}: "
                      f"level must be {case_type.level}", missing_sheet)
-    cases = read_cases(grid, framework, case_type, findings, inspection_columns)
-    if inspection is None or findings:
-        return None  # refused (``parse_upload`` raises with every finding): nothing to make ready to store
-    codes = framework.case_questions(case_type.code)
-    return ParsedUpload(file_name, case_type.template, inspection, case_type.code,
-                        case_rows(case_type.code, codes, [CaseToStore(c.case_ref, c.attributes, pack(codes, c.answers)) for c in cases]))
+    cases = read_case_rows(grid, framework, case_type, findings, inspection_columns)
+    if inspection is None or cases is None:
+        return None
+    return ParsedUpload(file_name, case_type.template, inspection, case_type.code, cases)
 
 
 def _case_type(grid: Grid, raw: dict[str, RawField], template: str | None, framework: Framework, findings: Findings,
