@@ -12,8 +12,8 @@ CPU time of every process against the read's:
 - import: ``import_many`` of every workbook into a fresh SQLite store, as ``python -m core import``
   does (without the interpreter's start-up, which is not import work): the scan of the package and
   its sheet XML (limits, formulas, merged cells, hidden parts), the calamine read, every check with
-  its cell reference, the text rules, the hash, and the store: the cases with their answers packed,
-  and the tallies, one transaction per file. As the command does, the checking runs ahead in
+  its cell reference, the text rules, the hash, the cases packed, encoded and counted (their
+  tallies), and the store: their rows inserted, one transaction per file. As the command does, the checking runs ahead in
   worker processes (``default_workers()``: the cores this process may use, at most 4) while this
   process stores. The same in one process (``--workers 1``) is a secondary line, and the CPU time
   of all processes is given beside the wall-clock ratio.

@@ -13,7 +13,9 @@ every read that needs cases (a breakdown of a theme, the case list) reads 6,500 
 - ``attribute_tallies.counts``: per attribute value, the Yes, No and N/A counts of every code of the
   layout, as 3 x n little-endian 32-bit integers (``AttributeCounts``).
 
-Counting is numpy over a cases x codes matrix of 0 (none), 1 (Yes), 2 (No), 3 (N/A).
+Counting is numpy over a cases x codes matrix of 0 (none), 1 (Yes), 2 (No), 3 (N/A). An upload's
+cases are packed, encoded and counted from the file alone (``CaseRows``, made as the file is checked),
+and ``write_case_rows`` inserts them with the keys the store gives out.
 """
 from __future__ import annotations
 
@@ -154,10 +156,10 @@ def _counted(matrix: np.ndarray, attributes: Mapping[str, Sequence[str | None]])
         # each distinct value labelled once (None or blank: not recorded, numbered -1), every case by its label's number
         label_of = {v: str(v) for v in set(values) if v is not None and str(v).strip()}
         labels = sorted(set(label_of.values()))
-        number_of_label = {label: g for g, label in enumerate(labels)}
-        number_of = {v: number_of_label[label] for v, label in label_of.items()}
         if not labels:
             continue
+        number_of_label = {label: g for g, label in enumerate(labels)}
+        number_of = {v: number_of_label[label] for v, label in label_of.items()}
         group = np.fromiter(map(number_of.get, values, itertools.repeat(-1)), dtype=np.int64, count=n_cases)
         order = np.argsort(group, kind="stable")  # the cases not recording it (-1) first, then each value's run
         starts = np.searchsorted(group[order], np.arange(len(labels)))
