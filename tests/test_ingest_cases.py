@@ -27,13 +27,14 @@ def _framework():
     return framework, framework.case_type("cases")
 
 
-def _read(grid: Grid, at_once: bool):
+def _read(grid: Grid, at_once: bool, reader=C.read_cases):
+    """What ``reader`` makes of the grid, and its findings; ``at_once=False`` keeps it to the rows."""
     framework, case_type = _framework()
     findings = Findings()
     if not at_once:
         grid.values_only = False
-    cases = C.read_cases(grid, framework, case_type, findings)
-    return cases, findings.items, findings.total
+    read = reader(grid, framework, case_type, findings)
+    return read, findings.items, findings.total
 
 
 def _grid(header, rows, values_only=True) -> Grid:
@@ -113,15 +114,6 @@ def test_a_heading_row_read_again_is_read_alike_with_its_findings():
         assert [f.type for f in fresh.items] == ["unknown-column", "duplicate-column", "unknown-column"]
 
 
-def _rows(grid: Grid, at_once: bool):
-    framework, case_type = _framework()
-    findings = Findings()
-    if not at_once:
-        grid.values_only = False
-    rows = C.read_case_rows(grid, framework, case_type, findings)
-    return rows, findings.items, findings.total
-
-
 @settings(max_examples=500)
 @given(grids())
 def test_cases_as_stored_are_the_same_read_at_once_or_row_by_row(drawn):
@@ -130,7 +122,7 @@ def test_cases_as_stored_are_the_same_read_at_once_or_row_by_row(drawn):
     header, rows = drawn
     grid = _grid(header, rows)
     grid.values_only = not any(isinstance(v, (Formula, CellError)) for _, row in grid.rows for v in row)
-    at_once, by_row = _rows(grid, at_once=True), _rows(_grid(header, rows), at_once=False)
+    at_once, by_row = _read(grid, True, C.read_case_rows), _read(_grid(header, rows), False, C.read_case_rows)
     assert at_once == by_row
     stored, findings, _ = at_once
     assert (stored is None) == bool(findings)
@@ -139,7 +131,7 @@ def test_cases_as_stored_are_the_same_read_at_once_or_row_by_row(drawn):
 def test_a_clean_sheet_is_stored_as_read():
     header = ["case_id", "sex", "risk_level", "P2.1.1", "P2.1.1.a", None]
     rows = [(2, ["C1", "female", None, "Yes", "n/a", None]), (3, [" C2 ", "Male", "Very high", None, " no ", "  "])]
-    stored, findings, _ = _rows(_grid(header, rows), at_once=True)
+    stored, findings, _ = _read(_grid(header, rows), True, C.read_case_rows)
     framework, case_type = _framework()
     codes = framework.case_questions(case_type.code)
     assert findings == [] and stored.codes == tuple(codes)
