@@ -18,7 +18,7 @@ def test_the_migrated_schema_matches_the_models(store):
 
 
 def test_the_store_is_at_the_newest_revision_and_upgrading_again_changes_nothing(store):
-    assert current_revision(store) == head_revision() == "0005_packed_answers"
+    assert current_revision(store) == head_revision() == "0006_packed_tallies"
     upgrade(store)
     assert current_revision(store) == head_revision()
 

@@ -41,8 +41,22 @@ def _import(engine, cases, unit="Essex North", region="East of England"):
 
 
 def _tallies(engine):
+    """(upload_id, case_type, code) -> (yes, no, n/a), the packed rows read back, for codes with any answer."""
     with Session(engine) as s:
-        rows = s.execute(select(Tally.upload_id, Tally.case_type, Tally.code, Tally.n_yes, Tally.n_no, Tally.n_na)).all()
+        codes_of = layouts(s)
+        rows = s.execute(select(Tally.upload_id, Tally.case_type, Tally.layout_id, Tally.counts)).all()
+    out = {}
+    for upload_id, case_type, layout, blob in rows:
+        counts = AttributeCounts.from_bytes(blob, len(codes_of[layout])).counts
+        for j, code in enumerate(codes_of[layout]):
+            if counts[:, j].any():
+                out[(upload_id, case_type, code)] = tuple(int(n) for n in counts[:, j])
+    return out
+
+
+def _tallies_per_code(conn):
+    """The tallies as revision 0005 holds them: one row per upload, case type and code."""
+    rows = conn.execute(text("SELECT upload_id, case_type, code, n_yes, n_no, n_na FROM tallies")).all()
     return {tuple(r[:3]): tuple(r[3:]) for r in rows}
 
 
@@ -170,6 +184,29 @@ def test_the_migration_backfills_tallies_of_uploads_already_stored(store):
     assert after == before and before[0] and before[1]
 
 
+def test_packing_the_tallies_keeps_every_count_and_unpacking_gives_them_back(store):
+    """Revision 0006 packs the per-code tallies of 0005 into one row per upload and case type, and its
+    downgrade gives the same per-code rows back."""
+    _import(store, CASES)
+    _import(store, CASES[2:], unit="Bolton", region="North West")
+    packed = _tallies(store)
+    with store.begin() as conn:
+        command.downgrade(alembic_config(conn), "0005_packed_answers")
+        per_code = _tallies_per_code(conn)
+        assert len(per_code) == len(packed) > 4
+        # a count the cases' layout cannot hold (no code of this store writes one): packed against a layout of its own
+        conn.execute(text("INSERT INTO tallies (upload_id, case_type, code, inspection_id, n_yes, n_no, n_na) "
+                          "SELECT upload_id, 'unknown-type', 'Z9', inspection_id, 4, 0, 1 FROM tallies WHERE code = 'MO'"))
+        extra = _tallies_per_code(conn)
+        command.upgrade(alembic_config(conn), "head")
+    assert per_code == packed
+    assert _tallies(store) == extra and len(extra) == len(per_code) + 2
+    with store.begin() as conn:
+        command.downgrade(alembic_config(conn), "0005_packed_answers")
+        assert _tallies_per_code(conn) == extra
+        command.upgrade(alembic_config(conn), "head")
+
+
 def test_the_demos_tallies_are_its_answers_counted(store):
     load_demo(store, rounds=1, regions=1, scale=0.2)
     assert _tallies(store) == _answers_counted_in_sql(store)
@@ -183,11 +220,29 @@ def test_counting_a_matrix_by_hand():
     matrix = answer_matrix(packed, 2)
     assert matrix.tolist() == [[1, 2], [1, 0], [3, 1]]
     totals, by = count(7, 3, "court", 5, codes, matrix, {"sex": ["Male", "", "Male"], "grade": [None, None, None]})
-    assert totals == [{"upload_id": 7, "inspection_id": 3, "case_type": "court", "code": "A", "n_yes": 2, "n_no": 0, "n_na": 1},
-                      {"upload_id": 7, "inspection_id": 3, "case_type": "court", "code": "B", "n_yes": 1, "n_no": 1, "n_na": 0}]
+    assert [{k: v for k, v in r.items() if k != "counts"} for r in totals] == [
+        {"upload_id": 7, "inspection_id": 3, "case_type": "court", "layout_id": 5}]
+    assert AttributeCounts.from_bytes(totals[0]["counts"], 2).counts.tolist() == [[2, 1], [0, 1], [1, 0]]  # A: 2 Yes, 1 N/A; B: 1 Yes, 1 No
     assert [(r["attribute"], r["value"], r["layout_id"]) for r in by] == [("sex", "Male", 5)]
     assert AttributeCounts.from_bytes(by[0]["counts"], 2).counts.tolist() == [[1, 1], [0, 1], [1, 0]]  # Yes, No, N/A rows
     assert count(1, 1, "court", 5, codes, np.zeros((0, 2), dtype=np.int8), {}) == ([], [])
+
+
+def test_packed_tallies_spread_out_row_by_row_each_rows_codes_in_order_of_code():
+    """answered_codes: rows of two layouts, interleaved; codes never answered left out; within a row
+    the codes in order of code, whatever the layout's order (the order tallies had one row per code)."""
+    from core.store.answers import answered_codes
+
+    codes_of = {1: ("P2.1", "MO", "DA"), 2: ("B", "A")}
+    rows = [(AttributeCounts(np.array([[1, 0, 2], [0, 0, 1], [0, 0, 0]])).to_bytes(), 1),
+            (AttributeCounts(np.array([[0, 5], [0, 0], [1, 0]])).to_bytes(), 2),
+            (AttributeCounts(np.zeros((3, 3), dtype=int)).to_bytes(), 1),
+            (AttributeCounts(np.array([[0, 0, 0], [3, 0, 0], [0, 0, 0]])).to_bytes(), 1)]
+    place, codes, counts = answered_codes(rows, codes_of)
+    assert list(zip(place.tolist(), codes.tolist(), counts.tolist())) == [
+        (0, "DA", [2, 1, 0]), (0, "P2.1", [1, 0, 0]), (1, "A", [5, 0, 0]), (1, "B", [0, 0, 1]), (3, "P2.1", [0, 3, 0])]
+    empty = answered_codes([], codes_of)
+    assert [len(a) for a in empty] == [0, 0, 0] and empty[2].shape == (0, 3)
 
 
 def test_packing_refuses_what_the_layout_cannot_hold():

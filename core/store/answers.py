@@ -10,8 +10,9 @@ every read that needs cases (a breakdown of a theme, the case list) reads 6,500 
   type under one framework share a layout.
 - ``cases.answers``: ``"Y"`` Yes, ``"N"`` No, ``"X"`` not applicable, ``"."`` not answered, one per
   code of ``cases.layout_id``'s list. The database refuses any other character (revision 0005).
-- ``attribute_tallies.counts``: per attribute value, the Yes, No and N/A counts of every code of the
-  layout, as 3 x n little-endian 32-bit integers (``AttributeCounts``).
+- ``tallies.counts``: per upload and case type, the Yes, No and N/A counts of every code of the layout,
+  as 3 x n little-endian 32-bit integers (``AttributeCounts``); ``attribute_tallies.counts`` the same
+  per attribute value.
 
 Counting is numpy over a cases x codes matrix of 0 (none), 1 (Yes), 2 (No), 3 (N/A). An upload's
 cases are packed, encoded and counted from the file alone (``CaseRows``, made as the file is checked),
@@ -127,28 +128,26 @@ def count(upload_id: int, inspection_id: int, case_type: str, layout: int, codes
     """The tally rows of one upload's cases of one case type.
 
     ``matrix``: cases x codes (``answer_matrix``); ``attributes``: attribute name -> one value per
-    case (None or blank where the case does not record it). Returns (tallies rows, one per code with
-    some answer; attribute_tallies rows, one per attribute value some case records)."""
+    case (None or blank where the case does not record it). Returns (tallies rows: one, unless there
+    are no cases or no codes; attribute_tallies rows, one per attribute value some case records)."""
     totals, by_value = _counted(np.asarray(matrix), attributes)
     keys = {"upload_id": upload_id, "inspection_id": inspection_id, "case_type": case_type}
-    return ([{**keys, "code": codes[j], "n_yes": y, "n_no": n, "n_na": x} for j, y, n, x in totals],
+    return ([{**keys, "layout_id": layout, "counts": totals}] if totals is not None else [],
             [{**keys, "attribute": name, "value": value, "layout_id": layout, "counts": blob} for name, value, blob in by_value])
 
 
-def _counted(matrix: np.ndarray, attributes: Mapping[str, Sequence[str | None]]) -> tuple[list[tuple[int, int, int, int]],
-                                                                                          list[tuple[str, str, bytes]]]:
-    """(place, Yes, No, N/A) for every code with some answer, and (attribute, value, ``AttributeCounts``
-    bytes) for every value some case records (None or blank: not recorded), in name and value order.
+def _counted(matrix: np.ndarray, attributes: Mapping[str, Sequence[str | None]]) -> tuple[bytes | None, list[tuple[str, str, bytes]]]:
+    """The ``AttributeCounts`` bytes of every case (None where there are no cases or no codes), and
+    (attribute, value, ``AttributeCounts`` bytes) for every value some case records (None or blank:
+    not recorded), in name and value order.
 
     One pass over a cases x (Yes, No, N/A) x codes indicator matrix: for each attribute the cases are
     put in order of their value and each value's run summed in C (``np.add.reduceat``)."""
     n_cases, n_codes = matrix.shape
     if n_cases == 0 or n_codes == 0:
-        return [], []
+        return None, []
     indicators = np.stack([matrix == k for k in (1, 2, 3)], axis=1).astype(_COUNTS_DTYPE).reshape(n_cases, 3 * n_codes)
-    totals = indicators.sum(axis=0).reshape(3, n_codes)
-    answered = np.flatnonzero(totals.any(axis=0))
-    code_rows = list(zip(answered.tolist(), *totals[:, answered].tolist()))
+    totals = AttributeCounts(indicators.sum(axis=0).reshape(3, n_codes)).to_bytes()
     value_rows = []
     for name, values in attributes.items():
         if len(values) != n_cases:
@@ -165,10 +164,32 @@ def _counted(matrix: np.ndarray, attributes: Mapping[str, Sequence[str | None]])
         starts = np.searchsorted(group[order], np.arange(len(labels)))
         sums = np.add.reduceat(indicators[order], starts, axis=0).reshape(len(labels), 3, n_codes)
         value_rows += [(name, value, AttributeCounts(sums[g]).to_bytes()) for g, value in enumerate(labels)]
-    return code_rows, value_rows
+    return totals, value_rows
 
 
-TALLY_COLUMNS = ("upload_id", "case_type", "code", "inspection_id", "n_yes", "n_no", "n_na")
+def answered_codes(rows: Iterable[tuple[bytes, int]], codes_of: Mapping[int, Sequence[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """tallies rows' counts ((``AttributeCounts`` bytes, layout id) for each row) spread out to one entry
+    per row and code that some case answers: (the row's place among ``rows``, the code, its 3 counts as a
+    n x 3 int64 array), row by row, each row's codes in order of code. Each layout's rows are unpacked at
+    once (a national round's some 240 rows are a few layouts)."""
+    rows = list(rows)
+    places, codes, counts = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=object)], [np.zeros((0, 3), dtype=np.int64)]
+    for layout in sorted({layout for _, layout in rows}):
+        layout_codes = np.asarray(codes_of[layout], dtype=object)
+        by_code = np.argsort(layout_codes.astype(str), kind="stable")
+        at = np.array([k for k, (_, lay) in enumerate(rows) if lay == layout], dtype=np.int64)
+        blob = b"".join(rows[k][0] for k in at)
+        block = np.frombuffer(blob, dtype=_COUNTS_DTYPE).reshape(len(at), 3, len(layout_codes))[:, :, by_code]
+        row, col = np.nonzero(block.any(axis=1))  # row by row, each row's codes in order of code
+        places.append(at[row])
+        codes.append(layout_codes[by_code][col])
+        counts.append(block[row, :, col].astype(np.int64))
+    place = np.concatenate(places)
+    order = np.argsort(place, kind="stable")
+    return place[order], np.concatenate(codes)[order], np.concatenate(counts)[order]
+
+
+TALLY_COLUMNS = ("upload_id", "case_type", "inspection_id", "layout_id", "counts")
 ATTRIBUTE_TALLY_COLUMNS = ("upload_id", "attribute", "case_type", "value", "inspection_id", "layout_id", "counts")
 CASE_COLUMNS = ("upload_id", "inspection_id", "case_type", "case_ref", "attributes", "layout_id", "answers")
 
@@ -193,12 +214,20 @@ class CaseRows:
     refs: tuple[str, ...]
     attributes: tuple[str, ...]  # each case's attributes, as JSON text
     answers: tuple[str, ...]  # each case's answers, packed against ``codes``
-    tallies: tuple[tuple[str, int, int, int], ...]  # (code, Yes, No, N/A) for each code some case answers
+    totals: bytes | None  # every case's ``AttributeCounts`` bytes (None: no cases or no codes)
     attribute_tallies: tuple[tuple[str, str, bytes], ...]  # (attribute, value, ``AttributeCounts`` bytes)
     n_answers: int
 
     def __len__(self) -> int:
         return len(self.refs)
+
+    @property
+    def tallies(self) -> list[tuple[str, int, int, int]]:
+        """(code, Yes, No, N/A) for each code some case answers, in the layout's order."""
+        if self.totals is None:
+            return []
+        counts = AttributeCounts.from_bytes(self.totals, len(self.codes)).counts
+        return [(code, *(int(n) for n in counts[:, j])) for j, code in enumerate(self.codes) if counts[:, j].any()]
 
 
 def case_rows(case_type: str, codes: Sequence[str], cases: Sequence[CaseToStore]) -> CaseRows:
@@ -233,8 +262,7 @@ def _case_rows(case_type: str, codes: tuple[str, ...], refs: tuple[str, ...], pa
                attributes: Mapping[str, Sequence[str | None]], texts: tuple[str, ...]) -> CaseRows:
     matrix = answer_matrix(packed, len(codes))
     totals, by_value = _counted(matrix, attributes)
-    return CaseRows(case_type, codes, refs, texts, packed, tuple((codes[j], y, n, x) for j, y, n, x in totals), tuple(by_value),
-                    int(np.count_nonzero(matrix)))
+    return CaseRows(case_type, codes, refs, texts, packed, totals, tuple(by_value), int(np.count_nonzero(matrix)))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -277,7 +305,7 @@ def write_case_rows(session: Session, upload_id: int, inspection_id: int, rows: 
     bulk_insert(session, Case.__table__, CASE_COLUMNS,
                 [(upload_id, inspection_id, case_type, ref, attributes, layout, answers)
                  for ref, attributes, answers in zip(rows.refs, rows.attributes, rows.answers)])
-    insert_tallies(session, [(upload_id, case_type, code, inspection_id, y, n, x) for code, y, n, x in rows.tallies],
+    insert_tallies(session, [(upload_id, case_type, inspection_id, layout, rows.totals)] if rows.totals is not None else [],
                    [(upload_id, name, case_type, value, inspection_id, layout, blob) for name, value, blob in rows.attribute_tallies])
     return rows.n_answers
 

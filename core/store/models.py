@@ -226,7 +226,10 @@ class Scenario(Base):
 
 
 class Tally(Base):
-    """An upload's answers to one code, counted once when the upload is stored (uploads never change).
+    """An upload's answers of one case type, counted once when the upload is stored (uploads never change):
+    ``counts`` holds 3 x n 32-bit little-endian integers, Yes for each code of the layout, then No, then N/A
+    (``core.store.answers.AttributeCounts``, as ``attribute_tallies``). One row per upload and case type: a
+    national round is some 240 rows, not 7,000 (revision 0006).
 
     Dashboard reads sum these over the *current* uploads instead of scanning every answer; a new
     version or a withdrawn upload drops out by its upload's status, not by rewriting tallies."""
@@ -235,11 +238,9 @@ class Tally(Base):
     __table_args__ = {"sqlite_with_rowid": False}  # SQLite: rows kept in key order, no second tree for the key
     upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id", ondelete="CASCADE"), primary_key=True)
     case_type: Mapped[str] = mapped_column(String(40), primary_key=True)
-    code: Mapped[str] = mapped_column(String(20), primary_key=True)
     inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), index=True)
-    n_yes: Mapped[int] = mapped_column(Integer)
-    n_no: Mapped[int] = mapped_column(Integer)
-    n_na: Mapped[int] = mapped_column(Integer)
+    layout_id: Mapped[int] = mapped_column(ForeignKey("answer_layouts.id"))
+    counts: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class AttributeTally(Base):

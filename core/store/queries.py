@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from core.codes import display
 from core.dataset import Dataset  # noqa: F401 (the read model lives in the core; imported from here too)
-from core.store.answers import NOT_ANSWERED, AttributeCounts, answer_matrix, layouts, values_of
+from core.store.answers import NOT_ANSWERED, AttributeCounts, answer_matrix, answered_codes, layouts, values_of
 from core.store.models import AttributeTally, Case, EvidenceItem, Inspection, Judgement, ProposedRating, PublishedRating, Region, SurveyFigure, Tally, Upload
 from core.store.scope import Scope
 
@@ -18,24 +18,6 @@ INSPECTION_COLUMNS = ["inspection_id", "level", "region", "unit", "framework", "
 
 def _frame(session: Session, stmt, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame.from_records([tuple(r) for r in session.execute(stmt).all()], columns=columns)
-
-
-def _plain_frame(session: Session, stmt, columns: list[str]) -> pd.DataFrame:
-    """``_frame`` for a statement whose columns are plain integers and strings, fetched through the
-    driver's cursor: no result processing is needed for them, and building a row object for each of
-    the tens of thousands of tally rows costs more than the query (bench/bench_whatif.py)."""
-    connection = session.connection()
-    compiled = stmt.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
-    params = compiled.construct_params()
-    if compiled.positional:
-        params = tuple(params[name] for name in compiled.positiontup)
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(str(compiled), params)
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
-    return pd.DataFrame.from_records(rows, columns=columns)
 
 
 def _current_upload_ids():
@@ -69,8 +51,19 @@ def _in_scope(stmt, inspection_id_column, scope: Scope):
 
 
 def _counts_statement(scope: Scope):
-    return _in_scope(select(Tally.inspection_id, Tally.case_type, Tally.code, Tally.n_yes, Tally.n_no, Tally.n_na)
-                     .where(Tally.upload_id.in_(_current_upload_ids())), Tally.inspection_id, scope)
+    return _in_scope(select(Tally.inspection_id, Tally.case_type, Tally.counts, Tally.layout_id)
+                     .where(Tally.upload_id.in_(_current_upload_ids())), Tally.inspection_id, scope).order_by(Tally.upload_id, Tally.case_type)
+
+
+def _counts_frame(rows: list, codes_of: dict[int, tuple[str, ...]]) -> pd.DataFrame:
+    """COUNT_COLUMNS from tallies rows (inspection_id, case_type, counts, layout_id): one row per code some
+    case answers, upload by upload, each upload's codes in order of case type and code."""
+    place, codes, counts = answered_codes([(blob, layout) for _, _, blob, layout in rows], codes_of)
+    inspection_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    case_types = np.array([r[1] for r in rows], dtype=object)
+    return pd.DataFrame({"inspection_id": inspection_ids[place], "case_type": pd.array(case_types[place], dtype="str"),
+                         "code": pd.array(codes, dtype="str"), "n_yes": counts[:, 0], "n_no": counts[:, 1], "n_na": counts[:, 2]},
+                        columns=COUNT_COLUMNS)
 
 
 def load_dataset(engine: Engine, scope: Scope) -> Dataset:
@@ -79,13 +72,11 @@ def load_dataset(engine: Engine, scope: Scope) -> Dataset:
         inspections = inspections_frame(s, scope)
         # from the tallies written when each upload was stored, never from the answers; an inspection
         # has one current upload of a kind, so rows are summed only where two current uploads overlap
-        counts_stmt = _counts_statement(scope)
-        counts = _plain_frame(s, counts_stmt, COUNT_COLUMNS)
+        rows = s.execute(_counts_statement(scope)).all()
+        counts = _counts_frame(rows, layouts(s) if rows else {})
         keys = ["inspection_id", "case_type", "code"]
         if counts.duplicated(keys).any():
             counts = counts.groupby(keys, as_index=False, sort=False)[["n_yes", "n_no", "n_na"]].sum()
-        for col in ("n_yes", "n_no", "n_na"):
-            counts[col] = counts[col].astype("int64")
         proposed = _frame(s, _in_scope(select(ProposedRating.inspection_id, ProposedRating.standard, ProposedRating.rating, ProposedRating.rationale)
                                      .where(ProposedRating.upload_id.in_(_current_upload_ids())), ProposedRating.inspection_id, scope),
                           ["inspection_id", "standard", "rating", "rationale"])
@@ -157,7 +148,7 @@ def breakdown_counts(engine: Engine, scope: Scope, attribute: str, codes: list[s
     with Session(engine) as s:
         codes_of = layouts(s)
         rows = _sum_attribute_counts(s.execute(by_value).all(), codes_of, codes)
-        all_yes, all_no, all_na = (int(v or 0) for v in s.execute(total).one())
+        all_yes, all_no, all_na = _sum_counts(((layout, blob) for layout, blob in s.execute(total)), codes_of, codes)
         rest = (all_yes - sum(r[1] for r in rows), all_no - sum(r[2] for r in rows), all_na - sum(r[3] for r in rows))
         if any(rest):
             rows.append([None, *rest])
@@ -173,28 +164,44 @@ def breakdown_counts(engine: Engine, scope: Scope, attribute: str, codes: list[s
 
 def _breakdown_statements(scope: Scope, attribute: str, codes: list[str], inspection_ids):
     """The two reads behind a breakdown: the packed counts of each recorded value (summed over the
-    codes by ``_sum_attribute_counts``), and the sums over every case."""
+    codes by ``_sum_attribute_counts``), and those of every case (by ``_sum_counts``)."""
     by_value = _in_scope(select(AttributeTally.value, AttributeTally.layout_id, AttributeTally.counts)
                          .where(AttributeTally.upload_id.in_(_current_upload_ids()), AttributeTally.attribute == attribute),
                          AttributeTally.inspection_id, scope)
-    total = _in_scope(select(func.sum(Tally.n_yes), func.sum(Tally.n_no), func.sum(Tally.n_na))
-                      .where(Tally.upload_id.in_(_current_upload_ids()), Tally.code.in_(codes)), Tally.inspection_id, scope)
+    total = _in_scope(select(Tally.layout_id, Tally.counts).where(Tally.upload_id.in_(_current_upload_ids())), Tally.inspection_id, scope)
     if inspection_ids is not None:
         by_value = by_value.where(AttributeTally.inspection_id.in_(list(inspection_ids)))
         total = total.where(Tally.inspection_id.in_(list(inspection_ids)))
     return by_value, total
 
 
+def _picker(codes_of: dict[int, tuple[str, ...]], codes: list[str]):
+    """A function of (layout_id, packed counts) to the Yes, No and N/A counts summed over ``codes``."""
+    wanted = set(codes)
+    columns = {layout: [j for j, code in enumerate(layout_codes) if code in wanted] for layout, layout_codes in codes_of.items()}
+
+    def picked(layout: int, blob: bytes) -> np.ndarray:
+        return AttributeCounts.from_bytes(blob, len(codes_of[layout])).counts[:, columns[layout]].sum(axis=1, dtype=np.int64)
+    return picked
+
+
 def _sum_attribute_counts(rows, codes_of: dict[int, tuple[str, ...]], codes: list[str]) -> list[list]:
     """[value, yes, no, n/a] per recorded value, summed over ``codes``, from attribute_tallies rows
     (value, layout_id, counts), in order of value."""
-    wanted = set(codes)
-    columns = {layout: [j for j, code in enumerate(layout_codes) if code in wanted] for layout, layout_codes in codes_of.items()}
+    picked = _picker(codes_of, codes)
     sums: dict[str, np.ndarray] = {}
     for value, layout, blob in rows:
-        picked = AttributeCounts.from_bytes(blob, len(codes_of[layout])).counts[:, columns[layout]].sum(axis=1)
-        sums[value] = sums[value] + picked if value in sums else picked
+        sums[value] = sums[value] + picked(layout, blob) if value in sums else picked(layout, blob)
     return [[value, *(int(n) for n in sums[value])] for value in sorted(sums) if sums[value].any()]
+
+
+def _sum_counts(rows, codes_of: dict[int, tuple[str, ...]], codes: list[str]) -> tuple[int, int, int]:
+    """Yes, No and N/A summed over ``codes`` and over tallies rows (layout_id, counts)."""
+    picked = _picker(codes_of, codes)
+    total = np.zeros(3, dtype=np.int64)
+    for layout, blob in rows:
+        total += picked(layout, blob)
+    return int(total[0]), int(total[1]), int(total[2])
 
 
 def _answered_any(codes: list[str], codes_of: dict[int, tuple[str, ...]]):
@@ -231,12 +238,12 @@ def hot_reads(scope: Scope, attribute: str, codes: list[str], inspection_ids: li
     benchmark to print their query plans (bench/bench_pages.py). ``codes_of``: the store's layouts."""
     by_value, total = _breakdown_statements(scope, attribute, list(codes), inspection_ids)
     return {
-        "dataset: key question counts (tallies of current uploads)": _counts_statement(scope),
+        "dataset: key question counts, packed (tallies of current uploads)": _counts_statement(scope),
         "dataset: proposed ratings of current uploads": _in_scope(
             select(ProposedRating.inspection_id, ProposedRating.standard, ProposedRating.rating)
             .where(ProposedRating.upload_id.in_(_current_upload_ids())), ProposedRating.inspection_id, scope),
         "breakdown: packed counts by attribute value (attribute tallies)": by_value,
-        "breakdown: all answers to the codes (tallies)": total,
+        "breakdown: all answers, packed (tallies)": total,
         "breakdown: cases answering any of a theme's codes": _distinct_cases_statement(scope, attribute, list(codes), inspection_ids, codes_of),
         "store version (every page, every run)": select(func.count(Upload.id), func.max(Upload.id)),
     }
