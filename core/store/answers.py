@@ -24,7 +24,7 @@ import functools
 import itertools
 import json
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
+from typing import ClassVar, Iterable, Mapping, Sequence
 
 import numpy as np
 from sqlalchemy import func, select
@@ -114,6 +114,7 @@ class AttributeCounts:
     """The counts of one attribute_tallies row: Yes, No and N/A per code of its layout."""
 
     counts: np.ndarray  # 3 x codes
+    DTYPE: ClassVar[np.dtype] = _COUNTS_DTYPE
 
     def to_bytes(self) -> bytes:
         return np.ascontiguousarray(self.counts, dtype=_COUNTS_DTYPE).tobytes()

@@ -175,32 +175,30 @@ def _breakdown_statements(scope: Scope, attribute: str, codes: list[str], inspec
     return by_value, total
 
 
-def _picker(codes_of: dict[int, tuple[str, ...]], codes: list[str]):
-    """A function of (layout_id, packed counts) to the Yes, No and N/A counts summed over ``codes``."""
-    wanted = set(codes)
-    columns = {layout: [j for j, code in enumerate(layout_codes) if code in wanted] for layout, layout_codes in codes_of.items()}
-
-    def picked(layout: int, blob: bytes) -> np.ndarray:
-        return AttributeCounts.from_bytes(blob, len(codes_of[layout])).counts[:, columns[layout]].sum(axis=1, dtype=np.int64)
-    return picked
-
-
 def _sum_attribute_counts(rows, codes_of: dict[int, tuple[str, ...]], codes: list[str]) -> list[list]:
     """[value, yes, no, n/a] per recorded value, summed over ``codes``, from attribute_tallies rows
     (value, layout_id, counts), in order of value."""
-    picked = _picker(codes_of, codes)
+    wanted = set(codes)
+    columns = {layout: [j for j, code in enumerate(layout_codes) if code in wanted] for layout, layout_codes in codes_of.items()}
     sums: dict[str, np.ndarray] = {}
     for value, layout, blob in rows:
-        sums[value] = sums[value] + picked(layout, blob) if value in sums else picked(layout, blob)
+        picked = AttributeCounts.from_bytes(blob, len(codes_of[layout])).counts[:, columns[layout]].sum(axis=1)
+        sums[value] = sums[value] + picked if value in sums else picked
     return [[value, *(int(n) for n in sums[value])] for value in sorted(sums) if sums[value].any()]
 
 
 def _sum_counts(rows, codes_of: dict[int, tuple[str, ...]], codes: list[str]) -> tuple[int, int, int]:
-    """Yes, No and N/A summed over ``codes`` and over tallies rows (layout_id, counts)."""
-    picked = _picker(codes_of, codes)
-    total = np.zeros(3, dtype=np.int64)
+    """Yes, No and N/A summed over ``codes`` and over tallies rows (layout_id, counts): each layout's rows
+    at once (a national reader's breakdown reads every current upload's)."""
+    wanted = set(codes)
+    blobs: dict[int, list[bytes]] = {}
     for layout, blob in rows:
-        total += picked(layout, blob)
+        blobs.setdefault(layout, []).append(blob)
+    total = np.zeros(3, dtype=np.int64)
+    for layout, same in blobs.items():
+        columns = [j for j, code in enumerate(codes_of[layout]) if code in wanted]
+        block = np.frombuffer(b"".join(same), dtype=AttributeCounts.DTYPE).reshape(len(same), 3, len(codes_of[layout]))
+        total += block[:, :, columns].sum(axis=(0, 2), dtype=np.int64)
     return int(total[0]), int(total[1]), int(total[2])
 
 
