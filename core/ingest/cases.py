@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import compress, repeat
 from operator import itemgetter
 
 from openpyxl.utils import get_column_letter
@@ -73,20 +72,12 @@ def case_type_of_columns(framework: Framework, header: tuple) -> CaseType | None
     return best
 
 
-def read_cases(grid: Grid, framework: Framework, case_type: CaseType, findings: Findings,
-               inspection_columns: bool = False) -> list[ParsedCase]:
-    """The cases of a grid, checking every cell. ``inspection_columns``: a CSV file's inspection
-    fields are columns too, and are read elsewhere."""
-    cols = _remembered_columns(grid, framework, case_type, findings, inspection_columns)
-    at_once = _cases_at_once(grid, cols)
-    return at_once if at_once is not None else _cases_by_row(grid, cols, findings)
-
-
 def read_case_rows(grid: Grid, framework: Framework, case_type: CaseType, findings: Findings,
                    inspection_columns: bool = False) -> CaseRows | None:
     """The cases of a grid as they are stored (``core.store.answers.CaseRows``: packed against the
-    case type's codes, with their tallies), checking every cell as ``read_cases`` does. None where
-    anything is reported, here or before (the findings say what): a refused file is not stored."""
+    case type's codes, with their tallies), checking every cell. None where anything is reported,
+    here or before (the findings say what): a refused file is not stored. ``inspection_columns``: a
+    CSV file's inspection fields are columns too, and are read elsewhere."""
     cols = _remembered_columns(grid, framework, case_type, findings, inspection_columns)
     codes = framework.case_questions(case_type.code)
     at_once = _columns_at_once(grid, cols)
@@ -127,20 +118,6 @@ class _CaseColumns:
     refs: tuple[str, ...]
     attributes: tuple[tuple[str, tuple], ...]  # (name, the word or None for each case), in the sheet's order
     answers: tuple[tuple[str, tuple], ...]  # (code, Yes, No, N/A or None for each case), in the sheet's order
-
-
-def _cases_at_once(grid: Grid, cols: _Columns) -> list[ParsedCase] | None:
-    """The cases of ``_columns_at_once``, each row's dicts built in C; None where it gives none."""
-    at_once = _columns_at_once(grid, cols)
-    if at_once is None:
-        return None
-    names = tuple(name for name, _ in at_once.attributes)
-    codes = tuple(code for code, _ in at_once.answers)
-    attribute_rows = zip(*(column for _, column in at_once.attributes)) if names else repeat(())
-    answer_rows = zip(*(column for _, column in at_once.answers)) if codes else repeat(())
-    # compress keeps the pairs whose word is not None (every word is a non-empty text)
-    return [ParsedCase(row, ref, dict(compress(zip(names, a), a)), dict(compress(zip(codes, w), w)))
-            for row, ref, a, w in zip(at_once.rows, at_once.refs, attribute_rows, answer_rows)]
 
 
 def _columns_at_once(grid: Grid, cols: _Columns) -> _CaseColumns | None:
