@@ -207,6 +207,28 @@ def test_packing_the_tallies_keeps_every_count_and_unpacking_gives_them_back(sto
         command.upgrade(alembic_config(conn), "head")
 
 
+def test_the_dashboards_counts_are_the_per_code_tallies_row_for_row(store):
+    """load_dataset's counts from the packed tallies: the rows, their order and their types that the
+    per-code tallies of revision 0005 gave, read in their key's order (upload, case type, code)."""
+    _import(store, CASES)
+    _import(store, CASES[1:], unit="Bolton", region="North West")
+    _import(store, [{"case_id": "W1", "P2.1.2": "Yes", "DA": "No"}], unit="Cardiff", region="Wales")
+    with store.begin() as conn:
+        command.downgrade(alembic_config(conn), "0005_packed_answers")
+        per_code = pd.DataFrame.from_records(
+            [tuple(r) for r in conn.execute(text("SELECT inspection_id, case_type, code, n_yes, n_no, n_na FROM tallies "
+                                                 "ORDER BY upload_id, case_type, code"))],
+            columns=["inspection_id", "case_type", "code", "n_yes", "n_no", "n_na"])
+        command.upgrade(alembic_config(conn), "head")
+    assert len(per_code) == 10  # four codes, four, two
+    pd.testing.assert_frame_equal(load_dataset(store, Scope.national()).counts, per_code, check_dtype=True)
+    wales = load_dataset(store, Scope.of_regions("Wales")).counts
+    pd.testing.assert_frame_equal(wales, per_code[per_code["inspection_id"] == wales["inspection_id"].iloc[0]].reset_index(drop=True))
+    nothing = load_dataset(store, Scope.of_regions("London")).counts
+    assert nothing.empty and list(nothing.columns) == list(per_code.columns)
+    assert nothing.dtypes.to_dict() == per_code.dtypes.to_dict()
+
+
 def test_the_demos_tallies_are_its_answers_counted(store):
     load_demo(store, rounds=1, regions=1, scale=0.2)
     assert _tallies(store) == _answers_counted_in_sql(store)
@@ -226,6 +248,8 @@ def test_counting_a_matrix_by_hand():
     assert [(r["attribute"], r["value"], r["layout_id"]) for r in by] == [("sex", "Male", 5)]
     assert AttributeCounts.from_bytes(by[0]["counts"], 2).counts.tolist() == [[1, 1], [0, 1], [1, 0]]  # Yes, No, N/A rows
     assert count(1, 1, "court", 5, codes, np.zeros((0, 2), dtype=np.int8), {}) == ([], [])
+    with pytest.raises(ValueError, match="3 codes for a layout of 2"):
+        count(1, 1, "court", 5, codes, np.zeros((1, 3), dtype=np.int8), {})
 
 
 def test_packed_tallies_spread_out_row_by_row_each_rows_codes_in_order_of_code():

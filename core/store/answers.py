@@ -111,7 +111,7 @@ def layouts(session: Session) -> dict[int, tuple[str, ...]]:
 
 @dataclass(frozen=True)
 class AttributeCounts:
-    """The counts of one attribute_tallies row: Yes, No and N/A per code of its layout."""
+    """The counts of one tallies or attribute_tallies row: Yes, No and N/A per code of its layout."""
 
     counts: np.ndarray  # 3 x codes
     DTYPE: ClassVar[np.dtype] = _COUNTS_DTYPE
@@ -131,7 +131,10 @@ def count(upload_id: int, inspection_id: int, case_type: str, layout: int, codes
     ``matrix``: cases x codes (``answer_matrix``); ``attributes``: attribute name -> one value per
     case (None or blank where the case does not record it). Returns (tallies rows: one, unless there
     are no cases or no codes; attribute_tallies rows, one per attribute value some case records)."""
-    totals, by_value = _counted(np.asarray(matrix), attributes)
+    matrix = np.asarray(matrix)
+    if matrix.shape[1] != len(codes):
+        raise ValueError(f"a matrix of {matrix.shape[1]} codes for a layout of {len(codes)}")
+    totals, by_value = _counted(matrix, attributes)
     keys = {"upload_id": upload_id, "inspection_id": inspection_id, "case_type": case_type}
     return ([{**keys, "layout_id": layout, "counts": totals}] if totals is not None else [],
             [{**keys, "attribute": name, "value": value, "layout_id": layout, "counts": blob} for name, value, blob in by_value])

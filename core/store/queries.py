@@ -108,7 +108,7 @@ def case_answers(engine: Engine, scope: Scope, inspection_ids: list[int] | None 
         cases = s.execute(stmt.order_by(Case.id)).all()
         codes_of = layouts(s) if cases else {}
     wanted = None if codes is None else set(codes)
-    case_index, answered_codes, values = [], [], []
+    case_index, codes_found, values = [], [], []
     for layout, layout_codes in codes_of.items():
         block = np.array([k for k, c in enumerate(cases) if c.layout_id == layout], dtype=np.int64)
         columns = np.array([j for j, code in enumerate(layout_codes) if wanted is None or code in wanted], dtype=np.int64)
@@ -117,7 +117,7 @@ def case_answers(engine: Engine, scope: Scope, inspection_ids: list[int] | None 
         matrix = answer_matrix([cases[k].answers for k in block], len(layout_codes))[:, columns]
         rows, cols = np.nonzero(matrix)  # row by row, each in its layout's order
         case_index.append(block[rows])
-        answered_codes.append(np.array(layout_codes, dtype=object)[columns[cols]])
+        codes_found.append(np.array(layout_codes, dtype=object)[columns[cols]])
         values.append(values_of(matrix[rows, cols]))
     if not case_index:
         return pd.DataFrame(columns=CASE_ANSWER_COLUMNS)
@@ -126,7 +126,7 @@ def case_answers(engine: Engine, scope: Scope, inspection_ids: list[int] | None 
     index = index[order]
     frame = pd.DataFrame({"inspection_id": [cases[k].inspection_id for k in index], "case_id": [cases[k].id for k in index],
                           "case_ref": [cases[k].case_ref for k in index], "case_type": [cases[k].case_type for k in index],
-                          "code": np.concatenate(answered_codes)[order], "value": np.concatenate(values)[order]})
+                          "code": np.concatenate(codes_found)[order], "value": np.concatenate(values)[order]})
     attrs = pd.DataFrame([cases[k].attributes or {} for k in index], index=frame.index)
     return pd.concat([frame, attrs], axis=1)
 
@@ -146,9 +146,10 @@ def breakdown_counts(engine: Engine, scope: Scope, attribute: str, codes: list[s
     codes = list(dict.fromkeys(codes))
     by_value, total = _breakdown_statements(scope, attribute, codes, inspection_ids)
     with Session(engine) as s:
-        codes_of = layouts(s)
-        rows = _sum_attribute_counts(s.execute(by_value).all(), codes_of, codes)
-        all_yes, all_no, all_na = _sum_counts(((layout, blob) for layout, blob in s.execute(total)), codes_of, codes)
+        value_rows, total_rows = s.execute(by_value).all(), s.execute(total).all()
+        codes_of = layouts(s)  # after the tallies: a layout an upload made meanwhile is among them
+        rows = _sum_attribute_counts(value_rows, codes_of, codes)
+        all_yes, all_no, all_na = _sum_counts(total_rows, codes_of, codes)
         rest = (all_yes - sum(r[1] for r in rows), all_no - sum(r[2] for r in rows), all_na - sum(r[3] for r in rows))
         if any(rest):
             rows.append([None, *rest])
