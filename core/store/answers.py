@@ -24,7 +24,7 @@ import functools
 import itertools
 import json
 from dataclasses import dataclass
-from typing import ClassVar, Iterable, Mapping, Sequence
+from typing import Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 from sqlalchemy import func, select
@@ -114,7 +114,6 @@ class AttributeCounts:
     """The counts of one tallies or attribute_tallies row: Yes, No and N/A per code of its layout."""
 
     counts: np.ndarray  # 3 x codes
-    DTYPE: ClassVar[np.dtype] = _COUNTS_DTYPE
 
     def to_bytes(self) -> bytes:
         return np.ascontiguousarray(self.counts, dtype=_COUNTS_DTYPE).tobytes()
@@ -176,14 +175,11 @@ def answered_codes(rows: Iterable[tuple[bytes, int]], codes_of: Mapping[int, Seq
     per row and code that some case answers: (the row's place among ``rows``, the code, its 3 counts as a
     n x 3 int64 array), row by row, each row's codes in order of code. Each layout's rows are unpacked at
     once (a national round's some 240 rows are a few layouts)."""
-    rows = list(rows)
     places, codes, counts = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=object)], [np.zeros((0, 3), dtype=np.int64)]
-    for layout in sorted({layout for _, layout in rows}):
+    for layout, at, block in counts_by_layout(rows, codes_of):
         layout_codes = np.asarray(codes_of[layout], dtype=object)
         by_code = np.argsort(layout_codes.astype(str), kind="stable")
-        at = np.array([k for k, (_, lay) in enumerate(rows) if lay == layout], dtype=np.int64)
-        blob = b"".join(rows[k][0] for k in at)
-        block = np.frombuffer(blob, dtype=_COUNTS_DTYPE).reshape(len(at), 3, len(layout_codes))[:, :, by_code]
+        block = block[:, :, by_code]
         row, col = np.nonzero(block.any(axis=1))  # row by row, each row's codes in order of code
         places.append(at[row])
         codes.append(layout_codes[by_code][col])
@@ -191,6 +187,17 @@ def answered_codes(rows: Iterable[tuple[bytes, int]], codes_of: Mapping[int, Seq
     place = np.concatenate(places)
     order = np.argsort(place, kind="stable")
     return place[order], np.concatenate(codes)[order], np.concatenate(counts)[order]
+
+
+def counts_by_layout(rows: Iterable[tuple[bytes, int]], codes_of: Mapping[int, Sequence[str]]) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    """Packed counts ((``AttributeCounts`` bytes, layout id) for each row) unpacked a layout at a time:
+    for each layout among them, in order of id, (its id, the places of its rows among ``rows``, their
+    counts as a rows x 3 x codes array)."""
+    rows = list(rows)
+    for layout in sorted({layout for _, layout in rows}):
+        at = np.array([k for k, (_, lay) in enumerate(rows) if lay == layout], dtype=np.int64)
+        blob = b"".join(rows[k][0] for k in at)
+        yield layout, at, np.frombuffer(blob, dtype=_COUNTS_DTYPE).reshape(len(at), 3, len(codes_of[layout]))
 
 
 TALLY_COLUMNS = ("upload_id", "case_type", "inspection_id", "layout_id", "counts")

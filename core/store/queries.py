@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from core.codes import display
 from core.dataset import Dataset  # noqa: F401 (the read model lives in the core; imported from here too)
-from core.store.answers import NOT_ANSWERED, AttributeCounts, answer_matrix, answered_codes, layouts, values_of
+from core.store.answers import NOT_ANSWERED, AttributeCounts, answer_matrix, answered_codes, counts_by_layout, layouts, values_of
 from core.store.models import AttributeTally, Case, EvidenceItem, Inspection, Judgement, ProposedRating, PublishedRating, Region, SurveyFigure, Tally, Upload
 from core.store.scope import Scope
 
@@ -192,13 +192,9 @@ def _sum_counts(rows, codes_of: dict[int, tuple[str, ...]], codes: list[str]) ->
     """Yes, No and N/A summed over ``codes`` and over tallies rows (layout_id, counts): each layout's rows
     at once (a national reader's breakdown reads every current upload's)."""
     wanted = set(codes)
-    blobs: dict[int, list[bytes]] = {}
-    for layout, blob in rows:
-        blobs.setdefault(layout, []).append(blob)
     total = np.zeros(3, dtype=np.int64)
-    for layout, same in blobs.items():
+    for layout, _, block in counts_by_layout(((blob, layout) for layout, blob in rows), codes_of):
         columns = [j for j, code in enumerate(codes_of[layout]) if code in wanted]
-        block = np.frombuffer(b"".join(same), dtype=AttributeCounts.DTYPE).reshape(len(same), 3, len(codes_of[layout]))
         total += block[:, :, columns].sum(axis=(0, 2), dtype=np.int64)
     return int(total[0]), int(total[1]), int(total[2])
 
