@@ -560,9 +560,9 @@ def _frame_at_once(tallies: pd.DataFrame, keys: list[str], rules: Rules, confide
     written here for whole columns, in the same whole numbers): a round's 500 ratings in 12 ms under a profiler,
     against 47 ms standard by standard."""
     lowest = rules.aggregation == "lowest"
-    group = tallies.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()  # standards in order of first appearance
+    group = _groups(tallies, keys)  # standards in order of first appearance
     n_groups = int(group.max()) + 1
-    out = tallies.iloc[np.unique(group, return_index=True)[1]][keys].reset_index(drop=True)
+    out = {k: tallies[k].take(np.unique(group, return_index=True)[1]).reset_index(drop=True) for k in keys}
     relevant = tallies["n_relevant"].to_numpy(dtype=np.int64) > 0
     # the rated key questions, standard by standard, each standard's in the tallies' order
     at = np.flatnonzero(relevant)
@@ -624,7 +624,7 @@ def _frame_at_once(tallies: pd.DataFrame, keys: list[str], rules: Rules, confide
     changes_up = _plans(g, codes, take_up, take_up > 0, n_groups, can_up)
     changes_down = _plans(g, codes, take_down, named_down, n_groups, cases_down >= 0)
 
-    out["rating"] = _LABELS[value + 1]
+    out["rating"] = _LABELS[value + 1]  # the figures gathered, then made a frame at once
     with np.errstate(invalid="ignore", divide="ignore"):
         out["percent"] = np.where(rated, yes_of / np.where(rated, n_of, 1) * 100, np.nan)
     out["driving_key_question"] = driving
@@ -647,7 +647,17 @@ def _frame_at_once(tallies: pd.DataFrame, keys: list[str], rules: Rules, confide
     out["p_different"] = np.where(rated, 1.0 - probs[np.arange(n_groups), np.maximum(value, 0)], np.nan)
     out["sample"] = _counts(n_of, ~rated)
     out["small_sample"] = ~rated | (n_of < SMALL_SAMPLE_CASES)
-    return out[keys + ROBUSTNESS_COLUMNS]
+    return pd.DataFrame({c: out[c] for c in keys + ROBUSTNESS_COLUMNS})
+
+
+def _groups(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """Each row's group of the ``keys`` columns' values, numbered in order of first appearance, a missing value a
+    value of its own: ``frame.groupby(keys, sort=False, dropna=False).ngroup()``, on whole numbers."""
+    group = np.zeros(len(frame), np.int64)
+    for k in keys:
+        codes, values = pd.factorize(frame[k], use_na_sentinel=False)
+        group = group * max(len(values), 1) + codes
+    return pd.factorize(group)[0]
 
 
 _LABELS = np.array([None] + [r.label for r in sorted(Rating)], dtype=object)  # by rating value + 1 (NO_RATING: None)
@@ -693,18 +703,41 @@ def attach_robustness(ratings: pd.DataFrame, tallies: pd.DataFrame, rules: Mappi
     ``rules`` maps a framework id to its ``Rules`` (``core.analysis.rules_for_scenario``). Rows with no assessment (domain one,
     OVERALL, not rated, or a framework not in ``rules``) have NaN/None there. Columns the ratings
     frame already has (rating, percent, ...) are kept as they are; the robustness frame's copies of
-    them are suffixed ``_robust``.
+    them are suffixed ``_robust``. What ``ratings.merge(robustness, on=[inspection_id, standard], how="left",
+    suffixes=("", "_robust"))`` gives, found on whole numbers: a page asks for one PDU's few ratings, or a scenario's
+    changes, against a store's some 70,000 tallies, where pandas' joins and groupings cost more than the figures.
     """
-    parts = []
-    # the tallies of the inspections asked about (a cheap first cut of a store's), then of the standards asked about only:
+    pairs = _Pairs(ratings)
+    wanted = pairs.of(ratings)
+    # the tallies of the inspections asked about (a cheap first cut of a store's), then of the standards asked about:
     # each standard's robustness rests on its own
-    tallies = tallies[tallies["inspection_id"].isin(ratings["inspection_id"].unique())]
-    asked = pd.MultiIndex.from_arrays([tallies["inspection_id"], tallies["standard"]])
-    for fid, rows in ratings.groupby("framework")[["inspection_id", "standard"]]:
-        if fid not in rules:
-            continue
-        sub = tallies[asked.isin(pd.MultiIndex.from_frame(rows))]
-        parts.append(robustness_frame(sub, rules[fid], confidence=confidence))
-    frame = (pd.concat(parts, ignore_index=True) if parts
-             else pd.DataFrame(columns=["inspection_id", "standard"] + ROBUSTNESS_COLUMNS))
-    return ratings.merge(frame, on=["inspection_id", "standard"], how="left", suffixes=("", "_robust"))
+    tallies = tallies[np.isin(tallies["inspection_id"].to_numpy(), ratings["inspection_id"].to_numpy())]
+    asked = pairs.of(tallies)
+    frameworks, framework_of = pd.factorize(ratings["framework"])  # a rating of no framework (-1) has none
+    parts = []
+    for i, fid in enumerate(framework_of):
+        if fid in rules:
+            parts.append(robustness_frame(tallies[np.isin(asked, wanted[frameworks == i])], rules[fid], confidence=confidence))
+    if not parts:  # nothing to assess: every robustness column empty (object), beside whatever rows there are
+        return ratings.merge(pd.DataFrame(columns=["inspection_id", "standard"] + ROBUSTNESS_COLUMNS),
+                             on=["inspection_id", "standard"], how="left", suffixes=("", "_robust"))
+    frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    # each rating's row of robustness (one per pair), or none: a row of NaN/None, as a left join leaves it
+    found = pd.Index(pairs.of(frame)).get_indexer(wanted)
+    beside = frame.drop(columns=["inspection_id", "standard"]).reindex(found).reset_index(drop=True)
+    beside.columns = [f"{c}_robust" if c in ratings.columns else c for c in beside.columns]
+    return pd.concat([ratings.reset_index(drop=True), beside], axis=1)
+
+
+class _Pairs:
+    """(inspection_id, standard) pairs as one whole number each, on the standards of one frame: a pair of a standard
+    not among them, or of no inspection, is -1 and never the same as another."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self._standards = pd.Index(frame["standard"].unique())
+
+    def of(self, frame: pd.DataFrame) -> np.ndarray:
+        code = self._standards.get_indexer(frame["standard"])
+        ids = frame["inspection_id"].to_numpy(np.float64, na_value=np.nan)
+        known = (code >= 0) & ~np.isnan(ids)
+        return np.where(known, np.where(known, ids, 0).astype(np.int64) * len(self._standards) + code, -1 - np.arange(len(frame)))

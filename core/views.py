@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Mapping, Sequence
 from urllib.parse import urlencode
 
+import numpy as np
 import pandas as pd
 
 from core import formatting as fmt
@@ -412,21 +413,29 @@ def changes_table(changes: pd.DataFrame, framework_title=lambda f: f, robust: pd
         cols.append("Read with care")
     if changes.empty:
         return pd.DataFrame(columns=cols)
+    # a scenario changes a few hundred ratings or more, of some tens of units, standards and ratings: each text is
+    # written once per value
     table = pd.DataFrame({
-        "Unit": changes["unit"].map(fmt.cell), "Level": changes["level"].map(lambda v: LEVEL_NAMES.get(v, fmt.cell(v))),
-        "Region": changes["region"].map(fmt.cell), "Round": changes["round"].map(fmt.cell),
-        "Framework": changes["framework"].map(lambda f: framework_title(f) if not fmt.is_empty(f) else ""),
-        "Standard": changes["standard"].map(fmt.code), "Now": changes["before"].map(fmt.cell),
-        "Under the scenario": changes["after"].map(fmt.cell),
-        "Change": changes["direction"].map(lambda d: CHANGE_WORDS.get(d, fmt.cell(d))),
+        "Unit": _text_of_each(changes["unit"], fmt.cell), "Level": _text_of_each(changes["level"], lambda v: LEVEL_NAMES.get(v, fmt.cell(v))),
+        "Region": _text_of_each(changes["region"], fmt.cell), "Round": _text_of_each(changes["round"], fmt.cell),
+        "Framework": _text_of_each(changes["framework"], lambda f: framework_title(f) if not fmt.is_empty(f) else ""),
+        "Standard": _text_of_each(changes["standard"], fmt.code), "Now": _text_of_each(changes["before"], fmt.cell),
+        "Under the scenario": _text_of_each(changes["after"], fmt.cell),
+        "Change": _text_of_each(changes["direction"], lambda d: CHANGE_WORDS.get(d, fmt.cell(d))),
         "Bands moved": pd.array([None if fmt.is_empty(v) else int(v) for v in changes["steps"]], dtype="Int64")},
-        columns=cols).reset_index(drop=True)
+        columns=cols)
     if robust is not None:
         why = _flag_reasons(robust)
         reasons = [why.get((i, s), "") for i, s in zip(changes["inspection_id"], changes["standard"])]
         table["Under the scenario"] = [fmt.marked_rating(r, w) if r else r for r, w in zip(table["Under the scenario"], reasons)]
         table["Read with care"] = reasons
     return table
+
+
+def _text_of_each(values: pd.Series, write) -> pd.api.extensions.ExtensionArray:
+    """``values.map(write)`` as text, ``write`` called once per distinct value."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    return pd.array(np.array([write(v) for v in distinct], dtype=object)[codes], dtype="str")
 
 
 def direction_table(counts: pd.DataFrame) -> pd.DataFrame:
@@ -444,10 +453,16 @@ ROBUSTNESS_COLUMNS = ["Standard", "Rating", "Sufficient (%)", "95% interval", "A
 def care_reasons(frame: pd.DataFrame) -> list[str]:
     """Each rated row's reason to read its rating with care ('' for none), from the core.robustness
     columns: the sample (or relevant cases) and the chance of another rating."""
-    missing = pd.Series(None, index=frame.index)
+    missing = pd.Series(np.nan, index=frame.index)
     sample = frame["sample"] if "sample" in frame else frame.get("n_relevant", missing)
-    return [fmt.small_sample_reason(n, p) if not fmt.is_empty(r) else ""
-            for n, p, r in zip(sample, frame.get("p_different", missing), frame["rating"])]
+    chance = frame.get("p_different", missing)
+    # only a rating on few cases, or with a high chance of another, has a reason: the rest are found at once
+    n, p = sample.to_numpy(np.float64, na_value=np.nan), chance.to_numpy(np.float64, na_value=np.nan)
+    reasons, ratings, samples, chances = [""] * len(frame), frame["rating"].tolist(), sample.tolist(), chance.tolist()
+    for i in np.flatnonzero((n < fmt.SMALL_CASES) | (p >= fmt.CHANCE_FLAG)).tolist():
+        if not fmt.is_empty(ratings[i]):
+            reasons[i] = fmt.small_sample_reason(samples[i], chances[i])
+    return reasons
 
 
 def robustness_table(frame: pd.DataFrame, context: bool = True) -> pd.DataFrame:
@@ -479,17 +494,18 @@ def scenario_detail(now: pd.DataFrame, later: pd.DataFrame, robust: pd.DataFrame
     ``robustness_table``, with its reason in its own column."""
     table = robustness_table(robust, context=False)
     marked = dict(zip(table["Standard"], table["Rating"]))
-    table = table.drop(columns=["Rating"])
-    detail = now[["standard", "rating"]].rename(columns={"rating": "Now"}).merge(
-        later[["standard", "rating"]].rename(columns={"rating": "Under the scenario"}), on="standard", how="left")
-    detail["Standard"] = detail["standard"].map(fmt.code)
-    detail["Counts"] = ["Yes" if s == OVERALL or counts(s) else "No" for s in detail["standard"]]
-    detail["Under the scenario"] = [marked.get(c, r) for c, r in zip(detail["Standard"], detail["Under the scenario"])]
-    detail = detail.drop(columns=["standard"]).merge(table, on="Standard", how="left")
-    detail = detail[["Standard", "Counts", "Now", "Under the scenario", *[c for c in table.columns if c != "Standard"]]]
-    for text_column in ("Now", "Under the scenario", "95% interval", "Read with care"):
-        detail[text_column] = detail[text_column].map(fmt.cell)
-    return detail
+    under = dict(zip(later["standard"], later["rating"]))
+    standards = now["standard"].tolist()
+    shown = [fmt.code(s) for s in standards]
+    # built from lists, not joined: a unit has some ten standards, and joins of frames that small cost more than the rest
+    detail = pd.DataFrame({"Standard": shown, "Counts": ["Yes" if s == OVERALL or counts(s) else "No" for s in standards],
+                           "Now": [fmt.cell(r) for r in now["rating"]],
+                           "Under the scenario": [fmt.cell(marked.get(c, under.get(s))) for c, s in zip(shown, standards)]})
+    # each standard's robustness (none for domain one or the overall rating)
+    beside = table.drop(columns=["Standard", "Rating"]).reindex(pd.Index(table["Standard"]).get_indexer(shown))
+    for text_column in ("95% interval", "Read with care"):
+        beside[text_column] = [fmt.cell(v) for v in beside[text_column]]
+    return pd.concat([detail, beside.reset_index(drop=True)], axis=1)
 
 
 # -- uploads -------------------------------------------------------------------------------------------------
