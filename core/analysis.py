@@ -157,6 +157,9 @@ def rate_dataset(dataset: Dataset, rules: Mapping[str, Rules] | Rules | None = N
 
 
 _OBJECT_COLUMNS = ("proposed_rating", "counted")
+CONTEXT_COLUMNS = ("inspection_id", "unit", "level", "region", "round", "framework", "synthetic", "standard", "standard_name",
+                   "domain")  # each rating's unit and standard, as the store gives them
+CONTEXTS_KEPT = 16  # sets of rows kept by ratings under different rules, each with their unit and standard, a Rerater holds
 CHECKS_KEPT = 100_000  # rule checks a Rerater keeps across ratings (each a proposal against the ratings it looks at)
 
 
@@ -187,6 +190,7 @@ class Rerater:
         self.frameworks = dict(frameworks or frameworks_of(dataset))
         ins = dataset.inspections
         self._aggregated: dict[str, _Aggregated] = {}
+        self._contexts: dict[bytes, pd.DataFrame] = {}  # by the rows kept: see _context_of
         if ins.empty:
             self.rows = None
             return
@@ -384,18 +388,19 @@ class Rerater:
                 n_of[at] = n_counted[units]
 
         keep = standard_rows | overall
-        out = self.rows.loc[keep, ["inspection_id", "unit", "level", "region", "round", "framework", "synthetic", "standard",
-                                   "standard_name", "domain"]].reset_index(drop=True)
+        context = self._context_of(keep)
         kept = {"rating_value": value, "source": source, "driving_key_question": driving, "percent": percent,
                 "n_sufficient": n_sufficient, "n_relevant": n_relevant, "threshold": threshold, "score": score, "max_score": max_score,
                 "proposed_rating": _with_nan(_LABEL_OF_VALUE[self._proposed + 2], self._overall),
                 "decision_rule": _with_nan(rule_id, self._overall), "rule_reference": _with_nan(reference, self._overall),
                 "rule_note": _with_nan(note, self._overall),
                 "counted": _with_nan(counted, self._overall)}
-        for name, column in kept.items():
-            # objects stay objects (a label or None: what the pages have always been given), words become strings
-            out[name] = pd.Series(column[keep], dtype=object) if name in _OBJECT_COLUMNS else column[keep]
-        out["rating"] = pd.Series(_LABEL_OF_VALUE[out["rating_value"].to_numpy() + 2], dtype=object)
+        # the frame made at once from its columns (a column at a time costs as much again at ten national rounds):
+        # objects stay objects (a label or None: what the pages have always been given), words become strings
+        out = pd.DataFrame({**{c: context[c] for c in context.columns},
+                            **{name: pd.Series(column[keep], dtype=object) if name in _OBJECT_COLUMNS else column[keep]
+                               for name, column in kept.items()},
+                            "rating": pd.Series(_LABEL_OF_VALUE[value[keep] + 2], dtype=object)})
         if with_basis:
             detail = out.assign(n=n_of[keep], rationale=self.rows.loc[keep, "rationale"].to_numpy())
             used = [c for c in _BASIS_COLUMNS if c in detail]  # what _basis reads, not all the columns
@@ -403,6 +408,17 @@ class Rerater:
         else:
             out["basis"] = None
         return out[RATING_COLUMNS + ["counted"]]
+
+
+    def _context_of(self, keep: np.ndarray) -> pd.DataFrame:
+        """The unit and standard of each row kept: the same rows for most rules (an overall rating is left out only
+        where a standard it counts is not rated), so taken from the rows once for each set of rows kept."""
+        found = self._contexts.get(key := keep.tobytes())
+        if found is None:
+            if len(self._contexts) >= CONTEXTS_KEPT:
+                self._contexts.clear()
+            found = self._contexts[key] = self.rows.loc[keep, list(CONTEXT_COLUMNS)].reset_index(drop=True)
+        return found
 
 
 def _with_nan(values: np.ndarray, where: np.ndarray) -> np.ndarray:

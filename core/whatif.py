@@ -37,31 +37,37 @@ def diff(before: pd.DataFrame, after: pd.DataFrame, keys: Sequence[str] = KEYS) 
     twice, or a rating that is not one of the four.
     """
     keys = list(keys)
-    b, a = _ratings(before, keys, "before"), _ratings(after, keys, "after")
+    values_before, values_after = _rating_values(before, keys, "before"), _rating_values(after, keys, "after")
     context = [c for c in CONTEXT if c not in keys and (c in before.columns or c in after.columns)]
     if _aligned(before, after, keys):
         # the same keys in the same order (two ratings of one store, as the What-if page compares them): row by row
-        changed = (b["_before"].fillna(-1) != a["_after"].fillna(-1)).to_numpy(bool)
-        rows = np.flatnonzero(changed)
+        rows = np.flatnonzero(_differ(values_before, values_after))
         merged = pd.DataFrame({c: (before if c in before.columns else after)[c].iloc[rows].reset_index(drop=True) for c in keys + context})
-        merged["_before"], merged["_after"] = b["_before"].array[changed], a["_after"].array[changed]
+        value_before, value_after = values_before[rows], values_after[rows]
     else:
-        merged = b.merge(a, on=keys, how="outer")
-        merged = merged[(merged["_before"].fillna(-1) != merged["_after"].fillna(-1)).to_numpy(bool)]
+        merged = before[keys].assign(_before=values_before).merge(after[keys].assign(_after=values_after), on=keys, how="outer")
+        merged = merged[_differ(merged["_before"].to_numpy(), merged["_after"].to_numpy())]
         merged = merged.merge(_context(before, after, keys, context), on=keys, how="left")
+        value_before, value_after = merged["_before"].to_numpy(), merged["_after"].to_numpy()
     if merged.empty:
         return pd.DataFrame(columns=_columns(keys))
-    value_before, value_after = merged["_before"].to_numpy(np.float64, na_value=np.nan), merged["_after"].to_numpy(np.float64, na_value=np.nan)
-    # object columns, so that "not rated" stays None rather than becoming NaN in a string column
-    merged["before"] = pd.Series(_labels(value_before), index=merged.index, dtype=object)
-    merged["after"] = pd.Series(_labels(value_after), index=merged.index, dtype=object)
-    merged["direction"] = np.select([np.isnan(value_before), np.isnan(value_after), value_after > value_before],
-                                    ["rated", "unrated", "up"], "down")
-    merged["steps"] = (merged["_after"] - merged["_before"]).astype("Int64")
-    for c in DIFF_COLUMNS:
-        if c not in merged:
-            merged[c] = None
-    return _ordered(merged)[_columns(keys)].reset_index(drop=True)
+    moved = value_after - value_before
+    changes = pd.DataFrame({
+        **{c: merged[c].reset_index(drop=True) if c in merged else None for c in _columns(keys) if c not in CHANGE_COLUMNS},
+        # object columns, so that "not rated" stays None rather than becoming NaN in a string column
+        "before": pd.Series(_labels(value_before), dtype=object), "after": pd.Series(_labels(value_after), dtype=object),
+        "direction": np.select([np.isnan(value_before), np.isnan(value_after), value_after > value_before], ["rated", "unrated", "up"],
+                               "down"),
+        "steps": pd.arrays.IntegerArray(np.nan_to_num(moved).astype(np.int64), np.isnan(moved))})
+    return _ordered(changes)[_columns(keys)].reset_index(drop=True)
+
+
+CHANGE_COLUMNS = ("before", "after", "direction", "steps")  # what diff works out; the rest of DIFF_COLUMNS it takes
+
+
+def _differ(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """Where two runs' rating values (NaN: not rated) differ."""
+    return ~((before == after) | (np.isnan(before) & np.isnan(after)))
 
 
 def _aligned(before: pd.DataFrame, after: pd.DataFrame, keys: list[str]) -> bool:
@@ -85,19 +91,36 @@ def direction_counts(changes: pd.DataFrame, by: str | Sequence[str] | None = "st
     missing = [c for c in by + ["direction"] if c not in changes.columns]
     if missing:
         raise InputError(f"the changes have no column(s) {', '.join(missing)}")
-    # counted by grouping (pandas' crosstab does the same some ten times slower: the What-if page counts every scenario's)
-    counts = changes.groupby(by + ["direction"], sort=True).size().unstack("direction", fill_value=0) if by else \
-        changes["direction"].value_counts().to_frame().T.reset_index(drop=True)
-    counts = counts.reindex(columns=list(DIRECTIONS), fill_value=0)
-    counts.columns.name = None
+    if len(by) == 1:
+        counts = _counted_by(changes[by[0]], changes["direction"])
+    else:
+        # counted by grouping (pandas' crosstab does the same some ten times slower)
+        counts = changes.groupby(by + ["direction"], sort=True).size().unstack("direction", fill_value=0) if by else \
+            changes["direction"].value_counts().to_frame().T.reset_index(drop=True)
+        counts = counts.reindex(columns=list(DIRECTIONS), fill_value=0)
+        counts.columns.name = None
+        if by:
+            counts = counts.reset_index()
     if by:
-        counts = counts.reset_index()
         if "standard" in by:
             counts = counts.sort_values(by, key=lambda s: s.map(_standard_order) if s.name == "standard" else s)
     elif counts.empty:
         counts = pd.DataFrame([[0] * len(DIRECTIONS)], columns=list(DIRECTIONS))
     counts["total"] = counts[list(DIRECTIONS)].sum(axis=1)
     return counts[by + list(DIRECTIONS) + ["total"]].astype({d: "int64" for d in list(DIRECTIONS) + ["total"]}).reset_index(drop=True)
+
+
+def _counted_by(values: pd.Series, direction: pd.Series) -> pd.DataFrame:
+    """``direction_counts`` by one column, on whole numbers (the What-if page counts every scenario's changes): what
+    grouping by it and the direction gives, a value (in sorted order) with any direction given, missing values left out."""
+    codes, distinct = pd.factorize(values, sort=True)
+    way = pd.Index(DIRECTIONS).get_indexer(direction)
+    grouped = (codes >= 0) & direction.notna().to_numpy()
+    table = np.zeros((len(distinct), len(DIRECTIONS)), np.int64)
+    counted = grouped & (way >= 0)
+    np.add.at(table, (codes[counted], way[counted]), 1)
+    shown = np.bincount(codes[grouped], minlength=len(distinct)) > 0
+    return pd.DataFrame({values.name: distinct[shown], **{d: table[shown, i] for i, d in enumerate(DIRECTIONS)}})
 
 
 def summary(changes: pd.DataFrame) -> str:
@@ -116,7 +139,8 @@ def _columns(keys: list[str]) -> list[str]:
     return DIFF_COLUMNS + [k for k in keys if k not in DIFF_COLUMNS]
 
 
-def _ratings(frame: pd.DataFrame, keys: list[str], which: str) -> pd.DataFrame:
+def _rating_values(frame: pd.DataFrame, keys: list[str], which: str) -> np.ndarray:
+    """Each row's rating value (NaN where not rated), once the run is known to hold every key once."""
     missing = [c for c in keys + ["rating"] if c not in frame.columns]
     if missing:
         raise InputError(f"the {which} ratings have no column(s) {', '.join(missing)}")
@@ -124,13 +148,11 @@ def _ratings(frame: pd.DataFrame, keys: list[str], which: str) -> pd.DataFrame:
     if dup.any():
         first = frame.loc[dup, keys].iloc[0].to_dict()
         raise InputError(f"the {which} ratings hold {first} more than once; each rating must appear once")
-    out = frame[keys].copy()
     # each distinct label read once (a store of ten rounds holds some 10,000 ratings and a handful of labels); the
     # first that is not a rating, in the rows' order, is the one reported
     codes, labels = pd.factorize(frame["rating"], use_na_sentinel=True)
-    values = pd.array([_value(label, which) for label in labels] + [None], dtype="Int64")
-    out[f"_{which}"] = values[codes]  # code -1 (not rated) takes the last: <NA>
-    return out
+    values = np.array([_value(label, which) for label in labels] + [None], dtype=np.float64)  # None: NaN
+    return values[codes]  # code -1 (not rated) takes the last: NaN
 
 
 def _value(label, which: str) -> int | None:

@@ -699,16 +699,27 @@ def scenario_changes(scope: Scope, scenario) -> pd.DataFrame:
     return _scenario_changes(*_key(scope), scenario).copy()
 
 
+def _spread(rated: pd.DataFrame) -> str:
+    from core.views import distribution_summary
+
+    return distribution_summary(rated.loc[rated["standard"].to_numpy() != OVERALL, ["unit", "standard", "rating"]])
+
+
+@st.cache_resource(show_spinner=False, max_entries=SHARED_ENTRIES)
+def _spread_now(url: str, scope_key: tuple, version: tuple) -> str:
+    """The spread of the ratings now, in words: the same beside every scenario."""
+    return _spread(_rated(url, scope_key, version))
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def _scenario_results(url: str, scope_key: tuple, version: tuple, scenario, marked: bool) -> dict:
-    from core.views import changes_table, direction_table, distribution_summary
+    from core.views import changes_table, direction_table
     from core.whatif import direction_counts
 
     changes = _scenario_changes(url, scope_key, version, scenario)
     marks = _scenario_change_robustness(url, scope_key, version, scenario) if marked else None
-    spread = {title: distribution_summary(frame.loc[frame["standard"].to_numpy() != OVERALL, ["unit", "standard", "rating"]])
-              for title, frame in (("Ratings now", _rated(url, scope_key, version)),
-                                   ("Ratings under the scenario", _scenario_ratings(url, scope_key, version, scenario)))}
+    spread = {"Ratings now": _spread_now(url, scope_key, version),
+              "Ratings under the scenario": _spread(_scenario_ratings(url, scope_key, version, scenario))}
     return {"directions": direction_table(direction_counts(changes, by="standard")), "spread": spread,
             "changes": changes_table(changes, lambda f: framework(f).title, marks)}
 
