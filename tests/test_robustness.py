@@ -460,3 +460,19 @@ def test_every_standard_at_once_gives_what_each_standard_on_its_own_gives(tallie
     one_by_one["percent"] = one_by_one["percent"].astype(float)
     pd.testing.assert_frame_equal(at_once, one_by_one, check_exact=False, rtol=1e-12, atol=1e-12)
     assert robustness_frame(tallies, rules).equals(at_once)
+
+
+def test_attached_robustness_is_each_ratings_row_of_its_frameworks_robustness():
+    # what a left join of the ratings with each framework's robustness gives, whatever the ratings hold: a framework
+    # without rules, the overall rating, a rating of no inspection, an index of its own
+    ratings = pd.DataFrame({"inspection_id": [2, 1, 1, None, 3, 1], "framework": ["hmip-2025", "hmip-2025", "hmip-2025", "hmip-2025",
+                                                                                  "other", "hmip-2025"],
+                            "standard": ["P2.1", "P2.2", "OVERALL", "P2.1", "P2.1", "P2.1"], "rating": ["Good"] * 6,
+                            "percent": [1.0] * 6}, index=[10, 4, 7, 1, 0, 3])
+    tallies = _tallies([(1, "P2.1", "P2.1.1", 30, 40), (1, "P2.1", "P2.1.2", 12, 40), (1, "P2.2", "P2.2.1", 9, 10),
+                        (1, "P2.9", "P2.9.1", 1, 2), (2, "P2.1", "P2.1.1", 39, 40), (3, "P2.1", "P2.1.1", 5, 40)])
+    asked = tallies[tallies["inspection_id"].isin([1, 2]) & tallies["standard"].isin(["P2.1", "P2.2"])]
+    expected = ratings.merge(robustness_frame(asked, FW.rules), on=["inspection_id", "standard"], how="left", suffixes=("", "_robust"))
+    out = attach_robustness(ratings, tallies, {"hmip-2025": FW.rules})
+    pd.testing.assert_frame_equal(out, expected)
+    assert out["p_different"].notna().tolist() == [True, True, False, False, False, True]

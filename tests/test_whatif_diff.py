@@ -174,3 +174,32 @@ def test_the_ratings_a_diff_lists_are_picked_out_of_a_whole_run():
     picked = after[same_ratings(after, changes)]
     assert list(zip(picked["inspection_id"], picked["standard"])) == [(1, "P2.1"), (1, "OVERALL"), (2, "R2.1")]
     assert not same_ratings(after, changes.iloc[0:0]).any()
+
+
+def test_a_run_in_another_order_gives_the_same_changes():
+    # the same keys in the same order are compared row by row; in another order they are joined: the same changes
+    after = ratings([
+        (1, "P2.1", "Requires improvement"), (1, "P2.2", "Outstanding"), (1, "P2.3", None), (1, "OVERALL", "Requires improvement"),
+        (2, "R2.1", "Outstanding"), (2, "R2.4", "Good"),
+        (3, "P2.1", "Inadequate"),
+    ])
+    row_by_row = diff(BEFORE, after)
+    assert len(row_by_row) == 5 and set(row_by_row["direction"]) == {"down", "unrated", "up", "rated"}
+    pd.testing.assert_frame_equal(diff(BEFORE, after.iloc[::-1]), row_by_row)
+    pd.testing.assert_frame_equal(diff(BEFORE.iloc[::-1], after), row_by_row)
+
+
+def test_counting_by_one_column_is_what_grouping_by_it_gives():
+    changes = pd.DataFrame({"standard": ["P2.2", "OVERALL", "P2.1", "P2.2", None, "P2.9", "P2.1"],
+                            "direction": ["up", "down", "rated", "up", "up", "sideways", None]})
+    grouped = (changes.groupby(["standard", "direction"]).size().unstack("direction", fill_value=0)
+               .reindex(columns=list(DIRECTIONS), fill_value=0).reset_index())
+    expected = {r["standard"]: {d: r[d] for d in DIRECTIONS} for r in grouped.to_dict("records")}
+    counts = direction_counts(changes)
+    # a standard only of a direction that is none of the four is listed with nothing counted; one without a
+    # standard, or without a direction, is left out
+    assert list(counts["standard"]) == ["P2.1", "P2.2", "P2.9", "OVERALL"]
+    assert {r["standard"]: {d: r[d] for d in DIRECTIONS} for r in counts.to_dict("records")} == expected
+    assert counts["total"].tolist() == [1, 2, 0, 1] and counts["up"].dtype == "int64"
+    by_other = direction_counts(changes.rename(columns={"standard": "region"}), by="region")  # sorted as text, OVERALL not last
+    assert list(by_other["region"]) == ["OVERALL", "P2.1", "P2.2", "P2.9"] and by_other["total"].tolist() == [1, 1, 2, 0]
