@@ -409,7 +409,6 @@ class Rerater:
             out["basis"] = None
         return out[RATING_COLUMNS + ["counted"]]
 
-
     def _context_of(self, keep: np.ndarray) -> pd.DataFrame:
         """The unit and standard of each row kept: the same rows for most rules (an overall rating is left out only
         where a standard it counts is not rated), so taken from the rows once for each set of rows kept."""

@@ -562,7 +562,8 @@ def _frame_at_once(tallies: pd.DataFrame, keys: list[str], rules: Rules, confide
     lowest = rules.aggregation == "lowest"
     group = _groups(tallies, keys)  # standards in order of first appearance
     n_groups = int(group.max()) + 1
-    out = {k: tallies[k].take(np.unique(group, return_index=True)[1]).reset_index(drop=True) for k in keys}
+    first = np.unique(group, return_index=True)[1]  # each standard's first row
+    out = {k: tallies[k].take(first).reset_index(drop=True) for k in keys}
     relevant = tallies["n_relevant"].to_numpy(dtype=np.int64) > 0
     # the rated key questions, standard by standard, each standard's in the tallies' order
     at = np.flatnonzero(relevant)
@@ -713,11 +714,11 @@ def attach_robustness(ratings: pd.DataFrame, tallies: pd.DataFrame, rules: Mappi
     # each standard's robustness rests on its own
     tallies = tallies[np.isin(tallies["inspection_id"].to_numpy(), ratings["inspection_id"].to_numpy())]
     asked = pairs.of(tallies)
-    frameworks, framework_of = pd.factorize(ratings["framework"])  # a rating of no framework (-1) has none
+    framework_code, framework_ids = pd.factorize(ratings["framework"])  # a rating of no framework (-1) has none
     parts = []
-    for i, fid in enumerate(framework_of):
+    for code, fid in enumerate(framework_ids):
         if fid in rules:
-            parts.append(robustness_frame(tallies[np.isin(asked, wanted[frameworks == i])], rules[fid], confidence=confidence))
+            parts.append(robustness_frame(tallies[np.isin(asked, wanted[framework_code == code])], rules[fid], confidence=confidence))
     if not parts:  # nothing to assess: every robustness column empty (object), beside whatever rows there are
         return ratings.merge(pd.DataFrame(columns=["inspection_id", "standard"] + ROBUSTNESS_COLUMNS),
                              on=["inspection_id", "standard"], how="left", suffixes=("", "_robust"))
@@ -731,7 +732,7 @@ def attach_robustness(ratings: pd.DataFrame, tallies: pd.DataFrame, rules: Mappi
 
 class _Pairs:
     """(inspection_id, standard) pairs as one whole number each, on the standards of one frame: a pair of a standard
-    not among them, or of no inspection, is -1 and never the same as another."""
+    not among them, or of no inspection, is a negative number of its own (its row's), the same as no other."""
 
     def __init__(self, frame: pd.DataFrame) -> None:
         self._standards = pd.Index(frame["standard"].unique())

@@ -416,7 +416,8 @@ def changes_table(changes: pd.DataFrame, framework_title=lambda f: f, robust: pd
     # a scenario changes a few hundred ratings or more, of some tens of units, standards and ratings: each text is
     # written once per value
     table = pd.DataFrame({
-        "Unit": _text_of_each(changes["unit"], fmt.cell), "Level": _text_of_each(changes["level"], lambda v: LEVEL_NAMES.get(v, fmt.cell(v))),
+        "Unit": _text_of_each(changes["unit"], fmt.cell),
+        "Level": _text_of_each(changes["level"], lambda v: LEVEL_NAMES.get(v, fmt.cell(v))),
         "Region": _text_of_each(changes["region"], fmt.cell), "Round": _text_of_each(changes["round"], fmt.cell),
         "Framework": _text_of_each(changes["framework"], lambda f: framework_title(f) if not fmt.is_empty(f) else ""),
         "Standard": _text_of_each(changes["standard"], fmt.code), "Now": _text_of_each(changes["before"], fmt.cell),

@@ -25,6 +25,7 @@ DIRECTION_HELP = {
     "unrated": "a rating before, none under the scenario",
 }
 DIFF_COLUMNS = ["inspection_id", *CONTEXT, "standard", "before", "after", "direction", "steps"]
+CHANGE_COLUMNS = ("before", "after", "direction", "steps")  # what diff works out; the rest of DIFF_COLUMNS it takes
 
 
 def diff(before: pd.DataFrame, after: pd.DataFrame, keys: Sequence[str] = KEYS) -> pd.DataFrame:
@@ -56,13 +57,10 @@ def diff(before: pd.DataFrame, after: pd.DataFrame, keys: Sequence[str] = KEYS) 
         **{c: merged[c].reset_index(drop=True) if c in merged else None for c in _columns(keys) if c not in CHANGE_COLUMNS},
         # object columns, so that "not rated" stays None rather than becoming NaN in a string column
         "before": pd.Series(_labels(value_before), dtype=object), "after": pd.Series(_labels(value_after), dtype=object),
-        "direction": np.select([np.isnan(value_before), np.isnan(value_after), value_after > value_before], ["rated", "unrated", "up"],
-                               "down"),
+        "direction": np.select([np.isnan(value_before), np.isnan(value_after), value_after > value_before],
+                               ["rated", "unrated", "up"], "down"),
         "steps": pd.arrays.IntegerArray(np.nan_to_num(moved).astype(np.int64), np.isnan(moved))})
     return _ordered(changes)[_columns(keys)].reset_index(drop=True)
-
-
-CHANGE_COLUMNS = ("before", "after", "direction", "steps")  # what diff works out; the rest of DIFF_COLUMNS it takes
 
 
 def _differ(before: np.ndarray, after: np.ndarray) -> np.ndarray:
@@ -140,7 +138,8 @@ def _columns(keys: list[str]) -> list[str]:
 
 
 def _rating_values(frame: pd.DataFrame, keys: list[str], which: str) -> np.ndarray:
-    """Each row's rating value (NaN where not rated), once the run is known to hold every key once."""
+    """Each row's rating value (NaN where not rated). Raises InputError for a run without a key or the rating column,
+    with a key twice, or with a label that is not a rating."""
     missing = [c for c in keys + ["rating"] if c not in frame.columns]
     if missing:
         raise InputError(f"the {which} ratings have no column(s) {', '.join(missing)}")
