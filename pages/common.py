@@ -676,13 +676,18 @@ def _robustness_under(url: str, scope_key: tuple, version: tuple, scenario, keep
     return attach_robustness(after.loc[wanted, columns] if columns else after[wanted], _tallies(url, scope_key, version), rules)
 
 
-def _scenario_change_robustness(url: str, scope_key: tuple, version: tuple, scenario) -> pd.DataFrame:
+def _scenario_change_robustness(url: str, scope_key: tuple, version: tuple, scenario, round_: str | None) -> pd.DataFrame:
     from core.whatif import same_ratings
 
-    changes = _scenario_changes(url, scope_key, version, scenario)
+    changes = _in_round(_scenario_changes(url, scope_key, version, scenario), round_)
     # what the changes' marks read (core.views.changes_table), not every column of every rating
     return _robustness_under(url, scope_key, version, scenario, lambda rated: same_ratings(rated, changes),
                              columns=["inspection_id", "standard", "framework", "rating"])
+
+
+def _in_round(changes: pd.DataFrame, round_: str | None) -> pd.DataFrame:
+    """The changes of one round (None: of every round)."""
+    return changes if round_ is None else changes[(changes["round"] == round_).to_numpy(bool)]
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -712,24 +717,24 @@ def _spread_now(url: str, scope_key: tuple, version: tuple) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _scenario_results(url: str, scope_key: tuple, version: tuple, scenario, marked: bool) -> dict:
+def _scenario_results(url: str, scope_key: tuple, version: tuple, scenario, marked: bool, round_: str | None) -> dict:
     from core.views import changes_table, direction_table
     from core.whatif import direction_counts
 
     changes = _scenario_changes(url, scope_key, version, scenario)
-    marks = _scenario_change_robustness(url, scope_key, version, scenario) if marked else None
+    marks = _scenario_change_robustness(url, scope_key, version, scenario, round_) if marked else None
     spread = {"Ratings now": _spread_now(url, scope_key, version),
               "Ratings under the scenario": _spread(_scenario_ratings(url, scope_key, version, scenario))}
     return {"directions": direction_table(direction_counts(changes, by="standard")), "spread": spread,
-            "changes": changes_table(changes, lambda f: framework(f).title, marks)}
+            "changes": changes_table(_in_round(changes, round_), lambda f: framework(f).title, marks)}
 
 
-def scenario_results(scope: Scope, scenario, marked: bool) -> dict:
+def scenario_results(scope: Scope, scenario, marked: bool, round_: str | None = None) -> dict:
     """What the What-if page shows of a scenario across the store, as shown: the changes counted by standard and
     direction (``directions``), the spread of ratings now and under it in words (``spread``, by title), and every
-    change (``changes``: ``core.views.changes_table``, marked ⚠ from their robustness where ``marked``). Worked out
-    once per scenario and store version."""
-    return _scenario_results(*_key(scope), scenario, marked)
+    change of ``round_`` (None: of every round; ``changes``: ``core.views.changes_table``, marked ⚠ from their
+    robustness where ``marked``). Worked out once per scenario, round and store version."""
+    return _scenario_results(*_key(scope), scenario, marked, round_)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

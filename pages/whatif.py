@@ -34,6 +34,8 @@ SYNCED = "whatif-synced-link"  # the address's scenario parameters as the widget
 NOTES = "whatif-notes"  # warnings about the last link or saved scenario put into the widgets
 NOTES_FOR = "whatif-notes-for"  # the scenario they concern: shown while the widgets still hold it
 MESSAGE = "whatif-message"  # (kind, text) from a sidebar action, shown once
+CHANGES_ROUND = "whatif-changes-round"  # the round whose changes the table lists, or EVERY_ROUND
+EVERY_ROUND = "Every round"
 
 st.title("What-if")
 st.caption("Rate the whole store under different rules. Nothing here changes the stored ratings.")
@@ -228,7 +230,15 @@ def scenario_and_results() -> None:
         return
     every_rating = ratings(scope)  # with the published annexes beside: those without an inspection are not re-rated
     changes = scenario_changes(scope, scenario)
-    results = scenario_results(scope, scenario, marked=aggregation in EXACT_AGGREGATIONS)
+    # the table of changes lists one round's, the latest unless the reader picks another or every round (its box is
+    # made below, where the table is; its value is read here, for the table is worked out with the rest)
+    round_choices = [*sorted(every_rating.loc[every_rating["inspection_id"].notna(), "round"].dropna().unique(), reverse=True),
+                     EVERY_ROUND]
+    if st.session_state.get(CHANGES_ROUND) not in round_choices:
+        st.session_state[CHANGES_ROUND] = round_choices[0]
+    changes_round = st.session_state[CHANGES_ROUND]
+    results = scenario_results(scope, scenario, marked=aggregation in EXACT_AGGREGATIONS,
+                               round_=None if changes_round == EVERY_ROUND else changes_round)
     synthetic_banner(every_rating)
 
     st.header(summary(changes), anchor=False)
@@ -248,8 +258,13 @@ def scenario_and_results() -> None:
                                     alt=f"{title}. {results['spread'][title]}")
 
     st.subheader("Every rating that changes", anchor=False)
+    st.selectbox("Round", round_choices, key=CHANGES_ROUND,
+                 help="The changes of one round (the latest first), or of every round; the counts above are of every round")
     # ratings under the scenario marked as on the robustness table below, where that is worked out at once
     shown = results["changes"]
+    if changes_round != EVERY_ROUND and len(shown) < len(changes):
+        st.caption(f"{len(shown):,} of the {len(changes):,} changes are in round {md(changes_round)}; pick '{EVERY_ROUND}' "
+                   "for them all.")
     if aggregation not in EXACT_AGGREGATIONS:
         st.caption(f"Under '{aggregation}' ratings are not marked ⚠ here: the chance of another rating is worked out only "
                    "when asked for, below.")

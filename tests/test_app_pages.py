@@ -460,9 +460,11 @@ def stricter_bands_changes(demo, with_marks: bool = False):
 def assert_whatif_shows(at, changes):
     __tracebackhide__ = True
     assert len(changes) > 0, "stricter bands should move some demo ratings"
-    assert at.header[0].value == summary(changes)
+    assert at.header[0].value == summary(changes)  # every round's
+    picked = at.selectbox(key="whatif-changes-round").value  # the list's: the latest round's unless another is picked
+    changes = changes if picked == "Every round" else changes[changes["round"] == picked]
     shown = [t.value for t in at.dataframe if "Now" in t.value.columns and "Change" in t.value.columns]
-    assert len(shown) == 1 and len(shown[0]) == len(changes)
+    assert len(shown) == 1 and len(shown[0]) == len(changes) > 0
     under = shown[0]["Under the scenario"].str.removesuffix(" ⚠")  # the marker is checked on its own, below
     assert sorted(zip(shown[0]["Unit"], shown[0]["Round"], shown[0]["Standard"], shown[0]["Now"], under)) == \
         sorted(zip(changes["unit"], changes["round"], changes["standard"].map(code), changes["before"].fillna(""),
@@ -482,6 +484,8 @@ def test_every_rating_that_changes_is_marked_where_it_rests_on_little_under_the_
     changes = stricter_bands_changes(demo, with_marks=True)
     assert changes["shown_after"].str.endswith("⚠").any() and not changes["shown_after"].str.endswith("⚠").all()
     at = app("pages/whatif.py", Scenario(thresholds=(85, 70, 55)).query_params())
+    at.selectbox(key="whatif-changes-round").set_value("Every round")
+    rerun(at)
     [shown] = [t.value for t in at.dataframe if "Now" in t.value.columns and "Change" in t.value.columns]
     assert sorted(zip(shown["Unit"], shown["Round"], shown["Standard"], shown["Under the scenario"])) == \
         sorted(zip(changes["unit"], changes["round"], changes["standard"].map(code), changes["shown_after"]))

@@ -86,9 +86,11 @@ def shown_changes(at) -> list[tuple]:
 def assert_page_shows(at, demo, scenario: Scenario) -> None:
     __tracebackhide__ = True
     changes = core_changes(demo, scenario)
-    assert at.header[0].value == summary(changes)
-    assert shown_changes(at) == sorted(zip(changes["unit"], changes["region"], changes["round"], changes["standard"].map(code),
-                                           changes["before"].fillna(""), changes["after"].fillna("")))
+    assert at.header[0].value == summary(changes)  # every round's
+    picked = at.selectbox(key="whatif-changes-round").value  # the table's: the latest round's unless another is picked
+    listed = changes if picked == "Every round" else changes[changes["round"] == picked]
+    assert shown_changes(at) == sorted(zip(listed["unit"], listed["region"], listed["round"], listed["standard"].map(code),
+                                           listed["before"].fillna(""), listed["after"].fillna("")))
 
 
 def widgets(at) -> dict:
@@ -332,11 +334,11 @@ def test_under_lowest_or_pooled_every_ratings_robustness_shows_when_asked_for(ap
 
 def test_the_changes_are_marked_as_the_robustness_of_every_rating_under_the_scenario_would_mark_them(app, demo):
     from core.analysis import with_published
+    from core.formatting import markdown_text
     from core.views import changes_table
 
     scenario = Scenario(thresholds=(85, 70, 55))  # stricter bands: many ratings change
     at = app(scenario.query_params())
-    (shown,) = [t.value for t in at.dataframe if "Bands moved" in t.value.columns]  # every rating that changes
     frameworks = frameworks_of(demo.dataset)
     rules = rules_for_scenario(scenario, frameworks)
     before = with_published(rate_dataset(demo.dataset), demo.dataset)
@@ -344,6 +346,18 @@ def test_the_changes_are_marked_as_the_robustness_of_every_rating_under_the_scen
     changes = diff(before[before["inspection_id"].notna()], after)
     every = attach_robustness(after[(after["domain"] == 2) & after["rating"].notna()], key_question_tallies(demo.dataset, frameworks),
                               rules)  # the page works out only the changed ratings' robustness: it must mark as this would
+    latest = max(demo.dataset.inspections["round"])
+    in_latest = changes[changes["round"] == latest].reset_index(drop=True)
+    # the table opens on the latest round's changes; every round's on asking
+    assert at.selectbox(key="whatif-changes-round").value == latest
+    (shown,) = [t.value for t in at.dataframe if "Bands moved" in t.value.columns]
+    assert 0 < len(shown) == len(in_latest) < len(changes)
+    pd.testing.assert_frame_equal(shown.reset_index(drop=True), changes_table(in_latest, lambda f: frameworks[f].title, every),
+                                  check_dtype=False)
+    assert any(f"{len(in_latest):,} of the {len(changes):,} changes are in round {markdown_text(latest)}" in c.value for c in at.caption)
+    at.selectbox(key="whatif-changes-round").set_value("Every round")
+    rerun(at)
+    (shown,) = [t.value for t in at.dataframe if "Bands moved" in t.value.columns]  # every rating that changes
     expected = changes_table(changes, lambda f: frameworks[f].title, every)
     assert len(shown) == len(changes) > 0 and shown["Read with care"].ne("").any()
     pd.testing.assert_frame_equal(shown.reset_index(drop=True), expected, check_dtype=False)
