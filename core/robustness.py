@@ -27,6 +27,7 @@ from core.engine import Sufficiency, aggregate, rate_standard
 from core.errors import InputError
 from core.ratings import Rating
 from core.rules import NO_RATING, Rules, check_aggregation
+from core.whatif import RatingKeys
 
 CONFIDENCE = 0.95
 SMALL_SAMPLE_CASES = 20
@@ -708,8 +709,8 @@ def attach_robustness(ratings: pd.DataFrame, tallies: pd.DataFrame, rules: Mappi
     suffixes=("", "_robust"))`` gives, found on whole numbers: a page asks for one PDU's few ratings, or a scenario's
     changes, against a store's some 70,000 tallies, where pandas' joins and groupings cost more than the figures.
     """
-    pairs = _Pairs(ratings)
-    wanted = pairs.of(ratings)
+    pairs = RatingKeys(ratings)
+    wanted = pairs.of(ratings)  # -1: a rating of no inspection, which has no robustness
     # the tallies of the inspections asked about (a cheap first cut of a store's), then of the standards asked about:
     # each standard's robustness rests on its own
     tallies = tallies[np.isin(tallies["inspection_id"].to_numpy(), ratings["inspection_id"].to_numpy())]
@@ -718,27 +719,15 @@ def attach_robustness(ratings: pd.DataFrame, tallies: pd.DataFrame, rules: Mappi
     parts = []
     for code, fid in enumerate(framework_ids):
         if fid in rules:
-            parts.append(robustness_frame(tallies[np.isin(asked, wanted[framework_code == code])], rules[fid], confidence=confidence))
+            of_framework = wanted[(framework_code == code) & (wanted >= 0)]
+            parts.append(robustness_frame(tallies[np.isin(asked, of_framework)], rules[fid], confidence=confidence))
     if not parts:  # nothing to assess: every robustness column empty (object), beside whatever rows there are
         return ratings.merge(pd.DataFrame(columns=["inspection_id", "standard"] + ROBUSTNESS_COLUMNS),
                              on=["inspection_id", "standard"], how="left", suffixes=("", "_robust"))
     frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     # each rating's row of robustness (one per pair), or none: a row of NaN/None, as a left join leaves it
-    found = pd.Index(pairs.of(frame)).get_indexer(wanted)
+    found = np.where(wanted >= 0, pd.Index(pairs.of(frame)).get_indexer(wanted), -1)
     beside = frame.drop(columns=["inspection_id", "standard"]).reindex(found).reset_index(drop=True)
     beside.columns = [f"{c}_robust" if c in ratings.columns else c for c in beside.columns]
     return pd.concat([ratings.reset_index(drop=True), beside], axis=1)
 
-
-class _Pairs:
-    """(inspection_id, standard) pairs as one whole number each, on the standards of one frame: a pair of a standard
-    not among them, or of no inspection, is a negative number of its own (its row's), the same as no other."""
-
-    def __init__(self, frame: pd.DataFrame) -> None:
-        self._standards = pd.Index(frame["standard"].unique())
-
-    def of(self, frame: pd.DataFrame) -> np.ndarray:
-        code = self._standards.get_indexer(frame["standard"])
-        ids = frame["inspection_id"].to_numpy(np.float64, na_value=np.nan)
-        known = (code >= 0) & ~np.isnan(ids)
-        return np.where(known, np.where(known, ids, 0).astype(np.int64) * len(self._standards) + code, -1 - np.arange(len(frame)))

@@ -72,13 +72,26 @@ def _aligned(before: pd.DataFrame, after: pd.DataFrame, keys: list[str]) -> bool
     return len(before) == len(after) and all(pd.Series(before[k].array == after[k].array).fillna(False).all() for k in keys)
 
 
+class RatingKeys:
+    """Ratings' (inspection_id, standard) pairs as one whole number each, on the standards of one frame of them: -1
+    for a pair of another standard, or of no inspection, which a caller leaves out (it stands for no pair)."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self._standards = pd.Index(frame["standard"].unique())
+
+    def of(self, frame: pd.DataFrame) -> np.ndarray:
+        code = self._standards.get_indexer(frame["standard"])
+        ids = frame["inspection_id"].to_numpy(np.float64, na_value=np.nan)
+        known = (code >= 0) & ~np.isnan(ids)
+        return np.where(known, np.where(known, ids, 0).astype(np.int64) * len(self._standards) + code, -1)
+
+
 def same_ratings(frame: pd.DataFrame, others: pd.DataFrame) -> np.ndarray:
     """Which rows of ``frame`` rate an (inspection_id, standard) that ``others`` rates too (e.g. the ratings under a
     scenario that its diff lists): on whole numbers, not pairs of objects, as ``frame`` may be a store's every rating."""
-    standards = pd.Index(others["standard"].unique())
-    code, other_code = standards.get_indexer(frame["standard"]), standards.get_indexer(others["standard"])
-    key = frame["inspection_id"].to_numpy(np.int64) * (len(standards) + 1) + code
-    return (code >= 0) & np.isin(key, others["inspection_id"].to_numpy(np.int64) * (len(standards) + 1) + other_code)
+    keys = RatingKeys(others)
+    key = keys.of(frame)
+    return (key >= 0) & np.isin(key, keys.of(others))
 
 
 def direction_counts(changes: pd.DataFrame, by: str | Sequence[str] | None = "standard") -> pd.DataFrame:

@@ -476,3 +476,15 @@ def test_attached_robustness_is_each_ratings_row_of_its_frameworks_robustness():
     out = attach_robustness(ratings, tallies, {"hmip-2025": FW.rules})
     pd.testing.assert_frame_equal(out, expected)
     assert out["p_different"].notna().tolist() == [True, True, False, False, False, True]
+
+
+def test_a_rating_of_no_inspection_never_takes_another_standards_robustness():
+    # the second rating has no inspection; the second tally is of a standard not asked about: neither matches anything
+    ratings = pd.DataFrame({"inspection_id": [1, None], "framework": ["hmip-2025"] * 2, "standard": ["P2.1", "P2.1"],
+                            "rating": ["Good", "Good"]})
+    tallies = _tallies([(1, "P2.1", "P2.1.1", 30, 40), (1, "P2.9", "P2.9.1", 1, 2)])
+    expected = ratings.merge(robustness_frame(tallies.iloc[[0]], FW.rules), on=["inspection_id", "standard"], how="left",
+                             suffixes=("", "_robust"))
+    out = attach_robustness(ratings, tallies, {"hmip-2025": FW.rules})
+    pd.testing.assert_frame_equal(out, expected)
+    assert out["p_different"].notna().tolist() == [True, False]
